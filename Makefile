@@ -1,0 +1,58 @@
+# fgharness — build, test, lint, demo, bench.
+# Everything here needs only Go on the machine; tools the targets use are
+# installed on first use (staticcheck through the Go module proxy, spectral
+# through npm, Chromium through apt for the HTML report test).
+
+GO          ?= go
+BIN         := bin
+TOOLS       := $(CURDIR)/$(BIN)/tools
+STATICCHECK := $(TOOLS)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+SPECTRAL_VERSION    := 6.15.0
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -X main.version=$(VERSION)
+TEST_FLAGS  ?= -race -count=1 -timeout 12m
+
+.PHONY: all build test lint fmt vet staticcheck spectral demo contract load bench clean tools
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/fgh ./cmd/fgh
+
+test:
+	$(GO) test $(TEST_FLAGS) ./...
+
+lint: fmt vet staticcheck spectral
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+$(STATICCHECK):
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+spectral:
+	@command -v npx >/dev/null || { echo "spectral needs node and npm: apt-get install -y nodejs npm"; exit 1; }
+	npx --yes @stoplight/spectral-cli@$(SPECTRAL_VERSION) lint --fail-severity error --ruleset .spectral.yaml spec/*.yaml
+
+demo: build
+	$(BIN)/fgh demo
+
+contract: build
+	$(BIN)/fgh contract
+
+load: build
+	$(BIN)/fgh load sync-invoke --rate 200/s --duration 10s
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+clean:
+	rm -rf $(BIN) reports/out

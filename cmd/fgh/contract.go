@@ -1,0 +1,80 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fgharness/fgharness/suites/contract"
+	"github.com/fgharness/fgharness/suites/framework"
+)
+
+func init() { register(newContractCmd) }
+
+func newContractCmd() *cobra.Command {
+	var opts contract.Options
+	cmd := &cobra.Command{
+		Use:   "contract",
+		Short: "Run the contract suites against an endpoint (the built-in emulator without --target)",
+		Long: `fgh contract runs every contract suite against one FunctionGraph endpoint:
+each request and response is validated against the spec, and the behaviour
+the documents promise is checked. Without --target it starts the built-in
+emulator in this process and runs against that.
+
+Reports land in --out: junit.xml, ginkgo.json, and the conformance summary
+(conformance.json, conformance.md) that fgh report compat reads.
+
+Labels select specs: areas (invocation, functions, versions, workflows,
+dependencies, triggers, metrics, iam, extension), kinds (schema, errors,
+behaviour, negative), conformance, destructive, and op:<operationId>.
+
+Exit status: 0 when every spec passed, 1 when a contract failed, 2 on a
+usage or connection error.`,
+		Example: `  fgh contract
+  fgh contract --target https://functiongraph.cn-north-4.myhuaweicloud.com --project-id ID --ak AK --sk SK
+  fgh contract --target URL --project-id ID --token T --read-only --function URN
+  fgh contract --label-filter 'invocation && !negative' --out /tmp/contract`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := contract.Run(cmd.Context(), opts)
+			if err != nil {
+				if errors.Is(err, contract.ErrUsage) || res.Conformance == nil {
+					return withExitCode(exitUsage, err)
+				}
+				return withExitCode(exitFailed, err)
+			}
+			out := cmd.OutOrStdout()
+			if c := res.Conformance; c != nil {
+				pass, fail, skipped := c.Counts()
+				fmt.Fprintf(out, "conformance: %d passed, %d failed, %d skipped in %.1fs against %s\n",
+					pass, fail, skipped, res.Duration.Seconds(), c.Target)
+			}
+			if opts.OutDir != "" {
+				fmt.Fprintf(out, "reports: %s\n", filepath.Join(opts.OutDir, framework.ConformanceMDFile))
+			}
+			if !res.Passed {
+				return withExitCode(exitFailed, errors.New("the endpoint broke the contract; see the failures above and the reports"))
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Target.BaseURL, "target", "", "base URL of the endpoint; empty starts the built-in emulator")
+	fl.StringVar(&opts.Target.ProjectID, "project-id", "", "project ID")
+	fl.StringVar(&opts.Target.Region, "region", "", "region, e.g. cn-north-4")
+	fl.StringVar(&opts.Target.Token, "token", "", "IAM token (X-Auth-Token)")
+	fl.StringVar(&opts.Target.AK, "ak", "", "access key (AK/SK signing)")
+	fl.StringVar(&opts.Target.SK, "sk", "", "secret key (AK/SK signing)")
+	fl.StringVar(&opts.LabelFilter, "label-filter", "", "Ginkgo label filter selecting specs, e.g. 'invocation && !negative'")
+	fl.StringVar(&opts.OutDir, "out", filepath.Join("reports", "out", "contract"), "directory for the JUnit, Ginkgo JSON and conformance reports")
+	fl.StringVar(&opts.Name, "name", "", "name of this run in the conformance summary (vendor, region, build)")
+	fl.BoolVar(&opts.ReadOnly, "read-only", false, "run only specs that create nothing (invocations use --function)")
+	fl.StringVar(&opts.FunctionURN, "function", "", "existing function URN for invocation specs (with --read-only)")
+	fl.StringVar(&opts.ExtensionAPI, "extension-api", "", "host:port of the target's Extension API, when reachable from here")
+	fl.IntVar(&opts.ExtensionBasePort, "extension-base-port", framework.DefaultExtensionBasePort, "first of the 10 ports the suites' extension servers listen on")
+	fl.BoolVar(&opts.Verbose, "verbose", false, "print every spec, not only failures")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "bound for the whole run (default 30m)")
+	return cmd
+}

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/load"
+)
+
+func init() { register(newLoadCmd) }
+
+type loadFlags struct {
+	target, projectID, token, ak, sk, region string
+	function, payload, payloadSize, logType  string
+	rate, pacing, sineAmplitude              string
+	slope                                    float64
+	sinePeriod, duration, timeout, lateAfter time.Duration
+	maxRequests                              uint64
+	workers, maxWorkers, connections         int
+	out, shard, startAt, config, progress    string
+	thresholds                               []string
+	validateSample                           string
+	fanout                                   []int
+	extensionPort                            int
+	extensionAPI                             string
+	fanoutGrace                              time.Duration
+	findMax                                  bool
+	slo                                      []string
+	stepFactor, step, maxRate                float64
+	maxSteps                                 int
+}
+
+func newLoadCmd() *cobra.Command {
+	f := &loadFlags{}
+	cmd := &cobra.Command{
+		Use:   "load SCENARIO",
+		Short: "Load-test sync invocation and extension fan-out (open model, no coordinated omission)",
+		Long: `fgh load runs an open-model load scenario with Vegeta's pacers:
+
+  sync-invoke       POST .../invocations at the asked rate
+  extension-fanout  starts K extension sinks, registers them, invokes, and
+                    accounts every delivery (--fanout 0,1,5,10 sweeps K)
+  find-max          sync-invoke stepping the rate up until the SLO breaks
+                    (--find-max does the same for any scenario)
+
+Latency runs from each request's intended send time; service time from the
+moment it left. Results stream to DIR/results.bin (Vegeta encoding) and
+DIR/histograms.jsonl; DIR/report.json and its renderings follow the run.
+
+Without --target the built-in emulator is started in-process. Without
+--function a temporary function is created before the attack and deleted
+after. A target that is not loopback must be named with --target or
+FGH_TARGET (a --config file may only name a loopback target).
+
+Exit status: 0 ok, 1 failed, 2 usage, 99 a threshold failed, 130 interrupted.`,
+		Example: `  fgh load sync-invoke --rate 200/s --duration 30s
+  fgh load sync-invoke --target https://fgs.example:443 --project-id P --ak AK --sk SK \
+      --function urn:fss:... --rate 1000/s --duration 5m --threshold "p99 < 200ms"
+  fgh load extension-fanout --fanout 0,1,5,10 --rate 100/s --duration 20s
+  fgh load sync-invoke --config load/scenarios/release-gate.yaml
+  fgh load sync-invoke --shard 2/8 --start-at 2026-01-01T00:00:00Z --rate 40000/s --duration 10m`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLoad(cmd, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.target, "target", "", "FunctionGraph endpoint URL (default: start the built-in emulator)")
+	fl.StringVar(&f.projectID, "project-id", "", "project ID")
+	fl.StringVar(&f.token, "token", "", "X-Auth-Token (secret)")
+	fl.StringVar(&f.ak, "ak", "", "access key for AK/SK signing (secret)")
+	fl.StringVar(&f.sk, "sk", "", "secret key for AK/SK signing (secret)")
+	fl.StringVar(&f.region, "region", "", "region of the target")
+	fl.StringVar(&f.function, "function", "", "function URN to invoke as given (default: create a temporary function)")
+	fl.StringVar(&f.payload, "payload", "", "file whose bytes every invocation sends")
+	fl.StringVar(&f.payloadSize, "payload-size", "64B", "size of a generated JSON body, e.g. 1KB")
+	fl.StringVar(&f.logType, "log-type", "", "X-Cff-Log-Type header, e.g. tail")
+	fl.StringVar(&f.rate, "rate", "50/s", "requests per time unit: N, N/s, N/1m")
+	fl.StringVar(&f.pacing, "pacing", "constant", "rate shape: constant, linear or sine")
+	fl.Float64Var(&f.slope, "slope", 0, "linear pacing: req/s added every second")
+	fl.StringVar(&f.sineAmplitude, "sine-amplitude", "", "sine pacing: amplitude as a rate, e.g. 50/s")
+	fl.DurationVar(&f.sinePeriod, "sine-period", time.Minute, "sine pacing: period")
+	fl.DurationVar(&f.duration, "duration", 10*time.Second, "attack duration (per step for sweeps and find-max)")
+	fl.Uint64Var(&f.maxRequests, "max-requests", 0, "stop after this many requests as well (0: duration only)")
+	fl.IntVar(&f.workers, "workers", 0, "initial workers (0: sized from the rate)")
+	fl.IntVar(&f.maxWorkers, "max-workers", 0, "worker cap (0: Little's law from rate and timeout, capped per CPU)")
+	fl.IntVar(&f.connections, "connections", 0, "connections to the target (0: the worker cap)")
+	fl.DurationVar(&f.timeout, "timeout", load.DefaultTimeout, "per-request timeout")
+	fl.DurationVar(&f.lateAfter, "late-after", load.DefaultLateAfter, "a request that leaves later than this after its intended time is late")
+	fl.StringVar(&f.out, "out", "fgh-load", "directory for report.json, results.bin and histograms.jsonl")
+	fl.StringVar(&f.shard, "shard", "", "run shard i of N (i/N, 0-based) at 1/N of the rate")
+	fl.StringVar(&f.startAt, "start-at", "", "shared wall-clock start of every shard (RFC 3339)")
+	fl.StringVar(&f.config, "config", "", "YAML scenario file: flag names as keys, plus thresholds")
+	fl.StringArrayVar(&f.thresholds, "threshold", nil, `SLO expression, repeatable: "p99 < 200ms", "success > 99.9%"`)
+	fl.StringVar(&f.validateSample, "validate-sample", "", "validate this share of responses against the spec, e.g. 1%")
+	fl.IntSliceVar(&f.fanout, "fanout", nil, "extension-fanout: extensions to register; several values sweep (0,1,5,10)")
+	fl.IntVar(&f.extensionPort, "extension-port", 8081, "first extension sink port")
+	fl.StringVar(&f.extensionAPI, "extension-api", "", "Extension API address host:port (default: asked from the emulator)")
+	fl.DurationVar(&f.fanoutGrace, "fanout-grace", 2*time.Second, "how long after an answer its extension events still count")
+	fl.BoolVar(&f.findMax, "find-max", false, "step the rate up from --rate until the SLO breaks")
+	fl.StringArrayVar(&f.slo, "slo", nil, `find-max SLO, repeatable (default "p99 < 100ms" and "success >= 99.9%")`)
+	fl.Float64Var(&f.stepFactor, "step-factor", 1.5, "find-max: multiply the rate by this each step")
+	fl.Float64Var(&f.step, "step", 0, "find-max: add this many req/s each step instead")
+	fl.Float64Var(&f.maxRate, "max-rate", 100000, "find-max: highest rate to try")
+	fl.IntVar(&f.maxSteps, "max-steps", 12, "find-max: most steps to run")
+	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto, bar, plain or none")
+	return cmd
+}
+
+func runLoad(cmd *cobra.Command, scenario string, f *loadFlags) error {
+	fl := cmd.Flags()
+	var fileThresholds []load.ThresholdSpec
+	if f.config != "" {
+		sf, err := load.ReadScenarioFile(f.config)
+		if err != nil {
+			return withExitCode(exitUsage, err)
+		}
+		if err := applyScenarioFile(fl, sf); err != nil {
+			return withExitCode(exitUsage, err)
+		}
+		fileThresholds = sf.Thresholds
+	}
+	o, err := loadOptions(scenario, f)
+	if err != nil {
+		return withExitCode(exitUsage, err)
+	}
+	o.Thresholds = append(fileThresholds, o.Thresholds...)
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	stderr := cmd.ErrOrStderr()
+	o.Log = stderr
+	switch f.progress {
+	case "none":
+	case "bar":
+		o.Progress, o.ProgressTTY = stderr, true
+	case "plain":
+		o.Progress = stderr
+	default:
+		o.Progress = stderr
+		if file, ok := stderr.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+			o.ProgressTTY = true
+		}
+	}
+	rep, err := load.Run(ctx, o)
+	if rep != nil {
+		fmt.Fprintf(cmd.OutOrStdout(), "%s: %d requests, %.2f%% ok, p50 %.2fms p99 %.2fms, %d late; report in %s\n",
+			rep.Attack, rep.Requests, rep.SuccessRatio*100, rep.Latency.P50, rep.Latency.P99, rep.LateRequests, o.OutDir)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return withExitCode(exitInterrupted, fmt.Errorf("interrupted: wrote the report of what ran to %s", o.OutDir))
+	case errors.Is(err, load.ErrThresholds):
+		return withExitCode(exitThreshold, err)
+	case rep == nil:
+		return withExitCode(exitUsage, err)
+	default:
+		return withExitCode(exitFailed, err)
+	}
+}
+
+// applyScenarioFile sets every flag the user left unset (on the command line
+// and in FGH_*) from the --config file.
+func applyScenarioFile(fl *pflag.FlagSet, sf *load.ScenarioFile) error {
+	for _, key := range sf.Keys() {
+		flag := fl.Lookup(key)
+		if flag == nil || key == "config" {
+			return fmt.Errorf("--config: %q is not a flag of fgh load", key)
+		}
+		if flag.Changed {
+			continue
+		}
+		vals := sf.Values[key]
+		if key == "target" && len(vals) == 1 && !(client.Target{BaseURL: vals[0]}).IsLoopback() {
+			return errors.New("--config names a non-loopback target: name it explicitly with --target or FGH_TARGET")
+		}
+		if secretFlags[key] {
+			return fmt.Errorf("--config sets %s: keep secrets out of files, use FGH_%s", key, strings.ToUpper(key))
+		}
+		if _, ok := flag.Value.(pflag.SliceValue); ok {
+			if err := fl.Set(key, strings.Join(vals, ",")); err != nil {
+				return fmt.Errorf("--config %s: %w", key, err)
+			}
+			continue
+		}
+		for _, v := range vals {
+			if err := fl.Set(key, v); err != nil {
+				return fmt.Errorf("--config %s: %w", key, err)
+			}
+		}
+	}
+	return nil
+}
+
+func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
+	o := load.Options{
+		Scenario: scenario,
+		Target: client.Target{BaseURL: f.target, ProjectID: f.projectID, Region: f.region,
+			Token: f.token, AK: f.ak, SK: f.sk},
+		Function:      f.function,
+		LogType:       f.logType,
+		Duration:      f.duration,
+		MaxRequests:   f.maxRequests,
+		Workers:       f.workers,
+		MaxWorkers:    f.maxWorkers,
+		Connections:   f.connections,
+		Timeout:       f.timeout,
+		LateAfter:     f.lateAfter,
+		OutDir:        f.out,
+		Fanout:        f.fanout,
+		ExtensionPort: f.extensionPort,
+		ExtensionAPI:  f.extensionAPI,
+		FanoutGrace:   f.fanoutGrace,
+	}
+	for _, t := range f.thresholds {
+		o.Thresholds = append(o.Thresholds, load.ThresholdSpec{Expr: t})
+	}
+	var err error
+	if o.Pacing.Rate, err = load.ParseRate(f.rate); err != nil {
+		return o, err
+	}
+	o.Pacing.Shape, o.Pacing.Slope, o.Pacing.Period = f.pacing, f.slope, f.sinePeriod
+	if f.sineAmplitude != "" {
+		if o.Pacing.Amplitude, err = load.ParseRate(f.sineAmplitude); err != nil {
+			return o, fmt.Errorf("--sine-amplitude: %w", err)
+		}
+	}
+	if f.payload != "" {
+		if o.Body, err = load.ReadPayload(f.payload); err != nil {
+			return o, err
+		}
+	} else if o.PayloadSize, err = load.ParseSize(f.payloadSize); err != nil {
+		return o, fmt.Errorf("--payload-size: %w", err)
+	}
+	if o.Shard, err = load.ParseShard(f.shard); err != nil {
+		return o, err
+	}
+	if f.startAt != "" {
+		if o.StartAt, err = time.Parse(time.RFC3339Nano, f.startAt); err != nil {
+			return o, fmt.Errorf("--start-at %q: want RFC 3339, e.g. 2026-01-01T00:00:00Z", f.startAt)
+		}
+	}
+	if f.validateSample != "" {
+		s := strings.TrimSpace(f.validateSample)
+		pct := strings.HasSuffix(s, "%")
+		v, perr := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+		if perr != nil {
+			return o, fmt.Errorf("--validate-sample %q: want a share like 1%% or 0.01", f.validateSample)
+		}
+		if pct {
+			v /= 100
+		}
+		o.ValidateSample = v
+	}
+	if f.findMax || scenario == load.ScenarioFindMax {
+		o.FindMax = &load.FindMaxOptions{SLO: f.slo, Factor: f.stepFactor, Step: f.step, MaxRate: f.maxRate, MaxSteps: f.maxSteps}
+	}
+	if f.target != "" {
+		if u, perr := url.Parse(f.target); perr != nil || u.Host == "" {
+			return o, fmt.Errorf("--target %q is not an absolute URL like http://127.0.0.1:8000", f.target)
+		}
+	}
+	return o, nil
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fgharness/fgharness/reports"
+)
+
+const reportTestdata = "../../reports/testdata"
+
+// runReportCmd runs the root command with args and returns stdout (plus the
+// error main would print) and the exit code main would use.
+func runReportCmd(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return out.String(), 0
+	}
+	var ec *exitError
+	if errors.As(err, &ec) {
+		return out.String() + err.Error(), ec.code
+	}
+	return out.String() + err.Error(), exitUsage
+}
+
+func copyRun(t *testing.T, name string) string {
+	t.Helper()
+	r, err := reports.ReadReport(filepath.Join(reportTestdata, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), name)
+	if err := reports.WriteReport(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestReportRender(t *testing.T) {
+	dir := copyRun(t, "sync-invoke")
+	out, code := runReportCmd(t, "report", "render", filepath.Join(dir, "report.json"), "--format", "md")
+	if !strings.Contains(out, "## sync-invoke") || code != exitThreshold {
+		t.Errorf("render --format md: exit %d, output:\n%s", code, out)
+	}
+	if _, code := runReportCmd(t, "report", "render", dir); code != exitThreshold {
+		t.Errorf("render DIR of a run with failed thresholds: exit %d, want %d", code, exitThreshold)
+	}
+	for _, f := range []string{"report.txt", "report.md", "report.html", "junit.xml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("render DIR did not write %s", f)
+		}
+	}
+	if _, code := runReportCmd(t, "report", "render", dir, "--threshold", "p99 < 1s", "--format", "junit"); code != 0 {
+		t.Errorf("re-judged with a passing threshold: exit %d, want 0", code)
+	}
+	if out, code := runReportCmd(t, "report", "render", dir, "--threshold", "p98 < 1s"); code != exitUsage || !strings.Contains(out, "valid metrics") {
+		t.Errorf("bad threshold: exit %d, output %q", code, out)
+	}
+	if _, code := runReportCmd(t, "report", "render", dir, "--format", "pdf"); code != exitUsage {
+		t.Errorf("unknown format: exit %d, want %d", code, exitUsage)
+	}
+	if _, code := runReportCmd(t, "report", "render", filepath.Join(t.TempDir(), "missing")); code != exitUsage {
+		t.Errorf("missing report: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestReportCompareExitCodes(t *testing.T) {
+	base := copyRun(t, "sync-invoke")
+	same := copyRun(t, "sync-invoke")
+	out, code := runReportCmd(t, "report", "compare", "--baseline", base, same)
+	if code != 0 || !strings.Contains(out, "no significant regression") {
+		t.Errorf("same run: exit %d\n%s", code, out)
+	}
+
+	r, err := reports.ReadReport(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range r.Series {
+		r.Series[i].P50 *= 3
+		r.Series[i].P99 *= 3
+	}
+	r.Latency.P50 *= 3
+	r.Latency.P99 *= 3
+	slow := filepath.Join(t.TempDir(), "slow")
+	if err := reports.WriteReport(slow, r); err != nil {
+		t.Fatal(err)
+	}
+	html := filepath.Join(t.TempDir(), "compare.html")
+	out, code = runReportCmd(t, "report", "compare", "--baseline", base, slow, "--max-regression", "p99=10%", "--format", "md", "--html", html)
+	if code != exitFailed || !strings.Contains(out, "REGRESSED") {
+		t.Errorf("3x slower: exit %d, want %d\n%s", code, exitFailed, out)
+	}
+	if _, err := os.Stat(html); err != nil {
+		t.Errorf("--html not written: %v", err)
+	}
+	if _, code := runReportCmd(t, "report", "compare", slow); code != exitUsage {
+		t.Errorf("no --baseline: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestReportTrendAndCompat(t *testing.T) {
+	a, b, c := copyRun(t, "sync-invoke"), copyRun(t, "fanout"), copyRun(t, "sync-invoke")
+	html := filepath.Join(t.TempDir(), "trend.html")
+	out, code := runReportCmd(t, "report", "trend", a, b, c, "--metric", "p50", "--html", html)
+	if code != 0 || !strings.Contains(out, "p50 over 3 runs") {
+		t.Errorf("trend: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(html); err != nil {
+		t.Errorf("trend page not written: %v", err)
+	}
+	out, code = runReportCmd(t, "report", "compat", filepath.Join(reportTestdata, "conformance", "emulator.json"), filepath.Join(reportTestdata, "conformance", "vendor-x.json"))
+	if code != 0 || !strings.Contains(out, "| operation | check | fgharness emulator | vendor-x eu-1 |") {
+		t.Errorf("compat: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runFGH(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+func TestSpecOpsListsEveryArea(t *testing.T) {
+	out, err := runFGH(t, "spec", "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"invokeFunction", "createFunctionVersion", "batchDeleteWorkflows", "registerExtension", "keystoneCreateUserTokenByPassword", "/v2/{project_id}/fgs/function/report"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("fgh spec ops does not list %s", want)
+		}
+	}
+	out, err = runFGH(t, "spec", "ops", "--tag", "extension", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"registerExtension"`) || strings.Contains(out, "invokeFunction") {
+		t.Fatalf("--tag extension --json printed:\n%s", out)
+	}
+}
+
+func TestSpecValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join("..", "..", "spec", "extension.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {type: integer}\n              example: not-a-number\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runFGH(t, "spec", "validate", good); err != nil || !strings.Contains(out, "valid") {
+		t.Fatalf("good document: %v\n%s", err, out)
+	}
+	out, err := runFGH(t, "spec", "validate", good, bad)
+	var ec *exitError
+	if !errors.As(err, &ec) || ec.code != exitFailed {
+		t.Fatalf("bad document: err = %v, want exit %d", err, exitFailed)
+	}
+	if !strings.Contains(out, "bad.yaml: INVALID") {
+		t.Fatalf("output does not flag bad.yaml:\n%s", out)
+	}
+}

@@ -1,0 +1,99 @@
+package client
+
+import (
+	"context"
+	"net/http"
+)
+
+// Dependency is a dependency package version as the API answers it.
+type Dependency struct {
+	ID           string `json:"id"`
+	Owner        string `json:"owner"`
+	Link         string `json:"link"`
+	Runtime      string `json:"runtime"`
+	Etag         string `json:"etag"`
+	Size         int64  `json:"size"`
+	Name         string `json:"name"`
+	Description  string `json:"description,omitempty"`
+	FileName     string `json:"file_name,omitempty"`
+	Version      int64  `json:"version,omitempty"`
+	DepID        string `json:"dep_id,omitempty"`
+	LastModified int64  `json:"last_modified,omitempty"`
+	IsShared     bool   `json:"is_shared,omitempty"`
+}
+
+// CreateDependencyRequest is the body of CreateDependency and
+// CreateDependencyVersion: DependFile (base64 zip) for depend_type "zip",
+// DependLink for "obs".
+type CreateDependencyRequest struct {
+	DependFile  string `json:"depend_file,omitempty"`
+	DependLink  string `json:"depend_link,omitempty"`
+	DependType  string `json:"depend_type"`
+	Runtime     string `json:"runtime"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// ListDependenciesQuery filters ListDependencies; empty fields are left out.
+type ListDependenciesQuery struct {
+	Marker         string
+	MaxItems       string
+	IsPublic       string
+	DependencyType string // public, private or all
+	Runtime        string
+	Name           string
+	Limit          string
+}
+
+// DependencyList is one page of dependencies or of one dependency's versions.
+type DependencyList struct {
+	Dependencies []Dependency `json:"dependencies"`
+	NextMarker   int64        `json:"next_marker"`
+	Count        int64        `json:"count"`
+}
+
+const dependenciesPath = "/v2/{project_id}/fgs/dependencies"
+
+// CreateDependency creates a dependency package the way the seed documents
+// it (POST .../dependencies).
+func (c *Client) CreateDependency(ctx context.Context, req CreateDependencyRequest) (*Dependency, error) {
+	var out Dependency
+	if _, err := c.call(ctx, "CreateDependency", http.MethodPost, dependenciesPath, nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateDependencyVersion creates a dependency package version the way the
+// current SDK does (POST .../dependencies/version).
+func (c *Client) CreateDependencyVersion(ctx context.Context, req CreateDependencyRequest) (*Dependency, error) {
+	var out Dependency
+	if _, err := c.call(ctx, "CreateDependencyVersion", http.MethodPost, dependenciesPath+"/version", nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListDependencies returns the dependency packages q selects.
+func (c *Client) ListDependencies(ctx context.Context, q ListDependenciesQuery) (*DependencyList, error) {
+	query := queryOf("marker", q.Marker, "maxitems", q.MaxItems, "ispublic", q.IsPublic,
+		"dependency_type", q.DependencyType, "runtime", q.Runtime, "name", q.Name, "limit", q.Limit)
+	var out DependencyList
+	if _, err := c.call(ctx, "ListDependencies", http.MethodGet, dependenciesPath, query, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListDependencyVersions returns one page of the versions of dependency dependID.
+func (c *Client) ListDependencyVersions(ctx context.Context, dependID, marker string, maxItems int) (*DependencyList, error) {
+	if err := need("ListDependencyVersions", dependID); err != nil {
+		return nil, err
+	}
+	var out DependencyList
+	path := dependenciesPath + "/" + pathEscape(dependID) + "/version"
+	if _, err := c.call(ctx, "ListDependencyVersions", http.MethodGet, path, pageQuery(marker, maxItems), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

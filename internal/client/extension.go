@@ -1,0 +1,51 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ExtensionRegistration is the Extension API's answer to a registration.
+type ExtensionRegistration struct {
+	FunctionName    string `json:"functionName"`
+	FunctionVersion string `json:"functionVersion"`
+	ErrorInfo       struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	} `json:"errorInfo"`
+}
+
+// RegisterExtension registers an extension with the Extension API at
+// extensionAPIAddr (EXTENSION_API_ADDR, host:port): name is the extension's
+// file name, address the host:port of its own server (127.0.0.1:8081-8090).
+// The Extension API is plain HTTP and takes no credentials.
+func (c *Client) RegisterExtension(ctx context.Context, extensionAPIAddr, name, address string) (*ExtensionRegistration, error) {
+	raw := extensionAPIAddr
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	base, err := url.Parse(strings.TrimSuffix(raw, "/"))
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("RegisterExtension: EXTENSION_API_ADDR %q is not host:port", extensionAPIAddr)
+	}
+	header := http.Header{}
+	header.Set("FunctionGraph-Extension-Name", name)
+	header.Set("FunctionGraph-Extension-Address", address)
+	res, err := c.Send(ctx, Request{
+		Operation: "RegisterExtension", Method: http.MethodPost, Path: "/extension/register",
+		Header: header, NoAuth: true, base: base,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out ExtensionRegistration
+	if len(res.Body) > 0 {
+		if err := res.Decode(&out); err != nil {
+			return nil, err
+		}
+	}
+	return &out, nil
+}

@@ -1,0 +1,118 @@
+package emulator
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// AdminPrefix is where the emulator's own endpoints live; no FunctionGraph path starts with it.
+const AdminPrefix = "/_fgh/v1/"
+
+// registerAdmin adds the admin endpoints (same credentials as the API,
+// except healthz) and /metrics:
+//
+//	GET  /_fgh/v1/healthz                                      {"status":"ok"}
+//	GET  /_fgh/v1/faults                                       the faults in force
+//	PUT  /_fgh/v1/faults                                       replace them (YAML or JSON body, see Faults)
+//	GET  /_fgh/v1/functions/{function_urn}/extension-api      {"address":"127.0.0.1:NNNN"} (starts it)
+//	GET  /_fgh/v1/functions/{function_urn}/extensions         registrations and delivery stats
+//	GET  /metrics                                              Prometheus metrics
+func (e *Emulator) registerAdmin(mux *http.ServeMux) {
+	mux.Handle("GET /metrics", promhttp.HandlerFor(e.reg, promhttp.HandlerOpts{Registry: e.reg}))
+	mux.HandleFunc("GET "+AdminPrefix+"healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET "+AdminPrefix+"faults", e.admin(func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+		writeJSON(w, http.StatusOK, e.currentFaults())
+	}))
+	mux.Handle("PUT "+AdminPrefix+"faults", e.admin(func(w http.ResponseWriter, _ *http.Request, body []byte) {
+		f, err := parseFaults(body)
+		if err == nil {
+			err = e.setFaults(f)
+		}
+		if err != nil {
+			writeError(w, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: %v", err), "")
+			return
+		}
+		writeJSON(w, http.StatusOK, e.currentFaults())
+	}))
+	mux.Handle("GET "+AdminPrefix+"functions/{function_urn}/extension-api", e.admin(e.adminExtensionAPI))
+	mux.Handle("GET "+AdminPrefix+"functions/{function_urn}/extensions", e.admin(e.adminExtensionStats))
+}
+
+// admin wraps an admin endpoint with authentication and a bounded body read.
+func (e *Emulator) admin(fn func(http.ResponseWriter, *http.Request, []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok, aerr := e.checkToken(r)
+		if aerr != nil {
+			writeError(w, aerr, "")
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			writeError(w, newError(http.StatusBadRequest, codeBadRequest, "read request body: %v", err), "")
+			return
+		}
+		if !ok {
+			if aerr := e.checkSignature(r, body); aerr != nil {
+				writeError(w, aerr, "")
+				return
+			}
+		}
+		fn(w, r, body)
+	})
+}
+
+// adminFunction finds the function an admin path names.
+func (e *Emulator) adminFunction(r *http.Request) (*function, *apiError) {
+	c := &call{e: e, r: r}
+	u, err := c.functionURN()
+	if err != nil {
+		return nil, err
+	}
+	e.store.mu.RLock()
+	defer e.store.mu.RUnlock()
+	return e.store.lookup(u)
+}
+
+func (e *Emulator) adminExtensionAPI(w http.ResponseWriter, r *http.Request, _ []byte) {
+	f, aerr := e.adminFunction(r)
+	if aerr != nil {
+		writeError(w, aerr, "")
+		return
+	}
+	addr, err := e.extensionEndpoint(f)
+	if err != nil {
+		writeError(w, newError(http.StatusServiceUnavailable, codeUnavailable, "%v", err), "")
+		return
+	}
+	e.log.Info("extension API endpoint", "function", f.key.name, "EXTENSION_API_ADDR", addr)
+	writeJSON(w, http.StatusOK, map[string]string{"address": addr, "function": f.key.name, "env": "EXTENSION_API_ADDR=" + addr})
+}
+
+func (e *Emulator) adminExtensionStats(w http.ResponseWriter, r *http.Request, _ []byte) {
+	f, aerr := e.adminFunction(r)
+	if aerr != nil {
+		writeError(w, aerr, "")
+		return
+	}
+	key := fnHubKey(f)
+	st := e.hub.Stats(key)
+	type ext struct {
+		Name      string `json:"name"`
+		Address   string `json:"address"`
+		Delivered int64  `json:"delivered"`
+		Failed    int64  `json:"failed"`
+	}
+	exts := make([]ext, 0, len(st.PerExtension))
+	for _, x := range st.PerExtension {
+		exts = append(exts, ext{x.Name, x.Address, x.Delivered, x.Failed})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"function": f.key.name, "registered": st.Registered, "delivered": st.Delivered, "failed": st.Failed,
+		"dropped": st.Dropped, "in_flight": st.InFlight, "extensions": exts,
+		"invocations": f.rt.counts.count.Load(),
+	})
+}

@@ -1,0 +1,125 @@
+package emulator
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/fgharness/fgharness/internal/aksk"
+)
+
+// checkToken accepts the static token or one IAM issued. ok=false with a
+// nil error means the request has no token and must carry a signature.
+func (e *Emulator) checkToken(r *http.Request) (ok bool, err *apiError) {
+	tok := r.Header.Get("X-Auth-Token")
+	if tok == "" {
+		if r.Header.Get("Authorization") == "" {
+			return false, newError(http.StatusUnauthorized, codeUnauthorized,
+				"Unauthorized access: send X-Auth-Token, or sign the request with AK/SK (Authorization and X-Sdk-Date)")
+		}
+		return false, nil
+	}
+	if e.cfg.Token != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(e.cfg.Token)) == 1 {
+		return true, nil
+	}
+	if exp, found := e.tokens.Load(tok); found && time.Now().Before(exp.(time.Time)) {
+		return true, nil
+	}
+	return false, newError(http.StatusUnauthorized, codeUnauthorized, "Unauthorized access: the X-Auth-Token is invalid or expired")
+}
+
+// checkSignature verifies an SDK-HMAC-SHA256 signature the way the official
+// SDKs make it.
+func (e *Emulator) checkSignature(r *http.Request, body []byte) *apiError {
+	lookup := func(ak string) (string, bool) {
+		if e.cfg.AK == "" || subtle.ConstantTimeCompare([]byte(ak), []byte(e.cfg.AK)) != 1 {
+			return "", false
+		}
+		return e.cfg.SK, true
+	}
+	_, err := aksk.Verify(r, body, lookup, time.Now(), e.cfg.MaxSkew)
+	if err == nil {
+		return nil
+	}
+	msg := "Unauthorized access: "
+	switch {
+	case errors.Is(err, aksk.ErrMissing):
+		msg += "the AK/SK signature is incomplete (Authorization and X-Sdk-Date are both needed)"
+	case errors.Is(err, aksk.ErrMalformed):
+		msg += "the Authorization or X-Sdk-Date header is malformed"
+	case errors.Is(err, aksk.ErrUnknownKey):
+		msg += "the access key is unknown"
+	case errors.Is(err, aksk.ErrExpired):
+		msg += "X-Sdk-Date is more than " + e.cfg.MaxSkew.String() + " away from the server's clock"
+	default:
+		msg += "the signature does not match the request"
+	}
+	return newError(http.StatusUnauthorized, codeUnauthorized, "%s", msg)
+}
+
+// passwordTokenRequest is the part of POST /v3/auth/tokens the emulator reads.
+type passwordTokenRequest struct {
+	Auth struct {
+		Identity struct {
+			Methods  []string `json:"methods"`
+			Password struct {
+				User struct {
+					Name     string `json:"name"`
+					Password string `json:"password"`
+					Domain   struct {
+						Name string `json:"name"`
+						ID   string `json:"id"`
+					} `json:"domain"`
+				} `json:"user"`
+			} `json:"password"`
+		} `json:"identity"`
+		Scope struct {
+			Project struct {
+				Name string `json:"name"`
+				ID   string `json:"id"`
+			} `json:"project"`
+		} `json:"scope"`
+	} `json:"auth"`
+}
+
+// issueToken emulates IAM's password login: a configured user and password
+// scoped to this endpoint's project (by ID, or by region name) gets a token
+// in X-Subject-Token, valid for TokenTTL.
+func issueToken(c *call) {
+	var req passwordTokenRequest
+	if err := c.decode(&req); err != nil {
+		c.fail(newError(http.StatusBadRequest, codeIAMBadRequest, "Request body is invalid: %s", err.msg))
+		return
+	}
+	e := c.e
+	u := req.Auth.Identity.Password.User
+	want, known := e.cfg.Users[u.Name]
+	if !known || subtle.ConstantTimeCompare([]byte(u.Password), []byte(want)) != 1 {
+		c.fail(newError(http.StatusUnauthorized, codeIAMUnauthorized, "The username or password is wrong."))
+		return
+	}
+	p := req.Auth.Scope.Project
+	if (p.ID != "" && p.ID != e.cfg.ProjectID) || (p.ID == "" && p.Name != e.cfg.Region) {
+		c.fail(newError(http.StatusForbidden, codeForbidden, "the user has no access to the requested project scope"))
+		return
+	}
+	now := time.Now().UTC()
+	exp := now.Add(e.cfg.TokenTTL)
+	tok := "fgh-iam-" + newID() + newID()
+	e.tokens.Store(tok, exp)
+	e.log.Info("IAM token issued", "user", u.Name, "token", "set", "expires_at", exp)
+	domain := map[string]string{"name": u.Domain.Name, "id": e.cfg.DomainID}
+	if domain["name"] == "" {
+		domain["name"] = u.Domain.ID
+	}
+	c.Header().Set("X-Subject-Token", tok)
+	c.json(http.StatusCreated, map[string]any{"token": map[string]any{
+		"expires_at": exp.Format("2006-01-02T15:04:05.000000Z"),
+		"issued_at":  now.Format("2006-01-02T15:04:05.000000Z"),
+		"methods":    []string{"password"},
+		"project":    map[string]any{"name": e.cfg.Region, "id": e.cfg.ProjectID, "domain": domain},
+		"user":       map[string]any{"name": u.Name, "id": "fgh-user-" + u.Name, "domain": domain},
+		"roles":      []map[string]string{{"name": "te_admin", "id": "0"}},
+	}})
+}

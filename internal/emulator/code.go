@@ -1,0 +1,151 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"path"
+	"time"
+)
+
+// buildCode checks that the fields each code type needs are there and
+// returns the code package: the decoded func_code.file for inline, zip and
+// jar; the link for obs; the image name for Custom-Image-Swr.
+func buildCode(req *functionRequest) ([]byte, *apiError) {
+	if req.CodeType == "" {
+		req.CodeType = "inline"
+	}
+	file := ""
+	if req.FuncCode != nil {
+		file = req.FuncCode.File
+	}
+	switch req.CodeType {
+	case "inline", "zip", "jar":
+		if (req.CodeType == "zip" || req.CodeType == "jar") && file == "" {
+			return nil, badField(codeCodeMissing, "func_code.file", "code_type %s needs the package, base64-encoded, in func_code.file", req.CodeType)
+		}
+		if (req.CodeType == "zip" || req.CodeType == "jar") && req.CodeFilename == "" {
+			return nil, badField(codeBadCode, "code_filename", "code_type %s needs code_filename", req.CodeType)
+		}
+		code, err := base64.StdEncoding.DecodeString(file)
+		if err != nil {
+			return nil, badField(codeBadCode, "func_code.file", "not valid base64: %v", err)
+		}
+		if req.CodeFilename == "" {
+			req.CodeFilename = "index.zip"
+		}
+		req.CodeURL = ""
+		return code, nil
+	case "obs":
+		u, err := url.Parse(req.CodeURL)
+		if req.CodeURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, badField(codeBadURL, "code_url", "code_type obs needs an http(s) link to the package, got %q", req.CodeURL)
+		}
+		if req.CodeFilename == "" {
+			req.CodeFilename = path.Base(u.Path)
+		}
+		return []byte(req.CodeURL), nil
+	case "Custom-Image-Swr":
+		if req.CustomImage == nil || req.CustomImage.Image == "" {
+			return nil, badField(codeCodeMissing, "custom_image.image", "code_type Custom-Image-Swr needs custom_image.image")
+		}
+		return []byte(req.CustomImage.Image), nil
+	}
+	return nil, badField(codeBadCodeType, "code_type", "%q is not a code type", req.CodeType)
+}
+
+// functionCodeView is the body of showFunctionCode and updateFunctionCode.
+type functionCodeView struct {
+	FuncURN           string          `json:"func_urn"`
+	FuncName          string          `json:"func_name"`
+	DomainID          string          `json:"domain_id"`
+	Runtime           string          `json:"runtime"`
+	CodeType          string          `json:"code_type"`
+	CodeURL           string          `json:"code_url,omitempty"`
+	CodeFilename      string          `json:"code_filename,omitempty"`
+	CodeSize          int64           `json:"code_size"`
+	Digest            string          `json:"digest"`
+	LastModified      string          `json:"last_modified"`
+	FuncCode          funcCode        `json:"func_code"`
+	DependVersionList []string        `json:"depend_version_list"`
+	StrategyConfig    strategyConfig  `json:"strategy_config"`
+	Dependencies      []dependencyRef `json:"dependencies"`
+}
+
+func codeView(cfg *functionConfig) functionCodeView {
+	v := functionCodeView{
+		FuncURN: cfg.FuncURN, FuncName: cfg.FuncName, DomainID: cfg.DomainID, Runtime: cfg.Runtime,
+		CodeType: cfg.CodeType, CodeURL: cfg.CodeURL, CodeFilename: cfg.CodeFilename, CodeSize: cfg.CodeSize,
+		Digest: cfg.Digest, LastModified: cfg.LastModified, StrategyConfig: cfg.StrategyConfig,
+		DependVersionList: append([]string{}, cfg.DependVersionList...), Dependencies: append([]dependencyRef{}, cfg.Dependencies...),
+	}
+	switch cfg.CodeType {
+	case "obs":
+		v.FuncCode.Link = cfg.CodeURL
+	case "inline", "zip", "jar":
+		v.FuncCode.File = base64.StdEncoding.EncodeToString(cfg.code)
+	}
+	return v
+}
+
+func showFunctionCode(c *call) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.e.store.mu.RLock()
+	defer c.e.store.mu.RUnlock()
+	f, err := c.e.store.lookup(u)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	cfg, err := f.resolve(u.Qualifier)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.json(http.StatusOK, codeView(cfg))
+}
+
+func updateFunctionCode(c *call) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var req functionRequest
+	if err := c.decode(&req); err != nil {
+		c.fail(err)
+		return
+	}
+	code, err := buildCode(&req)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	e := c.e
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	f, err := e.store.lookup(u)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if !u.IsLatest() {
+		c.fail(badField(codeBadVersion, "function_urn", "%s is a published version or alias, which cannot change; update latest", u))
+		return
+	}
+	next := *f.latest
+	next.CodeType, next.CodeURL, next.CodeFilename = req.CodeType, req.CodeURL, req.CodeFilename
+	if req.DependVersionList != nil {
+		if err := e.resolveDependencies(&next, req.DependVersionList); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	setCode(&next, code, time.Now())
+	f.latest = &next
+	c.json(http.StatusOK, codeView(&next))
+}

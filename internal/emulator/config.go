@@ -1,0 +1,161 @@
+package emulator
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// Config is everything an emulator instance needs. Zero fields take the
+// DefaultConfig values in New, except the credentials: an empty Token, AK or
+// Users simply turns that way of signing in off.
+type Config struct {
+	ProjectID string // the only project_id the paths may carry (32 hex digits by convention)
+	Region    string // region in URNs and in IAM tokens, e.g. cn-north-4
+	DomainID  string // account ID reported in function configs
+
+	Token string            // static X-Auth-Token accepted as is
+	AK    string            // access key accepted in SDK-HMAC-SHA256 signatures
+	SK    string            // its secret key
+	Users map[string]string // IAM user name → password, for POST /v3/auth/tokens
+
+	// ExtensionHost and the port range are the addresses extensions may
+	// register (documented: 127.0.0.1:8081–8090); MaxExtensions per function.
+	ExtensionHost    string
+	ExtensionPortMin int
+	ExtensionPortMax int
+	MaxExtensions    int
+	// ExtensionDeliveryTimeout bounds each /extension/invoke POST.
+	ExtensionDeliveryTimeout time.Duration
+
+	Faults Faults // faults in force from the start (see faults.go)
+
+	// ColdStart is added to an invocation that finds no warm instance: the
+	// first call of a function, or one after IdleTimeout without calls.
+	ColdStart   time.Duration
+	IdleTimeout time.Duration
+
+	MaxSkew          time.Duration // allowed X-Sdk-Date skew (15 minutes)
+	TokenTTL         time.Duration // lifetime of IAM-issued tokens (24 hours)
+	MaxInvokeBody    int64         // sync/async invocation body limit (6 MB)
+	MaxBody          int64         // limit for every other request body
+	AsyncConcurrency int           // async invocations running at once
+	AsyncQueue       int           // async invocations accepted but not finished, at most
+
+	Logger *slog.Logger // nil: discard
+}
+
+// Dev defaults. They are public on purpose: they are the credentials of a
+// local emulator, never of a real account.
+const (
+	DefaultProjectID = "f9a0c3e1d2b84e6fa5c7d9e0b1a2c3d4"
+	DefaultRegion    = "cn-north-4"
+	DefaultToken     = "fgh-dev-token"
+	DefaultAK        = "FGHDEVAK0000000000000"
+	DefaultSK        = "fgh-dev-secret-key-0000000000000000000000"
+	DefaultUser      = "fgh-dev"
+	DefaultPassword  = "fgh-dev-password"
+)
+
+// DefaultConfig is a ready-to-run local configuration with the dev credentials.
+func DefaultConfig() Config {
+	return Config{
+		ProjectID:                DefaultProjectID,
+		Region:                   DefaultRegion,
+		DomainID:                 "d0a1b2c3e4f5061728394a5b6c7d8e9f",
+		Token:                    DefaultToken,
+		AK:                       DefaultAK,
+		SK:                       DefaultSK,
+		Users:                    map[string]string{DefaultUser: DefaultPassword},
+		ExtensionHost:            "127.0.0.1",
+		ExtensionPortMin:         8081,
+		ExtensionPortMax:         8090,
+		MaxExtensions:            10,
+		ExtensionDeliveryTimeout: 5 * time.Second,
+		IdleTimeout:              10 * time.Minute,
+		MaxSkew:                  15 * time.Minute,
+		TokenTTL:                 24 * time.Hour,
+		MaxInvokeBody:            6 << 20,
+		MaxBody:                  64 << 20,
+		AsyncConcurrency:         32,
+		AsyncQueue:               4096,
+	}
+}
+
+// withDefaults fills unset tunables from DefaultConfig; credentials are left
+// as given.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.ProjectID == "" {
+		c.ProjectID = d.ProjectID
+	}
+	if c.Region == "" {
+		c.Region = d.Region
+	}
+	if c.DomainID == "" {
+		c.DomainID = d.DomainID
+	}
+	if c.ExtensionHost == "" {
+		c.ExtensionHost = d.ExtensionHost
+	}
+	if c.ExtensionPortMin == 0 && c.ExtensionPortMax == 0 {
+		c.ExtensionPortMin, c.ExtensionPortMax = d.ExtensionPortMin, d.ExtensionPortMax
+	}
+	if c.MaxExtensions <= 0 {
+		c.MaxExtensions = d.MaxExtensions
+	}
+	if c.ExtensionDeliveryTimeout <= 0 {
+		c.ExtensionDeliveryTimeout = d.ExtensionDeliveryTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = d.IdleTimeout
+	}
+	if c.MaxSkew <= 0 {
+		c.MaxSkew = d.MaxSkew
+	}
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = d.TokenTTL
+	}
+	if c.MaxInvokeBody <= 0 {
+		c.MaxInvokeBody = d.MaxInvokeBody
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = d.MaxBody
+	}
+	if c.AsyncConcurrency <= 0 {
+		c.AsyncConcurrency = d.AsyncConcurrency
+	}
+	if c.AsyncQueue <= 0 {
+		c.AsyncQueue = d.AsyncQueue
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	if c.Token == "" && (c.AK == "" || c.SK == "") && len(c.Users) == 0 {
+		return fmt.Errorf("no credentials configured: set a token, an AK/SK pair or IAM users, or nobody can call the emulator")
+	}
+	if (c.AK == "") != (c.SK == "") {
+		return fmt.Errorf("AK/SK needs both an access key and a secret key")
+	}
+	if ip := net.ParseIP(c.ExtensionHost); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("extension host %q is not a loopback address", c.ExtensionHost)
+	}
+	return c.Faults.validate()
+}
+
+// Redacted describes the configuration for a start-up banner: secrets show as "set".
+func (c Config) Redacted() []any {
+	set := func(s string) string {
+		if s == "" {
+			return "not set"
+		}
+		return "set"
+	}
+	return []any{
+		"project_id", c.ProjectID, "region", c.Region,
+		"token", set(c.Token), "ak", set(c.AK), "sk", set(c.SK), "iam_users", len(c.Users),
+		"cold_start", c.ColdStart, "faults", c.Faults.Active(),
+	}
+}

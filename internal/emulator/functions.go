@@ -1,0 +1,430 @@
+package emulator
+
+import (
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fgharness/fgharness/internal/extapi"
+	"github.com/fgharness/fgharness/internal/urn"
+)
+
+// functionRequest is the body of createFunction and updateFunctionConfig
+// (update ignores package and the code fields).
+type functionRequest struct {
+	FuncName            string          `json:"func_name"`
+	Package             string          `json:"package"`
+	Runtime             string          `json:"runtime"`
+	Timeout             int             `json:"timeout"`
+	Handler             string          `json:"handler"`
+	MemorySize          int             `json:"memory_size"`
+	CodeType            string          `json:"code_type"`
+	CodeURL             string          `json:"code_url"`
+	CodeFilename        string          `json:"code_filename"`
+	FuncCode            *funcCode       `json:"func_code"`
+	CustomImage         *customImage    `json:"custom_image"`
+	UserData            *string         `json:"user_data"`
+	EncryptedUserData   *string         `json:"encrypted_user_data"`
+	Xrole               *string         `json:"xrole"`
+	AppXrole            *string         `json:"app_xrole"`
+	Description         *string         `json:"description"`
+	InitializerHandler  *string         `json:"initializer_handler"`
+	InitializerTimeout  *int            `json:"initializer_timeout"`
+	EnterpriseProjectID *string         `json:"enterprise_project_id"`
+	Type                string          `json:"type"`
+	DependVersionList   []string        `json:"depend_version_list"`
+	StrategyConfig      *strategyConfig `json:"strategy_config"`
+}
+
+type funcCode struct {
+	File string `json:"file,omitempty"`
+	Link string `json:"link,omitempty"`
+}
+
+type customImage struct {
+	Image string `json:"image"`
+}
+
+func fnHubKey(f *function) string { return f.key.pkg + "/" + f.key.name }
+
+// functionURN parses the function_urn path parameter and checks it names
+// this endpoint's project.
+func (c *call) functionURN() (urn.URN, *apiError) {
+	u, err := urn.Parse(c.param("function_urn"))
+	if err != nil {
+		return u, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter function_urn: %v", err)
+	}
+	if u.Kind != urn.KindFunction {
+		return u, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter function_urn: %s names a %s, not a function", u, u.Kind)
+	}
+	if u.ProjectID != c.e.cfg.ProjectID {
+		return u, newError(http.StatusForbidden, codeForbidden, "function_urn belongs to project %s, not to this endpoint's project", u.ProjectID)
+	}
+	return u, nil
+}
+
+// lookup finds the function a URN names. Caller holds s.mu.
+func (s *store) lookup(u urn.URN) (*function, *apiError) {
+	f := s.functions[fnKey{u.Package, u.Name}]
+	if f == nil {
+		return nil, errFunctionNotFound(u.Unqualified().String())
+	}
+	return f, nil
+}
+
+// resolve maps a qualifier to the configuration it runs: latest, a version,
+// or an alias (honouring additional_version_weights). Caller holds s.mu.
+func (f *function) resolve(q string) (*functionConfig, *apiError) {
+	if q == "" || q == urn.Latest {
+		return f.latest, nil
+	}
+	name := strings.TrimPrefix(q, urn.AliasPrefix)
+	if !strings.HasPrefix(q, urn.AliasPrefix) {
+		if v := f.versions[q]; v != nil {
+			return v, nil
+		}
+	}
+	if a := f.aliases[name]; a != nil {
+		return f.resolve(a.pick())
+	}
+	return nil, errFunctionNotFound(f.latest.FuncURN[:strings.LastIndexByte(f.latest.FuncURN, ':')] + ":" + q)
+}
+
+// pick chooses the alias's version, or one of its additional versions by weight (percent).
+func (a *alias) pick() string {
+	if len(a.AdditionalVersionWeights) > 0 {
+		n := rand.IntN(100)
+		names := make([]string, 0, len(a.AdditionalVersionWeights))
+		for v := range a.AdditionalVersionWeights {
+			names = append(names, v)
+		}
+		sort.Strings(names)
+		for _, v := range names {
+			if n -= a.AdditionalVersionWeights[v]; n < 0 {
+				return v
+			}
+		}
+	}
+	return a.Version
+}
+
+func createFunction(c *call) {
+	var req functionRequest
+	if err := c.decode(&req); err != nil {
+		c.fail(err)
+		return
+	}
+	e := c.e
+	if err := checkHandler("handler", req.Handler); err != nil {
+		c.fail(err)
+		return
+	}
+	code, err := buildCode(&req)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	now := time.Now()
+	u := urn.Function(e.cfg.Region, e.cfg.ProjectID, req.Package, req.FuncName, urn.Latest)
+	cfg := &functionConfig{
+		FuncID: newID(), FuncURN: u.String(), FuncName: req.FuncName, DomainID: e.cfg.DomainID,
+		Namespace: e.cfg.ProjectID, ProjectName: e.cfg.Region, Package: req.Package,
+		CodeType: req.CodeType, CodeURL: req.CodeURL, CodeFilename: req.CodeFilename,
+		Version: urn.Latest, EnterpriseProjectID: "0", Type: "v2",
+		StrategyConfig: strategyConfig{Concurrency: -1, ConcurrentNum: 1},
+	}
+	if req.Type != "" {
+		cfg.Type = req.Type
+	}
+	if req.StrategyConfig != nil {
+		cfg.StrategyConfig = *req.StrategyConfig
+	}
+	if err := applyConfig(cfg, &req, now); err != nil {
+		c.fail(err)
+		return
+	}
+	setCode(cfg, code, now)
+
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	key := fnKey{req.Package, req.FuncName}
+	if e.store.functions[key] != nil {
+		c.fail(newError(http.StatusConflict, codeConflict, "The function %s already exists in package %s", req.FuncName, req.Package))
+		return
+	}
+	if err := e.resolveDependencies(cfg, req.DependVersionList); err != nil {
+		c.fail(err)
+		return
+	}
+	e.store.functions[key] = &function{
+		key: key, seq: e.store.nextSeq(), latest: cfg,
+		versions: map[string]*functionConfig{}, aliases: map[string]*alias{},
+		triggers: map[string]*trigger{}, rt: &runtimeState{},
+	}
+	e.log.Info("function created", "urn", cfg.FuncURN, "runtime", cfg.Runtime, "handler_behaviour", cfg.behaviour.kind)
+	c.json(http.StatusOK, cfg)
+}
+
+// applyConfig copies the settable configuration of req onto cfg and derives
+// what depends on it. The spec validator has checked enums and ranges.
+func applyConfig(cfg *functionConfig, req *functionRequest, now time.Time) *apiError {
+	cfg.Runtime, cfg.Timeout, cfg.Handler, cfg.MemorySize = req.Runtime, req.Timeout, req.Handler, req.MemorySize
+	cfg.CPU = 200 + cfg.MemorySize*100/128
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&cfg.UserData, req.UserData)
+	set(&cfg.EncryptedUserData, req.EncryptedUserData)
+	set(&cfg.Xrole, req.Xrole)
+	set(&cfg.AppXrole, req.AppXrole)
+	set(&cfg.Description, req.Description)
+	set(&cfg.InitializerHandler, req.InitializerHandler)
+	set(&cfg.EnterpriseProjectID, req.EnterpriseProjectID)
+	if req.InitializerTimeout != nil {
+		cfg.InitializerTimeout = *req.InitializerTimeout
+	}
+	if cfg.InitializerHandler != "" {
+		if err := checkHandler("initializer_handler", cfg.InitializerHandler); err != nil {
+			return err
+		}
+	}
+	b, err := parseBehaviour(cfg.UserData)
+	if err != nil {
+		return err
+	}
+	cfg.behaviour = b
+	cfg.LastModified = nowStamp(now)
+	cfg.ImageName = imageName(cfg.Version, now)
+	return nil
+}
+
+// checkHandler applies the documented rule "xx.xx, must contain a dot".
+func checkHandler(field, h string) *apiError {
+	i := strings.IndexByte(h, '.')
+	if i <= 0 || strings.HasSuffix(h, ".") || strings.ContainsAny(h, " \t\r\n/\\") {
+		return badField(codeBadHandler, field, "%q must look like file.function (for example index.handler)", h)
+	}
+	return nil
+}
+
+func imageName(version string, now time.Time) string {
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+	var suffix [5]byte
+	for i := range suffix {
+		suffix[i] = letters[rand.IntN(len(letters))]
+	}
+	return version + "-" + now.UTC().Format("060102150405") + "@" + string(suffix[:])
+}
+
+// setCode records the code package: size and SHA-512 digest of what was
+// uploaded (for obs code, of the link, since the emulator cannot fetch it).
+func setCode(cfg *functionConfig, code []byte, now time.Time) {
+	sum := sha512.Sum512(code)
+	cfg.Digest = hex.EncodeToString(sum[:])
+	cfg.code = code
+	cfg.CodeSize = int64(len(code))
+	if cfg.CodeType == "obs" {
+		cfg.CodeSize = 0
+	}
+	cfg.LastModified = nowStamp(now)
+}
+
+func listFunctions(c *call) {
+	e := c.e
+	marker, maxItems, err := pageParams(c, "maxitems", 400, 400)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	pkg, name := c.query("package_name"), c.query("func_name")
+	e.store.mu.RLock()
+	var matched []*functionConfig
+	for _, f := range e.store.sortedFunctions() {
+		if (pkg == "" || f.key.pkg == pkg) && (name == "" || strings.Contains(f.key.name, name)) {
+			matched = append(matched, f.latest)
+		}
+	}
+	e.store.mu.RUnlock()
+	page, next := paginate(matched, marker, maxItems)
+	c.json(http.StatusOK, map[string]any{"functions": page, "next_marker": next, "count": len(matched)})
+}
+
+// pageParams reads marker (a start index) and a page size parameter.
+func pageParams(c *call, sizeParam string, def, limit int) (marker, size int, err *apiError) {
+	marker, size = 0, def
+	if s := c.query("marker"); s != "" {
+		n, convErr := strconv.Atoi(s)
+		if convErr != nil || n < 0 {
+			return 0, 0, newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter marker: %q is not a position", s)
+		}
+		marker = n
+	}
+	if s := c.query(sizeParam); s != "" {
+		n, convErr := strconv.Atoi(s)
+		if convErr != nil || n < 0 {
+			return 0, 0, newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter %s: %q is not a count", sizeParam, s)
+		}
+		if n > 0 {
+			size = min(n, limit)
+		}
+	}
+	return marker, size, nil
+}
+
+func paginate[T any](items []T, marker, size int) ([]T, int) {
+	if marker > len(items) {
+		marker = len(items)
+	}
+	end := min(marker+size, len(items))
+	page := items[marker:end]
+	if page == nil {
+		page = []T{}
+	}
+	return page, end
+}
+
+func showFunctionConfig(c *call) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.e.store.mu.RLock()
+	defer c.e.store.mu.RUnlock()
+	f, err := c.e.store.lookup(u)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	cfg, err := f.resolve(u.Qualifier)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.json(http.StatusOK, cfg)
+}
+
+func updateFunctionConfig(c *call) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var req functionRequest
+	if err := c.decode(&req); err != nil {
+		c.fail(err)
+		return
+	}
+	if err := checkHandler("handler", req.Handler); err != nil {
+		c.fail(err)
+		return
+	}
+	e := c.e
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	f, err := e.store.lookup(u)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if !u.IsLatest() {
+		c.fail(badField(codeBadVersion, "function_urn", "%s is a published version or alias, which cannot change; update latest", u))
+		return
+	}
+	if req.FuncName != f.key.name {
+		c.fail(badField(codeBadFuncName, "func_name", "%q differs from the function's name %q; a function cannot be renamed", req.FuncName, f.key.name))
+		return
+	}
+	next := *f.latest
+	if req.StrategyConfig != nil {
+		next.StrategyConfig = *req.StrategyConfig
+	}
+	if err := applyConfig(&next, &req, time.Now()); err != nil {
+		c.fail(err)
+		return
+	}
+	f.latest = &next
+	c.json(http.StatusOK, &next)
+}
+
+func deleteFunction(c *call) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	e := c.e
+	e.store.mu.Lock()
+	f, err := e.store.lookup(u)
+	if err != nil {
+		e.store.mu.Unlock()
+		c.fail(err)
+		return
+	}
+	if !u.IsLatest() {
+		err := f.deleteVersion(u.Qualifier)
+		e.store.mu.Unlock()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		c.noContent()
+		return
+	}
+	delete(e.store.functions, f.key)
+	triggers := make([]*trigger, 0, len(f.triggers))
+	for _, t := range f.triggers {
+		triggers = append(triggers, t)
+	}
+	e.store.mu.Unlock()
+	for _, t := range triggers {
+		t.stop()
+	}
+	e.hub.Remove(fnHubKey(f))
+	e.log.Info("function deleted", "urn", u.Unqualified().String())
+	c.noContent()
+}
+
+// deleteVersion removes one published version (or alias, "!name"). Caller holds the store lock.
+func (f *function) deleteVersion(q string) *apiError {
+	if a := strings.TrimPrefix(q, urn.AliasPrefix); a != q || (f.versions[q] == nil && f.aliases[q] != nil) {
+		if f.aliases[a] == nil {
+			return errFunctionNotFound(f.key.name + ":" + q)
+		}
+		delete(f.aliases, a)
+		return nil
+	}
+	if f.versions[q] == nil {
+		return errFunctionNotFound(f.key.name + ":" + q)
+	}
+	for _, a := range f.aliases {
+		if a.Version == q || a.AdditionalVersionWeights[q] > 0 {
+			return newError(http.StatusPreconditionRequired, codePrecondition, "version %s is used by alias %s; delete or move the alias first", q, a.Name)
+		}
+	}
+	delete(f.versions, q)
+	for i, v := range f.order {
+		if v == q {
+			f.order = append(f.order[:i:i], f.order[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
+
+// extensionEndpoint starts (or finds) the function's Extension API.
+func (e *Emulator) extensionEndpoint(f *function) (string, error) {
+	addr, err := e.hub.Endpoint(fnHubKey(f), extapi.FunctionInfo{Name: f.key.name, Version: urn.Latest})
+	if err != nil {
+		return "", fmt.Errorf("extension API of %s: %w", f.key.name, err)
+	}
+	return addr, nil
+}

@@ -1,0 +1,164 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fgharness/fgharness/spec"
+)
+
+// testEmulator is a started emulator with a client that checks every
+// exchange against the spec.
+type testEmulator struct {
+	t      *testing.T
+	local  *Local
+	client *http.Client
+	spec   *spec.Spec
+	// strict makes every exchange's spec violations fail the test.
+	strict bool
+}
+
+func startTest(t *testing.T, mutate ...func(*Config)) *testEmulator {
+	t.Helper()
+	cfg := DefaultConfig()
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	l, err := StartLocal(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	te := &testEmulator{t: t, local: l, client: &http.Client{Timeout: 30 * time.Second}, spec: sp, strict: true}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		te.client.CloseIdleConnections()
+		if err := l.Close(ctx); err != nil {
+			t.Errorf("close emulator: %v", err)
+		}
+	})
+	return te
+}
+
+func (te *testEmulator) project() string { return te.local.Config.ProjectID }
+
+func (te *testEmulator) fnURN(name string) string {
+	return "urn:fss:" + te.local.Config.Region + ":" + te.project() + ":function:default:" + name + ":latest"
+}
+
+func (te *testEmulator) path(format string) string {
+	return "/v2/" + te.project() + format
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+func (r response) errorCode(t *testing.T) string {
+	t.Helper()
+	var e struct {
+		Code string `json:"error_code"`
+		Msg  string `json:"error_msg"`
+	}
+	r.decode(t, &e)
+	if e.Code == "" || len(e.Msg) < 2 {
+		t.Fatalf("not an Error body: %s", r.body)
+	}
+	return e.Code
+}
+
+// do sends a request with the static token and validates the exchange.
+func (te *testEmulator) do(method, path string, body any, header ...string) response {
+	te.t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		raw = b
+	case string:
+		raw = []byte(b)
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			te.t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(method, te.local.URL+path, bytes.NewReader(raw))
+	if err != nil {
+		te.t.Fatal(err)
+	}
+	if raw != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("X-Auth-Token", te.local.Config.Token)
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+			continue
+		}
+		req.Header.Set(header[i], header[i+1])
+	}
+	return te.send(req, raw)
+}
+
+func (te *testEmulator) send(req *http.Request, raw []byte) response {
+	te.t.Helper()
+	resp, err := te.client.Do(req)
+	if err != nil {
+		te.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		te.t.Fatal(err)
+	}
+	if te.strict && !strings.HasPrefix(req.URL.Path, AdminPrefix) { // admin endpoints are not FunctionGraph's
+		check, _ := http.NewRequest(req.Method, req.URL.String(), bytes.NewReader(raw))
+		check.Header = req.Header.Clone()
+		if vs := te.spec.ValidateExchange(check, raw, resp, got); len(vs) > 0 {
+			te.t.Errorf("%s %s → %d: spec violations:\n%s\nbody: %.400s", req.Method, req.URL.Path, resp.StatusCode, spec.Violations(vs), got)
+		}
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: got}
+}
+
+func (te *testEmulator) createFunction(name string, extra map[string]any) map[string]any {
+	te.t.Helper()
+	body := map[string]any{
+		"func_name": name, "package": "default", "runtime": "Python3.9", "timeout": 30,
+		"handler": "index.handler", "memory_size": 256, "code_type": "inline",
+		"func_code": map[string]string{"file": "aW1wb3J0IGpzb24K"},
+	}
+	for k, v := range extra {
+		body[k] = v
+	}
+	r := te.do("POST", te.path("/fgs/functions"), body)
+	if r.status != 200 {
+		te.t.Fatalf("create %s: %d %s", name, r.status, r.body)
+	}
+	var out map[string]any
+	r.decode(te.t, &out)
+	return out
+}
+
+func esc(s string) string { return url.PathEscape(s) }

@@ -1,0 +1,181 @@
+package emulator
+
+import (
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/fgharness/fgharness/internal/urn"
+)
+
+// Version and alias names: letters, digits, '.', '_' and '-', starting
+// with a letter or digit (the documents give no rule; this keeps URNs unambiguous).
+var (
+	versionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,41}$`)
+	aliasName   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,62}$`)
+)
+
+// createFunctionVersion publishes latest as an immutable copy, named by the
+// request or vYYYYMMDD-HHMMSS.
+func createFunctionVersion(c *call) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var req struct {
+		Digest      string `json:"digest"`
+		Version     string `json:"version"`
+		Description string `json:"description"`
+	}
+	if len(c.body) > 0 {
+		if err := c.decode(&req); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	now := time.Now()
+	if req.Version == "" {
+		req.Version = "v" + now.UTC().Format("20060102-150405")
+	}
+	if req.Version == urn.Latest || !versionName.MatchString(req.Version) {
+		c.fail(badField(codeBadVersion, "version", "%q: a version name is 1-42 letters, digits, '.', '_' or '-' and not %q", req.Version, urn.Latest))
+		return
+	}
+	e := c.e
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	f, err := e.store.lookup(u)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if req.Digest != "" && req.Digest != f.latest.Digest {
+		c.fail(badField(codeBadRequest, "digest", "does not match the digest of latest's code; the code changed since you read it"))
+		return
+	}
+	if f.versions[req.Version] != nil || f.aliases[req.Version] != nil {
+		c.fail(newError(http.StatusConflict, codeConflict, "version %s of %s already exists", req.Version, f.key.name))
+		return
+	}
+	v := *f.latest
+	v.Version = req.Version
+	v.VersionDescription = req.Description
+	v.FuncURN = urn.Function(e.cfg.Region, e.cfg.ProjectID, f.key.pkg, f.key.name, req.Version).String()
+	v.LastModified = nowStamp(now)
+	v.ImageName = imageName(req.Version, now)
+	f.versions[req.Version] = &v
+	f.order = append(f.order, req.Version)
+	e.log.Info("function version published", "urn", v.FuncURN)
+	c.json(http.StatusOK, &v)
+}
+
+// listFunctionVersions lists latest first, then the published versions in publish order.
+func listFunctionVersions(c *call) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	marker, size, err := pageParams(c, "maxitems", 400, 400)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	e := c.e
+	e.store.mu.RLock()
+	f, err := e.store.lookup(u)
+	if err != nil {
+		e.store.mu.RUnlock()
+		c.fail(err)
+		return
+	}
+	all := make([]*functionConfig, 0, 1+len(f.order))
+	all = append(all, f.latest)
+	for _, name := range f.order {
+		all = append(all, f.versions[name])
+	}
+	e.store.mu.RUnlock()
+	page, next := paginate(all, marker, size)
+	c.json(http.StatusOK, map[string]any{"versions": page, "next_marker": next, "count": len(all)})
+}
+
+func createVersionAlias(c *call) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var req struct {
+		Name                     string         `json:"name"`
+		Version                  string         `json:"version"`
+		Description              string         `json:"description"`
+		AdditionalVersionWeights map[string]int `json:"additional_version_weights"`
+	}
+	if err := c.decode(&req); err != nil {
+		c.fail(err)
+		return
+	}
+	if !aliasName.MatchString(req.Name) || req.Name == urn.Latest {
+		c.fail(badField(codeBadAlias, "name", "%q: an alias name starts with a letter and has up to 63 letters, digits, '_' or '-'", req.Name))
+		return
+	}
+	e := c.e
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	f, err := e.store.lookup(u)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	exists := func(v string) bool { return v == urn.Latest || f.versions[v] != nil }
+	if !exists(req.Version) {
+		c.fail(badField(codeBadVersion, "version", "%q is not a published version of %s", req.Version, f.key.name))
+		return
+	}
+	total := 0
+	for v, w := range req.AdditionalVersionWeights {
+		if !exists(v) || w < 0 {
+			c.fail(badField(codeBadVersion, "additional_version_weights", "%q is not a published version, or its weight is negative", v))
+			return
+		}
+		total += w
+	}
+	if total > 100 {
+		c.fail(badField(codeBadRequest, "additional_version_weights", "weights add up to %d%%, more than 100", total))
+		return
+	}
+	if f.aliases[req.Name] != nil || f.versions[req.Name] != nil {
+		c.fail(newError(http.StatusConflict, codeConflict, "alias %s of %s already exists", req.Name, f.key.name))
+		return
+	}
+	a := &alias{
+		Name: req.Name, Version: req.Version, Description: req.Description, LastModified: nowStamp(time.Now()),
+		AliasURN:                 urn.Function(e.cfg.Region, e.cfg.ProjectID, f.key.pkg, f.key.name, urn.AliasPrefix+req.Name).String(),
+		AdditionalVersionWeights: req.AdditionalVersionWeights,
+	}
+	f.aliases[req.Name] = a
+	c.json(http.StatusOK, a)
+}
+
+func listVersionAliases(c *call) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	e := c.e
+	e.store.mu.RLock()
+	defer e.store.mu.RUnlock()
+	f, err := e.store.lookup(u)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	out := make([]*alias, 0, len(f.aliases))
+	for _, a := range f.aliases {
+		out = append(out, a)
+	}
+	sortBy(out, func(a *alias) string { return a.Name })
+	c.json(http.StatusOK, out)
+}

@@ -1,0 +1,139 @@
+package emulator
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fgharness/fgharness/internal/urn"
+)
+
+// workflow is a stored function flow. Its definition is kept as sent.
+type workflow struct {
+	ID          string         `json:"id"`
+	WorkflowURN string         `json:"workflow_urn"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	CreatedTime string         `json:"created_time"`
+	UpdatedTime string         `json:"updated_time"`
+	CreatedBy   string         `json:"created_by"`
+	Mode        string         `json:"mode"`
+	Stream      bool           `json:"enable_stream_response"`
+	Definition  map[string]any `json:"-"`
+	seq         int64
+}
+
+const (
+	workflowPackage   = "default"
+	maxWorkflowsLimit = 200 // "limit over 200 counts as 200"
+)
+
+func createWorkflow(c *call) {
+	var def map[string]any
+	if err := c.decode(&def); err != nil {
+		c.fail(err)
+		return
+	}
+	var req struct {
+		Name                 string `json:"name"`
+		Description          string `json:"description"`
+		Mode                 string `json:"mode"`
+		EnableStreamResponse bool   `json:"enable_stream_response"`
+	}
+	if err := c.decode(&req); err != nil {
+		c.fail(err)
+		return
+	}
+	if req.Mode == "" {
+		req.Mode = "NORMAL"
+	}
+	e := c.e
+	now := nowStamp(time.Now())
+	w := &workflow{
+		ID: newID(), WorkflowURN: urn.Workflow(e.cfg.Region, e.cfg.ProjectID, workflowPackage, req.Name).String(),
+		Name: req.Name, Description: req.Description, CreatedTime: now, UpdatedTime: now, CreatedBy: "fgh-emulator",
+		Mode: req.Mode, Stream: req.EnableStreamResponse, Definition: def,
+	}
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	if e.store.workflows[w.WorkflowURN] != nil {
+		c.fail(newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter name: the workflow %s already exists", req.Name))
+		return
+	}
+	w.seq = e.store.nextSeq()
+	e.store.workflows[w.WorkflowURN] = w
+	c.json(http.StatusOK, w)
+}
+
+// listWorkflows filters by workflow_name (substring) and mode, then pages
+// with limit/offset normalised as documented.
+func listWorkflows(c *call) {
+	limit, offset := maxWorkflowsLimit, 0
+	if s := c.query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			c.fail(newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter limit: %q is not a number", s))
+			return
+		}
+		if n >= 1 {
+			limit = min(n, maxWorkflowsLimit)
+		}
+	}
+	if s := c.query("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			c.fail(newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter offset: %q is not a number", s))
+			return
+		}
+		offset = max(n, 0)
+	}
+	name, mode := c.query("workflow_name"), c.query("mode")
+	e := c.e
+	e.store.mu.RLock()
+	var matched []*workflow
+	for _, w := range e.store.workflows {
+		if (name == "" || strings.Contains(w.Name, name)) && (mode == "" || w.Mode == mode) {
+			matched = append(matched, w)
+		}
+	}
+	e.store.mu.RUnlock()
+	sortBy(matched, func(w *workflow) int64 { return w.seq })
+	page, _ := paginate(matched, offset, limit)
+	c.json(http.StatusOK, map[string]any{"total": len(matched), "size": len(page), "workflows": page})
+}
+
+// batchDeleteWorkflows deletes what exists and reports the rest in fail.
+func batchDeleteWorkflows(c *call) {
+	var req struct {
+		WorkflowURNs []string `json:"workflow_urns"`
+	}
+	if err := c.decode(&req); err != nil {
+		c.fail(err)
+		return
+	}
+	type failure struct {
+		WorkflowURN string `json:"workflow_urn"`
+		ErrorDetail string `json:"error_detail"`
+	}
+	success, fail := []string{}, []failure{}
+	e := c.e
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	for _, s := range req.WorkflowURNs {
+		u, err := urn.Parse(s)
+		if u.Qualifier == "" {
+			u.Qualifier = urn.Latest
+		}
+		switch {
+		case err != nil || u.Kind != urn.KindWorkflow:
+			fail = append(fail, failure{s, "malformed workflow URN"})
+		case e.store.workflows[u.String()] == nil:
+			fail = append(fail, failure{s, "workflow not found"})
+		default:
+			delete(e.store.workflows, u.String())
+			success = append(success, s)
+		}
+	}
+	c.json(http.StatusOK, map[string]any{"success": success, "fail": fail})
+}

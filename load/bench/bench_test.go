@@ -1,0 +1,282 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/fgharness/fgharness/load"
+	"github.com/fgharness/fgharness/reports"
+)
+
+const serverEnv = "FGH_BENCH_BARE_SERVER"
+
+// TestMain turns the test binary into the bare server when asked, so the
+// generator's CPU is measured without the server's in the same process.
+func TestMain(m *testing.M) {
+	if os.Getenv(serverEnv) == "1" {
+		serveBare()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// serveBare answers every request like a sync invocation, prints its address,
+// counts requests and exits when stdin closes, printing the count.
+func serveBare() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	var n atomic.Int64
+	body := []byte(`{"request_id":"r","result":"ok","status":200}`)
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Cff-Request-Id", "r")
+		w.Write(body)
+	}))
+	fmt.Println(ln.Addr().String())
+	in := bufio.NewReader(os.Stdin)
+	for {
+		line, err := in.ReadString('\n')
+		if strings.TrimSpace(line) == "count" {
+			fmt.Println(n.Swap(0))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// bareServer is the child process.
+type bareServer struct {
+	URL   string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *bufio.Reader
+}
+
+func startBareServer(b *testing.B) *bareServer {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), serverEnv+"=1")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	s := &bareServer{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
+	addr, err := s.out.ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.URL = "http://" + strings.TrimSpace(addr)
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	return s
+}
+
+// count returns and resets the requests the server answered.
+func (s *bareServer) count() int64 {
+	fmt.Fprintln(s.stdin, "count")
+	line, _ := s.out.ReadString('\n')
+	n, _ := strconv.ParseInt(strings.TrimSpace(line), 10, 64)
+	return n
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func peakRSSMB() float64 {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+const urn = "urn:fss:cn-north-4:p:function:default:bench:latest"
+
+// fghRun runs the harness at rate for d against url with no files.
+func fghRun(b *testing.B, url string, rate int, d time.Duration, opts ...func(*load.Runner)) *reports.Report {
+	b.Helper()
+	conns := load.WorkerCap(float64(rate), 10*time.Second)
+	h, err := load.NewInvokeHitter(load.Invocation{BaseURL: url, ProjectID: "p", FunctionURN: urn, Token: "t", Body: load.Payload(64),
+		Connections: conns, Timeout: 10 * time.Second}, load.NewHTTPClient(conns))
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := load.NewRunner(h, append([]func(*load.Runner){load.Timeout(10 * time.Second)}, opts...)...)
+	atk, err := r.Run(context.Background(), vegeta.Rate{Freq: rate, Per: time.Second}, d, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return atk.Report(load.Pacing{Rate: vegeta.Rate{Freq: rate, Per: time.Second}}, d)
+}
+
+// vegetaRun is the stock Vegeta pipeline: library attacker, Metrics as the reporter.
+func vegetaRun(url string, rate int, d time.Duration, opts ...func(*vegeta.Attacker)) vegeta.Metrics {
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: load.InvocationURL(url, "p", urn),
+		Body: load.Payload(64), Header: http.Header{"Content-Type": {"application/json"}, "X-Auth-Token": {"t"}}})
+	atk := vegeta.NewAttacker(append([]func(*vegeta.Attacker){vegeta.Timeout(10 * time.Second)}, opts...)...)
+	var m vegeta.Metrics
+	for res := range atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, "vegeta") {
+		m.Add(res)
+	}
+	m.Close()
+	return m
+}
+
+// BenchmarkGeneratorCPU is the generator's CPU per paced request (user+system
+// time of this process, the server running in a child) at 5,000 req/s, for
+// fgharness and for Vegeta's library on the same server.
+func BenchmarkGeneratorCPU(b *testing.B) {
+	srv := startBareServer(b)
+	const rate, d = 5000, 3 * time.Second
+	b.Run("fgharness", func(b *testing.B) {
+		for range b.N {
+			runtime.GC()
+			c0 := cpuTime()
+			rep := fghRun(b, srv.URL, rate, d)
+			c1 := cpuTime()
+			b.ReportMetric(float64((c1-c0).Microseconds())/float64(rep.Requests), "cpu-µs/req")
+			b.ReportMetric(rep.AchievedRPS, "achieved-rps")
+		}
+	})
+	b.Run("vegeta", func(b *testing.B) {
+		for range b.N {
+			runtime.GC()
+			c0 := cpuTime()
+			m := vegetaRun(srv.URL, rate, d)
+			c1 := cpuTime()
+			b.ReportMetric(float64((c1-c0).Microseconds())/float64(m.Requests), "cpu-µs/req")
+			b.ReportMetric(m.Rate, "achieved-rps")
+		}
+	})
+}
+
+// BenchmarkHighRate holds 20,000 req/s for 3 s and reports the achieved
+// rate, late requests, the server's count and the goroutine peak.
+func BenchmarkHighRate(b *testing.B) {
+	srv := startBareServer(b)
+	for _, rate := range []int{10_000, 20_000} {
+		b.Run(strconv.Itoa(rate), func(b *testing.B) {
+			for range b.N {
+				srv.count()
+				var peak atomic.Int64
+				done := make(chan struct{})
+				go func() {
+					t := time.NewTicker(50 * time.Millisecond)
+					defer t.Stop()
+					for {
+						select {
+						case <-done:
+							return
+						case <-t.C:
+							if n := int64(runtime.NumGoroutine()); n > peak.Load() {
+								peak.Store(n)
+							}
+						}
+					}
+				}()
+				rep := fghRun(b, srv.URL, rate, 3*time.Second)
+				close(done)
+				b.ReportMetric(rep.AchievedRPS, "achieved-rps")
+				b.ReportMetric(100*rep.AchievedRPS/float64(rate), "achieved-%")
+				b.ReportMetric(float64(rep.LateRequests), "late")
+				b.ReportMetric(float64(srv.count()), "served")
+				b.ReportMetric(float64(rep.Requests), "requests")
+				b.ReportMetric(float64(peak.Load()), "goroutines-peak")
+				b.ReportMetric(rep.Latency.P99, "p99-ms")
+			}
+		})
+	}
+}
+
+// sustains tells whether a run held its asked rate: achieved within 1%, every request answered and on time.
+func sustains(asked, achieved float64, requests, ok, late int64) bool {
+	return achieved >= 0.99*asked && ok == requests && float64(late) <= 0.01*float64(requests)
+}
+
+// BenchmarkMaxSustainedRate climbs the rate in 2-second steps for both the
+// harness and stock Vegeta on the same bare server and reports the highest
+// rate each sustained and their ratio.
+func BenchmarkMaxSustainedRate(b *testing.B) {
+	srv := startBareServer(b)
+	rates := []int{4000, 6000, 8000, 10000, 12000, 14000, 16000, 18000, 20000, 22000, 24000, 27000, 30000}
+	const d = 2 * time.Second
+	for range b.N {
+		var fghMax, vegMax int
+		for _, r := range rates {
+			rep := fghRun(b, srv.URL, r, d)
+			if !sustains(float64(r), rep.AchievedRPS, rep.Requests, rep.Successes, rep.LateRequests) {
+				break
+			}
+			fghMax = r
+		}
+		for _, r := range rates {
+			m := vegetaRun(srv.URL, r, d)
+			// Vegeta cannot see its own lateness; its achieved rate and success stand alone.
+			if !sustains(float64(r), m.Rate, int64(m.Requests), int64(float64(m.Requests)*m.Success), 0) || m.Requests < uint64(float64(r)*d.Seconds()*0.99) {
+				break
+			}
+			vegMax = r
+		}
+		b.ReportMetric(float64(fghMax), "fgh-max-rps")
+		b.ReportMetric(float64(vegMax), "vegeta-max-rps")
+		if vegMax > 0 {
+			b.ReportMetric(float64(fghMax)/float64(vegMax), "ratio")
+		}
+	}
+}
+
+// BenchmarkMillionRequests streams 1,000,000 requests (20,000 req/s for 50 s)
+// through results.bin and histograms.jsonl and reports the peak RSS. Set
+// FGH_BENCH_REQUESTS to run fewer (e.g. 200000) on a busy machine.
+func BenchmarkMillionRequests(b *testing.B) {
+	total := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("FGH_BENCH_REQUESTS")); err == nil && v > 0 {
+		total = v
+	}
+	srv := startBareServer(b)
+	const rate = 20_000
+	dir := b.TempDir()
+	for range b.N {
+		bin, _ := os.Create(dir + "/results.bin")
+		hist, _ := os.Create(dir + "/histograms.jsonl")
+		rep := fghRun(b, srv.URL, rate, time.Duration(total/rate)*time.Second, load.Output(bin, hist))
+		bin.Close()
+		hist.Close()
+		st, _ := os.Stat(dir + "/results.bin")
+		b.ReportMetric(float64(rep.Requests), "requests")
+		b.ReportMetric(peakRSSMB(), "peak-rss-MB")
+		b.ReportMetric(float64(st.Size())/float64(rep.Requests), "results-bytes/req")
+		b.ReportMetric(rep.AchievedRPS, "achieved-rps")
+	}
+}

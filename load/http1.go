@@ -1,0 +1,370 @@
+package load
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// http1Client sends requests over plain-HTTP/1.1 keep-alive connections it
+// owns, without net/http's two goroutines and channel hand-offs per
+// connection: one write and usually one read system call per request, on the
+// worker's own goroutine. It serves the hot path of http:// targets; https
+// targets and sampled validations go through net/http.
+type http1Client struct {
+	addr    string
+	timeout time.Duration
+	idle    chan *http1Conn
+	slots   chan struct{} // one per connection allowed
+	dialer  net.Dialer
+
+	mu     sync.Mutex
+	open   map[*http1Conn]struct{}
+	closed bool
+}
+
+type http1Conn struct {
+	c      net.Conn
+	br     *bufio.Reader
+	buf    []byte // request bytes when they are built per request (AK/SK)
+	reused bool
+}
+
+func newHTTP1Client(u *url.URL, connections int, timeout time.Duration) *http1Client {
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	return &http1Client{
+		addr:    host,
+		timeout: timeout,
+		idle:    make(chan *http1Conn, connections),
+		slots:   make(chan struct{}, connections),
+		dialer:  net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
+		open:    make(map[*http1Conn]struct{}),
+	}
+}
+
+// get returns an idle connection, dials a new one while under the limit, or waits for one.
+func (c *http1Client) get(ctx context.Context) (*http1Conn, error) {
+	select {
+	case hc := <-c.idle:
+		return hc, nil
+	default:
+	}
+	select {
+	case hc := <-c.idle:
+		return hc, nil
+	case c.slots <- struct{}{}:
+		conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)
+		if err != nil {
+			<-c.slots
+			return nil, err
+		}
+		hc := &http1Conn{c: conn, br: bufio.NewReaderSize(conn, 16<<10)}
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			conn.Close()
+			<-c.slots
+			return nil, context.Canceled
+		}
+		c.open[hc] = struct{}{}
+		c.mu.Unlock()
+		return hc, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (c *http1Client) put(hc *http1Conn) {
+	hc.reused = true
+	c.idle <- hc
+}
+
+func (c *http1Client) discard(hc *http1Conn) {
+	hc.c.Close()
+	c.mu.Lock()
+	delete(c.open, hc)
+	c.mu.Unlock()
+	<-c.slots
+}
+
+// abort unblocks every request in flight (interrupt after the drain grace) and refuses new connections.
+func (c *http1Client) abort() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for hc := range c.open {
+		hc.c.SetDeadline(time.Unix(1, 0))
+	}
+}
+
+// close closes the idle connections.
+func (c *http1Client) close() {
+	for {
+		select {
+		case hc := <-c.idle:
+			c.discard(hc)
+		default:
+			return
+		}
+	}
+}
+
+// http1Response is what the hot path keeps of an answer.
+type http1Response struct {
+	status    int
+	bytesIn   int64
+	requestID string
+	body      []byte // only for failed answers (error_code), at most 4 KB
+}
+
+var errServerClosedIdle = errors.New("server closed an idle connection")
+
+// do writes req (a whole HTTP/1.1 request) and reads the answer, retrying
+// once on a fresh connection when a reused one turns out closed before any
+// byte of the answer (as net/http does for requests it can replay).
+func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte) []byte, wantID bool) (http1Response, error) {
+	for attempt := 0; ; attempt++ {
+		hc, err := c.get(ctx)
+		if err != nil {
+			return http1Response{}, err
+		}
+		res, err := c.roundTrip(hc, req, build, wantID)
+		switch {
+		case err == nil:
+			return res, nil
+		case errors.Is(err, errServerClosedIdle) && attempt == 0:
+			continue
+		case errors.Is(err, errServerClosedIdle):
+			return res, io.ErrUnexpectedEOF
+		default:
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			return res, err
+		}
+	}
+}
+
+func (c *http1Client) roundTrip(hc *http1Conn, req []byte, build func(dst []byte) []byte, wantID bool) (res http1Response, err error) {
+	keep := false
+	defer func() {
+		if keep {
+			c.put(hc)
+		} else {
+			c.discard(hc)
+		}
+	}()
+	if err = hc.c.SetDeadline(time.Now().Add(c.timeout)); err != nil {
+		return res, err
+	}
+	if build != nil {
+		hc.buf = build(hc.buf[:0])
+		req = hc.buf
+	}
+	if _, err = hc.c.Write(req); err != nil {
+		if hc.reused {
+			return res, errServerClosedIdle
+		}
+		return res, err
+	}
+	line, err := hc.br.ReadSlice('\n')
+	if err != nil {
+		if hc.reused && len(line) == 0 && (err == io.EOF || errors.Is(err, net.ErrClosed)) {
+			return res, errServerClosedIdle
+		}
+		return res, err
+	}
+	for {
+		if res.status, err = parseStatusLine(line); err != nil {
+			return res, err
+		}
+		n, chunked, closeConn, id, herr := readHeaders(hc.br, wantID)
+		if herr != nil {
+			return res, herr
+		}
+		if res.status >= 100 && res.status < 200 {
+			if line, err = hc.br.ReadSlice('\n'); err != nil {
+				return res, err
+			}
+			continue
+		}
+		res.requestID = id
+		failed := res.status < 200 || res.status >= 400
+		var keepBody *[]byte
+		if failed {
+			keepBody = &res.body
+		}
+		switch {
+		case res.status == http.StatusNoContent || res.status == http.StatusNotModified:
+		case chunked:
+			res.bytesIn, err = readChunked(hc.br, keepBody)
+		case n >= 0:
+			res.bytesIn, err = readN(hc.br, n, keepBody)
+		default:
+			res.bytesIn, err = readN(hc.br, -1, keepBody)
+			closeConn = true
+		}
+		keep = err == nil && !closeConn
+		return res, err
+	}
+}
+
+func parseStatusLine(line []byte) (int, error) {
+	// "HTTP/1.1 200 OK\r\n"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
+		return 0, fmt.Errorf("malformed HTTP status line %q", bytes.TrimSpace(line))
+	}
+	code, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, fmt.Errorf("malformed HTTP status line %q", bytes.TrimSpace(line))
+	}
+	return code, nil
+}
+
+// readHeaders reads the header block; n is Content-Length or -1.
+func readHeaders(br *bufio.Reader, wantID bool) (n int64, chunked, closeConn bool, id string, err error) {
+	n = -1
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				return n, chunked, closeConn, id, errors.New("HTTP header line over 16 KB")
+			}
+			return n, chunked, closeConn, id, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			return n, chunked, closeConn, id, nil
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case asciiEqualFold(name, "content-length"):
+			if n, err = strconv.ParseInt(string(value), 10, 64); err != nil || n < 0 {
+				return n, chunked, closeConn, id, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case asciiEqualFold(name, "transfer-encoding"):
+			chunked = bytes.Contains(bytes.ToLower(value), []byte("chunked"))
+		case asciiEqualFold(name, "connection"):
+			closeConn = asciiEqualFold(value, "close")
+		case wantID && asciiEqualFold(name, "x-cff-request-id"):
+			id = string(value)
+		}
+	}
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+const keptBodyLimit = 4 << 10
+
+// readN discards n bytes (all until EOF when n < 0), keeping the first 4 KB in keep when asked.
+func readN(br *bufio.Reader, n int64, keep *[]byte) (int64, error) {
+	var r io.Reader = br
+	if n >= 0 {
+		r = io.LimitReader(br, n)
+	}
+	if keep != nil {
+		var b bytes.Buffer
+		m, err := io.Copy(&b, io.LimitReader(r, keptBodyLimit))
+		*keep = b.Bytes()
+		if err != nil {
+			return m, err
+		}
+		rest, err := io.Copy(io.Discard, r)
+		return m + rest, err
+	}
+	if n >= 0 {
+		d, err := br.Discard(int(n))
+		return int64(d), err
+	}
+	return io.Copy(io.Discard, r)
+}
+
+func readChunked(br *bufio.Reader, keep *[]byte) (int64, error) {
+	var total int64
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return total, err
+		}
+		sizeStr, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte(";"))
+		size, err := strconv.ParseInt(string(sizeStr), 16, 64)
+		if err != nil || size < 0 {
+			return total, fmt.Errorf("bad chunk size %q", sizeStr)
+		}
+		if size == 0 {
+			for { // trailers
+				line, err := br.ReadSlice('\n')
+				if err != nil {
+					return total, err
+				}
+				if len(bytes.TrimRight(line, "\r\n")) == 0 {
+					return total, nil
+				}
+			}
+		}
+		var part []byte
+		m, err := readN(br, size, &part)
+		if keep != nil && len(*keep) < keptBodyLimit {
+			*keep = append(*keep, part[:min(len(part), keptBodyLimit-len(*keep))]...)
+		}
+		total += m
+		if err != nil {
+			return total, err
+		}
+		if _, err := br.Discard(2); err != nil {
+			return total, err
+		}
+	}
+}
+
+// appendRequest serializes r (headers as given) and body into dst as an HTTP/1.1 request.
+func appendRequest(dst []byte, r *http.Request, body []byte) []byte {
+	dst = append(dst, r.Method...)
+	dst = append(dst, ' ')
+	dst = append(dst, r.URL.RequestURI()...)
+	dst = append(dst, " HTTP/1.1\r\nHost: "...)
+	dst = append(dst, r.URL.Host...)
+	dst = append(dst, "\r\n"...)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			dst = append(dst, k...)
+			dst = append(dst, ": "...)
+			dst = append(dst, v...)
+			dst = append(dst, "\r\n"...)
+		}
+	}
+	dst = append(dst, "Content-Length: "...)
+	dst = strconv.AppendInt(dst, int64(len(body)), 10)
+	dst = append(dst, "\r\n\r\n"...)
+	return append(dst, body...)
+}

@@ -1,0 +1,130 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/fgharness/fgharness/reports"
+)
+
+func baseOptions(p *fakePlatform, dir string) Options {
+	return Options{
+		Scenario: ScenarioSyncInvoke,
+		Target:   p.target(),
+		Function: "urn:fss:cn-north-4:p1:function:default:f:latest",
+		Pacing:   Pacing{Rate: vegeta.Rate{Freq: 200, Per: time.Second}},
+		Duration: 2 * time.Second,
+		OutDir:   dir,
+		Endpoint: &fakeEndpoint{extAPI: p.extAPI.URL},
+	}
+}
+
+// TestShardsMergeIntoOneRun runs 4 shards of 200 req/s in goroutines from a
+// shared start against one server and checks the merge against the server's
+// count and a single run of the whole rate.
+func TestShardsMergeIntoOneRun(t *testing.T) {
+	p := newFakePlatform(t)
+	root := t.TempDir()
+
+	single, err := Run(context.Background(), baseOptions(p, filepath.Join(root, "single")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	singleServed := p.invoked.Swap(0)
+
+	const n = 4
+	start := time.Now().Add(300 * time.Millisecond)
+	dirs := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		dirs[i] = filepath.Join(root, fmt.Sprintf("shard-%d", i))
+		o := baseOptions(p, dirs[i])
+		o.Shard, o.StartAt = Shard{Index: i, Count: n}, start
+		o.Thresholds = []ThresholdSpec{{Expr: "success >= 99%"}}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Run(context.Background(), o)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	merged, err := MergeRuns(dirs, filepath.Join(root, "merged"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := p.invoked.Load()
+	if single.Requests != 400 || singleServed != 400 {
+		t.Fatalf("single run: requests %d, served %d; want 400", single.Requests, singleServed)
+	}
+	if merged.Requests != served || merged.Requests != single.Requests {
+		t.Fatalf("merged requests %d, server counted %d, single run %d: want all equal", merged.Requests, served, single.Requests)
+	}
+	if merged.RateRPS != 200 || merged.Shards != n {
+		t.Errorf("merged rate %g shards %d; want 200 and %d", merged.RateRPS, merged.Shards, n)
+	}
+	var sum int64
+	for _, s := range merged.Series {
+		sum += s.Count
+	}
+	if sum != merged.Requests || merged.Series[0].AskedRPS != 200 {
+		t.Errorf("series counts %d (want %d), first second asked %g (want 200)", sum, merged.Requests, merged.Series[0].AskedRPS)
+	}
+	if merged.Latency.P50 <= 0 || merged.Latency.Max < merged.Latency.P99 {
+		t.Errorf("merged latency %+v", merged.Latency)
+	}
+	if len(merged.Thresholds) != 1 || !merged.Thresholds[0].Pass {
+		t.Errorf("merged thresholds %+v", merged.Thresholds)
+	}
+	back, err := reports.ReadReport(filepath.Join(root, "merged"))
+	if err != nil || back.Requests != merged.Requests {
+		t.Fatalf("merged report.json: %v %+v", err, back)
+	}
+}
+
+// TestShardScheduleInterleaves checks the schedule arithmetic exactly: the
+// union of N shard schedules is the single schedule.
+func TestShardScheduleInterleaves(t *testing.T) {
+	const n, d = 3, time.Second
+	whole := Pacing{Rate: vegeta.Rate{Freq: 100, Per: time.Second}}
+	want := map[time.Duration]bool{}
+	p, _ := whole.Pacer()
+	s := newSchedule(p, 0)
+	for {
+		off, _ := s.next()
+		if off >= d {
+			break
+		}
+		want[off] = true
+	}
+	got := 0
+	for i := range n {
+		sh := Shard{Index: i, Count: n}
+		sp, _ := whole.ShardRate(n).Pacer()
+		s := newSchedule(sp, sh.Offset(whole))
+		for {
+			off, _ := s.next()
+			if off >= d {
+				break
+			}
+			if !want[off] {
+				t.Fatalf("shard %d schedules %v, which the single run does not", i, off)
+			}
+			got++
+		}
+	}
+	if got != len(want) || got != 100 {
+		t.Fatalf("shards schedule %d requests, single run %d; want 100", got, len(want))
+	}
+}

@@ -1,0 +1,139 @@
+package load
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// ParseRate reads "200", "200/s", "200/1s" or "6000/1m" into a Vegeta rate.
+func ParseRate(s string) (vegeta.Rate, error) {
+	s = strings.TrimSpace(s)
+	freqStr, perStr, hasPer := strings.Cut(s, "/")
+	freq, err := strconv.Atoi(strings.TrimSpace(freqStr))
+	if err != nil || freq <= 0 {
+		return vegeta.Rate{}, fmt.Errorf("rate %q: want a positive whole number of requests, e.g. 200/s", s)
+	}
+	per := time.Second
+	if hasPer {
+		p := strings.TrimSpace(perStr)
+		if p != "" && (p[0] < '0' || p[0] > '9') {
+			p = "1" + p
+		}
+		if per, err = time.ParseDuration(p); err != nil || per <= 0 {
+			return vegeta.Rate{}, fmt.Errorf("rate %q: the part after / must be a duration like s, 1s or 1m", s)
+		}
+	}
+	return vegeta.Rate{Freq: freq, Per: per}, nil
+}
+
+// RPS is the rate in requests per second.
+func RPS(r vegeta.Rate) float64 {
+	if r.Per <= 0 {
+		return 0
+	}
+	return float64(r.Freq) / r.Per.Seconds()
+}
+
+// Pacing shapes the request rate over time. Shape "constant" uses Rate; "linear"
+// starts at Rate and adds Slope req/s every second; "sine" oscillates around
+// Rate by Amplitude with Period. All three are Vegeta's own pacers.
+type Pacing struct {
+	Shape     string        `json:"shape"`
+	Rate      vegeta.Rate   `json:"-"`
+	Slope     float64       `json:"slope,omitempty"`
+	Amplitude vegeta.Rate   `json:"-"`
+	Period    time.Duration `json:"period,omitempty"`
+}
+
+// Pacer returns the Vegeta pacer for p.
+func (p Pacing) Pacer() (vegeta.Pacer, error) {
+	if p.Rate.Freq <= 0 || p.Rate.Per <= 0 {
+		return nil, fmt.Errorf("pacing needs a positive rate, e.g. --rate 200/s")
+	}
+	switch p.Shape {
+	case "", "constant":
+		return p.Rate, nil
+	case "linear":
+		return vegeta.LinearPacer{StartAt: p.Rate, Slope: p.Slope}, nil
+	case "sine":
+		if p.Period <= 0 {
+			return nil, fmt.Errorf("sine pacing needs --sine-period > 0")
+		}
+		if RPS(p.Amplitude) >= RPS(p.Rate) {
+			return nil, fmt.Errorf("sine pacing: amplitude %.0f/s must stay below the mean rate %.0f/s", RPS(p.Amplitude), RPS(p.Rate))
+		}
+		return vegeta.SinePacer{Period: p.Period, Mean: p.Rate, Amp: p.Amplitude, StartAt: vegeta.MeanUp}, nil
+	default:
+		return nil, fmt.Errorf("unknown pacing %q: use constant, linear or sine", p.Shape)
+	}
+}
+
+// String describes the pacing for reports and the start banner.
+func (p Pacing) String() string {
+	switch p.Shape {
+	case "linear":
+		return fmt.Sprintf("linear from %.6g/s, %+.6g/s per second", RPS(p.Rate), p.Slope)
+	case "sine":
+		return fmt.Sprintf("sine %.6g/s ± %.6g/s every %s", RPS(p.Rate), RPS(p.Amplitude), p.Period)
+	default:
+		return fmt.Sprintf("constant %.6g/s", RPS(p.Rate))
+	}
+}
+
+// ShardRate is 1/n of p: every rate (and slope) divided by n, exactly for
+// constant pacing (Freq per n·Per), so n shards together ask for p.
+func (p Pacing) ShardRate(n int) Pacing {
+	if n <= 1 {
+		return p
+	}
+	q := p
+	q.Rate = vegeta.Rate{Freq: p.Rate.Freq, Per: p.Rate.Per * time.Duration(n)}
+	if p.Amplitude.Freq > 0 {
+		q.Amplitude = vegeta.Rate{Freq: p.Amplitude.Freq, Per: p.Amplitude.Per * time.Duration(n)}
+	}
+	q.Slope = p.Slope / float64(n)
+	return q
+}
+
+// schedule turns a Vegeta pacer into intended send offsets. It paces in
+// virtual time (the intended time of the previous request, not the wall
+// clock), so the n-th offset is fixed by the pacer alone and a stalled
+// generator cannot move it: that is what keeps coordinated omission out.
+// Offsets start at 0: Vegeta's first hit is due one interval in, and that
+// interval is subtracted so a run of rate r for d seconds schedules r·d requests.
+type schedule struct {
+	pacer   vegeta.Pacer
+	virtual time.Duration
+	hits    uint64
+	first   time.Duration
+	offset  time.Duration
+}
+
+func newSchedule(p vegeta.Pacer, offset time.Duration) *schedule {
+	return &schedule{pacer: p, first: -1, offset: offset}
+}
+
+// next returns the intended offset of the next request, or false when the pacer stops.
+func (s *schedule) next() (time.Duration, bool) {
+	wait, stop := s.pacer.Pace(s.virtual, s.hits)
+	if stop {
+		return 0, false
+	}
+	if wait < 0 {
+		wait = 0
+	}
+	if s.virtual > math.MaxInt64-wait {
+		return 0, false
+	}
+	s.virtual += wait
+	s.hits++
+	if s.first < 0 {
+		s.first = s.virtual
+	}
+	return s.virtual - s.first + s.offset, true
+}

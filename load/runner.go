@@ -1,0 +1,357 @@
+// Package load runs open-model load scenarios (sync invocation, extension
+// fan-out, find-max) against a FunctionGraph endpoint and measures them
+// without coordinated omission.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Hitter sends one request and fills res (everything but Seq, Intended and Late,
+// which the runner sets). It must set res.Sent just before the request leaves,
+// after any signing and building, and res.Done when the response is read.
+// It bounds each request by its own timeout; ctx is cancelled when an
+// interrupted attack's drain grace ends (a Hitter with an Abort method is
+// also told then, to unblock what ctx cannot reach).
+type Hitter interface {
+	Hit(ctx context.Context, start time.Time, res *Result)
+}
+
+// Runner is the open-model scheduler. A single pacer goroutine walks the
+// schedule (intended send times fixed by the pacer in virtual time) and hands
+// each request to a bounded pool of workers over an unbuffered channel.
+//
+// Lateness rule: a request is late when a worker takes it more than
+// LateAfter past its intended time — because every worker was busy or the
+// generator itself was behind. Late requests are still sent (so their latency,
+// measured from the intended time, shows the stall) and counted in
+// late_requests. A request already more than MaxBacklog past its intended
+// time when its turn comes is dropped instead: it is not sent, it is counted
+// in late_requests and dropped_requests, and the schedule moves on. Nothing
+// due is lost without being counted.
+type Runner struct {
+	hitter     Hitter
+	workers    int
+	maxWorkers int
+	lateAfter  time.Duration
+	maxBacklog time.Duration
+	timeout    time.Duration
+	maxReqs    uint64
+	offset     time.Duration
+	startAt    time.Time
+	results    io.Writer
+	histograms io.Writer
+	onResult   func(start time.Time, r *Result)
+	onStart    func(*Attack)
+	drainGrace time.Duration
+
+	goroutinesPeak atomic.Int64
+}
+
+// Default generator settings.
+const (
+	DefaultTimeout    = 30 * time.Second
+	DefaultLateAfter  = 10 * time.Millisecond
+	DefaultDrainGrace = 2 * time.Second
+)
+
+// NewRunner returns a runner that sends requests through h.
+func NewRunner(h Hitter, opts ...func(*Runner)) *Runner {
+	r := &Runner{hitter: h, lateAfter: DefaultLateAfter, timeout: DefaultTimeout, drainGrace: DefaultDrainGrace}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.maxBacklog <= 0 {
+		r.maxBacklog = r.timeout
+	}
+	return r
+}
+
+// Workers sets the initial worker count; 0 sizes it from the rate.
+func Workers(n int) func(*Runner) { return func(r *Runner) { r.workers = n } }
+
+// MaxWorkers caps the worker pool; 0 sizes it with Little's law (see WorkerCap).
+func MaxWorkers(n int) func(*Runner) { return func(r *Runner) { r.maxWorkers = n } }
+
+// LateAfter is the lateness budget of the lateness rule.
+func LateAfter(d time.Duration) func(*Runner) { return func(r *Runner) { r.lateAfter = d } }
+
+// MaxBacklog is how far behind schedule a request may be and still be sent (default: the timeout).
+func MaxBacklog(d time.Duration) func(*Runner) { return func(r *Runner) { r.maxBacklog = d } }
+
+// Timeout is the request timeout the hitter applies; it sizes the default worker cap.
+func Timeout(d time.Duration) func(*Runner) { return func(r *Runner) { r.timeout = d } }
+
+// MaxRequests bounds the attack by count as well as by duration.
+func MaxRequests(n uint64) func(*Runner) { return func(r *Runner) { r.maxReqs = n } }
+
+// Offset shifts every intended send time, so shards interleave (see ShardOffset).
+func Offset(d time.Duration) func(*Runner) { return func(r *Runner) { r.offset = d } }
+
+// StartAt starts the schedule at a wall-clock instant shared by every shard.
+func StartAt(t time.Time) func(*Runner) { return func(r *Runner) { r.startAt = t } }
+
+// Output streams results (Vegeta gob encoding) and per-second histograms (JSON lines); either may be nil.
+func Output(results, histograms io.Writer) func(*Runner) {
+	return func(r *Runner) { r.results, r.histograms = results, histograms }
+}
+
+// OnResult is called for every result, in the recorder goroutine, with the attack's start.
+func OnResult(f func(start time.Time, r *Result)) func(*Runner) {
+	return func(r *Runner) { r.onResult = f }
+}
+
+// OnStart is called once the attack has started, with the live attack (for progress and abort checks).
+func OnStart(f func(*Attack)) func(*Runner) { return func(r *Runner) { r.onStart = f } }
+
+// DrainGrace is how long in-flight requests may finish after an interrupt before they are cancelled.
+func DrainGrace(d time.Duration) func(*Runner) { return func(r *Runner) { r.drainGrace = d } }
+
+// WorkerCap sizes the worker pool with Little's law: in-flight requests =
+// rate × response time. Sizing for the timeout would allow every request to
+// hang until it times out, which at high rates means tens of thousands of
+// goroutines and connections and a collapsing generator; so the product is
+// capped at 128 workers per CPU (at most 768 in all, each worker costing up
+// to three goroutines with its connection). Beyond the cap, requests queue in
+// the schedule and are counted late rather than spawning without bound.
+func WorkerCap(rps float64, timeout time.Duration) int {
+	little := math.Ceil(rps * timeout.Seconds())
+	limit := float64(min(128*runtime.GOMAXPROCS(0), 768))
+	return int(max(1, min(little, limit)))
+}
+
+// initialWorkers is enough for about 10 ms of responses at the rate, grown on demand.
+func initialWorkers(rps float64, cap int) int {
+	return max(1, min(cap, int(math.Ceil(rps*0.010))+runtime.GOMAXPROCS(0)))
+}
+
+// Attack is one running attack; Stop ends it early.
+type Attack struct {
+	Name  string
+	Start time.Time
+	rec   *recorder
+	stop  chan struct{}
+	once  sync.Once
+	// Aborted is set by Stop with a reason (a failed threshold).
+	abortReason atomic.Value
+}
+
+// Stop ends the attack: nothing more is scheduled; in-flight requests finish.
+func (a *Attack) Stop(reason string) {
+	a.once.Do(func() {
+		if reason != "" {
+			a.abortReason.Store(reason)
+		}
+		close(a.stop)
+	})
+}
+
+// Snapshot is the attack so far.
+func (a *Attack) Snapshot() Snapshot { return a.rec.snapshot() }
+
+// AbortReason is why Stop was called, if it was called with one.
+func (a *Attack) AbortReason() string {
+	s, _ := a.abortReason.Load().(string)
+	return s
+}
+
+type job struct {
+	seq      uint64
+	intended time.Duration
+	late     bool
+}
+
+// Run attacks for duration d at the pacer's rate and returns when every
+// scheduled request has been sent (or dropped) and answered. Cancelling ctx
+// stops the schedule; in-flight requests get DrainGrace before they are
+// cancelled.
+func (r *Runner) Run(ctx context.Context, p vegeta.Pacer, d time.Duration, name string) (*Attack, error) {
+	if d <= 0 && r.maxReqs == 0 {
+		return nil, errors.New("an attack needs a duration or a request count: unbounded attacks are not allowed")
+	}
+	rps := p.Rate(0)
+	maxW := r.maxWorkers
+	if maxW <= 0 {
+		maxW = WorkerCap(rps, r.timeout)
+	}
+	workers := r.workers
+	if workers <= 0 {
+		workers = initialWorkers(rps, maxW)
+	}
+	workers = min(workers, maxW)
+
+	if !r.startAt.IsZero() {
+		if wait := time.Until(r.startAt); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return nil, fmt.Errorf("attack %s: interrupted before its start time: %w", name, ctx.Err())
+			}
+		}
+	}
+	start := time.Now()
+	if !r.startAt.IsZero() {
+		// Keep the monotonic reading but line up with the shared wall-clock start.
+		start = start.Add(r.startAt.Sub(start))
+	}
+	atk := &Attack{Name: name, Start: start, stop: make(chan struct{})}
+	atk.rec = newRecorder(name, start, r.results, r.histograms)
+	atk.rec.onResult = r.onResult
+
+	// Requests run under their own context: an interrupt stops the schedule at
+	// once but lets in-flight requests finish for DrainGrace.
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReqs()
+	stopDrain := context.AfterFunc(ctx, func() {
+		atk.Stop("")
+		t := time.AfterFunc(r.drainGrace, func() {
+			cancelReqs()
+			if ab, ok := r.hitter.(interface{ Abort() }); ok {
+				ab.Abort()
+			}
+		})
+		<-reqCtx.Done()
+		t.Stop()
+	})
+	defer stopDrain()
+
+	results := make(chan Result, 4096)
+	marks := make(chan secondMark, 64)
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	var live atomic.Int64
+	spawn := func() {
+		wg.Add(1)
+		if n := live.Add(1); n > r.goroutinesPeak.Load() {
+			r.goroutinesPeak.Store(n)
+		}
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				res := Result{Seq: j.seq, Intended: j.intended, Late: j.late, Sent: -1}
+				r.hitter.Hit(reqCtx, start, &res)
+				results <- res
+			}
+		}()
+	}
+	for range workers {
+		spawn()
+	}
+
+	recDone := make(chan error, 1)
+	go func() { recDone <- r.record(atk.rec, results, marks) }()
+	if r.onStart != nil {
+		r.onStart(atk)
+	}
+
+	r.pace(atk, p, d, jobs, marks, spawn, &workers, maxW)
+	close(jobs)
+	wg.Wait()
+	close(results)
+	close(marks)
+	err := <-recDone
+	if ctx.Err() != nil {
+		return atk, fmt.Errorf("attack %s: %w", name, ctx.Err())
+	}
+	return atk, err
+}
+
+// pace is the single scheduling goroutine. It hands out requests in intended
+// order and tells the recorder when each second is complete.
+func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- job, marks chan<- secondMark, spawn func(), workers *int, maxW int) {
+	sched := newSchedule(p, r.offset)
+	var (
+		seq  uint64
+		cur  = int64(-1)
+		mark secondMark
+	)
+	flushMark := func() {
+		if cur >= 0 {
+			marks <- mark
+		}
+	}
+	defer flushMark()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		if r.maxReqs > 0 && seq >= r.maxReqs {
+			return
+		}
+		intended, ok := sched.next()
+		if !ok || (d > 0 && intended >= d+r.offset) {
+			return
+		}
+		if sec := secondOf(intended); sec != cur {
+			flushMark()
+			cur, mark = sec, secondMark{second: sec}
+		}
+		mark.asked++
+		if wait := intended - time.Since(atk.Start); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-atk.stop:
+				timer.Stop()
+				mark.asked--
+				return
+			}
+		}
+		lag := time.Since(atk.Start) - intended
+		if lag > r.maxBacklog {
+			mark.dropped++
+			seq++
+			continue
+		}
+		j := job{seq: seq, intended: intended, late: lag > r.lateAfter}
+		select {
+		case jobs <- j:
+		default:
+			if *workers < maxW {
+				*workers++
+				spawn()
+			}
+			select {
+			case jobs <- j:
+			case <-atk.stop:
+				mark.asked--
+				return
+			}
+		}
+		mark.dispatched++
+		seq++
+	}
+}
+
+func (r *Runner) record(rec *recorder, results <-chan Result, marks <-chan secondMark) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for results != nil || marks != nil {
+		select {
+		case res, ok := <-results:
+			if !ok {
+				results = nil
+				continue
+			}
+			rec.record(&res)
+		case m, ok := <-marks:
+			if !ok {
+				marks = nil
+				continue
+			}
+			rec.mark(m)
+		case <-tick.C:
+			rec.flush()
+		}
+	}
+	return rec.finish()
+}

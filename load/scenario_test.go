@@ -1,0 +1,193 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/reports"
+)
+
+// TestInterruptWritesWhatRan cancels a 10-second run after half a second:
+// Run returns promptly with the report of what ran, written to disk.
+func TestInterruptWritesWhatRan(t *testing.T) {
+	p := newFakePlatform(t)
+	o := baseOptions(p, t.TempDir())
+	o.Duration = 10 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	rep, err := Run(ctx, o)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's error", err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("took %s to stop", took)
+	}
+	back, rerr := reports.ReadReport(o.OutDir)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if !rep.Interrupted || !back.Interrupted || back.Requests == 0 || back.Requests >= 2000 || back.Requests != p.invoked.Load() {
+		t.Fatalf("report after interrupt: interrupted=%v requests=%d (server %d)", back.Interrupted, back.Requests, p.invoked.Load())
+	}
+	if st, err := os.Stat(filepath.Join(o.OutDir, ResultsFile)); err != nil || st.Size() == 0 {
+		t.Errorf("results.bin not flushed: %v", err)
+	}
+}
+
+// TestAbortOnFail stops a run whose endpoint fails every request once the threshold's delay has passed.
+func TestAbortOnFail(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"error_code":"FSS.0503","error_msg":"Service unavailable."}`))
+	}))
+	defer srv.Close()
+	o := Options{Target: client.Target{BaseURL: srv.URL, ProjectID: "p", Token: "t"}, Function: "urn:fss:r:p:function:default:f:latest",
+		Pacing: Pacing{Rate: vegeta.Rate{Freq: 50, Per: time.Second}}, Duration: 20 * time.Second, OutDir: t.TempDir(),
+		Thresholds: []ThresholdSpec{{Expr: "success >= 95%", AbortOnFail: true, Delay: time.Second}, {Expr: "p99 < 10s"}}}
+	began := time.Now()
+	rep, err := Run(context.Background(), o)
+	if !errors.Is(err, ErrThresholds) {
+		t.Fatalf("err = %v, want ErrThresholds", err)
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("the run went on for %s after its threshold failed", took)
+	}
+	if len(rep.Thresholds) != 2 || rep.Thresholds[0].Pass || !rep.Thresholds[0].Aborted || !rep.Thresholds[1].Pass {
+		t.Errorf("thresholds = %+v", rep.Thresholds)
+	}
+	if len(rep.Errors) == 0 || rep.Errors[0].Message != "503 FSS.0503" {
+		t.Errorf("errors = %+v", rep.Errors)
+	}
+}
+
+// TestFindMax: a server that sheds everything above 175 requests a second
+// holds 150/s and breaks at 200/s.
+func TestFindMax(t *testing.T) {
+	var mu sync.Mutex
+	var window int64
+	var inWindow int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if s := time.Now().Unix(); s != window {
+			window, inWindow = s, 0
+		}
+		inWindow++
+		over := inWindow > 175
+		mu.Unlock()
+		if over {
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	o := Options{Target: client.Target{BaseURL: srv.URL, ProjectID: "p", Token: "t"}, Function: "urn:fss:r:p:function:default:f:latest",
+		Scenario: ScenarioFindMax, Pacing: Pacing{Rate: vegeta.Rate{Freq: 50, Per: time.Second}}, Duration: time.Second,
+		OutDir: t.TempDir(), FindMax: &FindMaxOptions{Step: 50, MaxSteps: 6}}
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm := rep.FindMax
+	if fm == nil || fm.MaxRateRPS != 150 || fm.BrokenAtRPS != 200 || !strings.HasPrefix(fm.BrokenBy, "success") {
+		t.Fatalf("find_max = %+v", fm)
+	}
+	if len(rep.Sweep) != 4 || !rep.Sweep[2].Held || rep.Sweep[3].Held || rep.RateRPS != 150 {
+		t.Errorf("curve = %+v, headline rate %g", rep.Sweep, rep.RateRPS)
+	}
+}
+
+// TestEmulatorWithAKSK runs against the built-in emulator with AK/SK
+// credentials: the temporary function is created, every invocation signed
+// afresh (the emulator rejects a bad or replayed signature), the function deleted.
+func TestEmulatorWithAKSK(t *testing.T) {
+	ctx := context.Background()
+	l, err := emulator.StartLocal(ctx, emulator.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close(ctx)
+	var log bytes.Buffer
+	o := Options{Target: client.Target{BaseURL: l.URL, ProjectID: l.Config.ProjectID, AK: l.Config.AK, SK: l.Config.SK},
+		Pacing: Pacing{Rate: vegeta.Rate{Freq: 100, Per: time.Second}}, Duration: time.Second, OutDir: t.TempDir(),
+		LogType: "tail", ValidateSample: 0.1, Log: &log}
+	rep, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 100 || rep.Successes != 100 {
+		t.Fatalf("requests %d successes %d errors %+v", rep.Requests, rep.Successes, rep.Errors)
+	}
+	if rep.Validation == nil || rep.Validation.Checked != 10 || rep.Validation.Violations != 0 {
+		t.Errorf("validation = %+v", rep.Validation)
+	}
+	if !strings.Contains(log.String(), "created temporary function") || !strings.Contains(log.String(), "deleted temporary function") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	data, _ := os.ReadFile(filepath.Join(o.OutDir, reports.ReportFile))
+	if bytes.Contains(data, []byte(l.Config.SK)) || bytes.Contains(data, []byte(l.Config.AK)) || strings.Contains(log.String(), l.Config.SK) {
+		t.Error("a credential leaked into report.json or the log")
+	}
+}
+
+// TestEmulatorFanout registers two sinks at the emulator's Extension API (on
+// a free port range the emulator is configured to allow) and checks that
+// every invocation was delivered to both exactly once.
+func TestEmulatorFanout(t *testing.T) {
+	base := freePortPair(t)
+	cfg := emulator.DefaultConfig()
+	cfg.ExtensionPortMin, cfg.ExtensionPortMax = base, base+1
+	ctx := context.Background()
+	l, err := emulator.StartLocal(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close(ctx)
+	o := Options{Scenario: ScenarioFanout, Target: client.Target{BaseURL: l.URL, ProjectID: l.Config.ProjectID, Token: l.Config.Token},
+		Pacing: Pacing{Rate: vegeta.Rate{Freq: 50, Per: time.Second}}, Duration: time.Second, OutDir: t.TempDir(),
+		Fanout: []int{2}, ExtensionPort: base, FanoutGrace: time.Second}
+	rep, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Fanout
+	if rep.Successes != 50 || f.Invocations != 50 || f.Delivered != 100 || f.Missing != 0 || f.Duplicates != 0 || f.Unmatched != 0 {
+		t.Fatalf("successes %d, fanout %+v", rep.Successes, f)
+	}
+}
+
+// freePortPair finds two consecutive free loopback ports.
+func freePortPair(t *testing.T) int {
+	t.Helper()
+	for range 50 {
+		a, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := a.Addr().(*net.TCPAddr).Port
+		b, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port+1)))
+		a.Close()
+		if err == nil {
+			b.Close()
+			return port
+		}
+	}
+	t.Skip("no two consecutive free ports")
+	return 0
+}

@@ -1,0 +1,118 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ExtensionSink is one extension's HTTP server: it receives the platform's
+// POST /extension/invoke for every invocation and reports each traceId to
+// the fan-out account, stamped on arrival.
+type ExtensionSink struct {
+	Index   int
+	Name    string
+	Address string // host:port it listens on, as registered
+
+	srv      *http.Server
+	ln       net.Listener
+	received func(ext int, traceID string, at time.Time)
+}
+
+// invokeEvent is the body of /extension/invoke.
+type invokeEvent struct {
+	TraceID string `json:"traceId"`
+	URN     string `json:"invokedFunctionUrn"`
+}
+
+// StartExtensionSinks starts k sinks on 127.0.0.1, ports basePort, basePort+1, …
+// (basePort 0 picks free ports, for tests). received is called for every event.
+func StartExtensionSinks(k, basePort int, received func(ext int, traceID string, at time.Time)) ([]*ExtensionSink, error) {
+	sinks := make([]*ExtensionSink, 0, k)
+	for i := range k {
+		addr := "127.0.0.1:0"
+		if basePort > 0 {
+			addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(basePort+i))
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			CloseExtensionSinks(sinks)
+			return nil, fmt.Errorf("extension sink %d: listen on %s (pass another --extension-port): %w", i+1, addr, err)
+		}
+		s := &ExtensionSink{Index: i, Name: fmt.Sprintf("fgh-sink-%d", i+1), Address: ln.Addr().String(), ln: ln, received: received}
+		s.srv = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
+		go s.srv.Serve(ln)
+		sinks = append(sinks, s)
+	}
+	return sinks, nil
+}
+
+func (s *ExtensionSink) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	at := time.Now()
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/extension/invoke") {
+		http.NotFound(w, r)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	var ev invokeEvent
+	if err != nil || json.Unmarshal(body, &ev) != nil || ev.TraceID == "" {
+		http.Error(w, "want a JSON body with traceId", http.StatusBadRequest)
+		return
+	}
+	s.received(s.Index, ev.TraceID, at)
+	w.WriteHeader(http.StatusOK)
+}
+
+// CloseExtensionSinks stops every sink.
+func CloseExtensionSinks(sinks []*ExtensionSink) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range sinks {
+		_ = s.srv.Shutdown(ctx)
+	}
+}
+
+// RegisterExtension registers sink s at the Extension API address extAPI
+// (POST /extension/register with the documented headers).
+func RegisterExtension(ctx context.Context, hc *http.Client, extAPI string, s *ExtensionSink) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	u := extAPI
+	if !strings.Contains(u, "://") {
+		u = "http://" + u
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(u, "/")+"/extension/register", nil)
+	if err != nil {
+		return fmt.Errorf("register %s: %w", s.Name, err)
+	}
+	req.Header.Set("FunctionGraph-Extension-Name", s.Name)
+	req.Header.Set("FunctionGraph-Extension-Address", s.Address)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("register %s at the Extension API %s: %w", s.Name, extAPI, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("register %s at the Extension API %s: %s: %s", s.Name, extAPI, resp.Status, strings.TrimSpace(string(body)))
+	}
+	var ans struct {
+		ErrorInfo *struct {
+			ErrorType    string `json:"errorType"`
+			ErrorMessage string `json:"errorMessage"`
+		} `json:"errorInfo"`
+	}
+	if json.Unmarshal(body, &ans) == nil && ans.ErrorInfo != nil && (ans.ErrorInfo.ErrorType != "" || ans.ErrorInfo.ErrorMessage != "") {
+		return fmt.Errorf("register %s: %s: %s", s.Name, ans.ErrorInfo.ErrorType, ans.ErrorInfo.ErrorMessage)
+	}
+	return nil
+}
+
+var errNoExtensionAPI = errors.New("no Extension API address: pass --extension-api host:port (the function's EXTENSION_API_ADDR)")

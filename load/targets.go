@@ -1,0 +1,299 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Signer signs one request the way the FunctionGraph SDKs do (SDK-HMAC-SHA256);
+// internal/aksk's Signer satisfies it. body is the exact bytes that will be sent.
+type Signer interface {
+	Sign(r *http.Request, body []byte, now time.Time) error
+}
+
+// Validator checks one sampled exchange against the spec and returns what it found.
+type Validator func(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) []string
+
+// Invocation is the request template of the sync-invoke scenario: the body is
+// built once; each request only gets a fresh signature (with AK/SK).
+type Invocation struct {
+	BaseURL     string
+	ProjectID   string
+	FunctionURN string
+	Token       string // X-Auth-Token; empty with a Signer
+	Signer      Signer
+	Body        []byte
+	LogType     string // X-Cff-Log-Type, e.g. "tail"
+	// RequestIDs makes every result carry X-Cff-Request-Id (fan-out accounting needs it).
+	RequestIDs bool
+	// Validate, when set, checks every SampleEvery-th response against the spec.
+	Validate    Validator
+	SampleEvery uint64
+	// Timeout bounds each request (DefaultTimeout when zero).
+	Timeout time.Duration
+	// Connections caps the connections of the plain-HTTP fast path (64 when zero).
+	Connections int
+	// NetHTTP sends every request through net/http, even to http:// targets.
+	NetHTTP bool
+}
+
+// InvocationURL is POST /v2/{project_id}/fgs/functions/{function_urn}/invocations on base.
+func InvocationURL(base, projectID, urn string) string {
+	return strings.TrimRight(base, "/") + "/v2/" + url.PathEscape(projectID) + "/fgs/functions/" + url.PathEscape(urn) + "/invocations"
+}
+
+// InvokeHitter sends sync invocations from an Invocation template: through
+// its own HTTP/1.1 connections for http:// targets (see http1Client), through
+// net/http for https:// targets and sampled validations.
+type InvokeHitter struct {
+	inv    Invocation
+	client *http.Client
+	base   *http.Request
+	fast   *http1Client
+	wire   []byte // the whole request, when it is the same every time (no signing)
+}
+
+// NewInvokeHitter prepares the template: URL parsed and headers built once.
+func NewInvokeHitter(inv Invocation, client *http.Client) (*InvokeHitter, error) {
+	u := InvocationURL(inv.BaseURL, inv.ProjectID, inv.FunctionURN)
+	base, err := http.NewRequest(http.MethodPost, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("invocation URL %s: %w", u, err)
+	}
+	base.Header.Set("Content-Type", "application/json")
+	if inv.ProjectID != "" {
+		base.Header.Set("X-Project-Id", inv.ProjectID)
+	}
+	if inv.Token != "" && inv.Signer == nil {
+		base.Header.Set("X-Auth-Token", inv.Token)
+	}
+	if inv.LogType != "" {
+		base.Header.Set("X-Cff-Log-Type", inv.LogType)
+	}
+	base.ContentLength = int64(len(inv.Body))
+	if inv.Timeout <= 0 {
+		inv.Timeout = DefaultTimeout
+	}
+	h := &InvokeHitter{inv: inv, client: client, base: base}
+	if base.URL.Scheme == "http" && !inv.NetHTTP {
+		conns := inv.Connections
+		if conns <= 0 {
+			conns = 64
+		}
+		h.fast = newHTTP1Client(base.URL, conns, inv.Timeout)
+		if inv.Signer == nil {
+			h.wire = appendRequest(nil, base, inv.Body)
+		}
+	}
+	return h, nil
+}
+
+// Abort unblocks every request in flight; the runner calls it when an interrupted attack's drain grace ends.
+func (h *InvokeHitter) Abort() {
+	if h.fast != nil {
+		h.fast.abort()
+	}
+}
+
+// Close releases idle connections.
+func (h *InvokeHitter) Close() {
+	if h.fast != nil {
+		h.fast.close()
+	}
+	h.client.CloseIdleConnections()
+}
+
+// hitFast is the hot path: prebuilt bytes (or a fresh signature serialized
+// into the connection's buffer), one write, the answer parsed in place.
+func (h *InvokeHitter) hitFast(ctx context.Context, start time.Time, res *Result) {
+	var build func([]byte) []byte
+	if h.wire == nil {
+		req, err := h.Request(ctx, time.Now())
+		if err != nil {
+			res.Error = err.Error()
+			res.Done = time.Since(start)
+			return
+		}
+		build = func(dst []byte) []byte { return appendRequest(dst, req, h.inv.Body) }
+	}
+	res.BytesOut = uint64(len(h.inv.Body))
+	res.Sent = time.Since(start)
+	ans, err := h.fast.do(ctx, h.wire, build, h.inv.RequestIDs)
+	res.Done = time.Since(start)
+	res.Code = uint16(ans.status)
+	res.BytesIn = uint64(ans.bytesIn)
+	res.RequestID = ans.requestID
+	if err != nil {
+		res.Error = transportError(err)
+		return
+	}
+	if ans.status < 200 || ans.status >= 400 {
+		res.Error = statusError(ans.status, http.StatusText(ans.status), ans.body)
+	}
+}
+
+// Request builds the request for one hit: a shallow copy of the template with
+// its own body reader and, with AK/SK, its own headers and a fresh signature.
+func (h *InvokeHitter) Request(ctx context.Context, now time.Time) (*http.Request, error) {
+	req := h.base.WithContext(ctx)
+	body := h.inv.Body
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	if h.inv.Signer != nil {
+		req.Header = h.base.Header.Clone()
+		if err := h.inv.Signer.Sign(req, body, now); err != nil {
+			return nil, fmt.Errorf("sign request: %w", err)
+		}
+	}
+	return req, nil
+}
+
+// Hit implements Hitter.
+func (h *InvokeHitter) Hit(ctx context.Context, start time.Time, res *Result) {
+	sample := h.inv.Validate != nil && h.inv.SampleEvery > 0 && res.Seq%h.inv.SampleEvery == 0
+	if h.fast != nil && !sample {
+		h.hitFast(ctx, start, res)
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.inv.Timeout)
+	defer cancel()
+	req, err := h.Request(ctx, time.Now())
+	if err != nil {
+		res.Error = err.Error()
+		res.Done = time.Since(start)
+		return
+	}
+	res.BytesOut = uint64(len(h.inv.Body))
+	res.Sent = time.Since(start)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		res.Done = time.Since(start)
+		res.Error = transportError(err)
+		return
+	}
+	res.Code = uint16(resp.StatusCode)
+	failed := resp.StatusCode < 200 || resp.StatusCode >= 400
+	if sample || failed {
+		var body []byte
+		body, err = io.ReadAll(resp.Body)
+		res.BytesIn = uint64(len(body))
+		res.Done = time.Since(start)
+		if failed {
+			res.Error = statusError(resp.StatusCode, resp.Status, body)
+		}
+		if sample && err == nil {
+			res.Checked = true
+			res.Violations = h.inv.Validate(req, h.inv.Body, resp, body)
+		}
+	} else {
+		var n int64
+		n, err = io.Copy(io.Discard, resp.Body)
+		res.BytesIn = uint64(n)
+		res.Done = time.Since(start)
+	}
+	resp.Body.Close()
+	if err != nil && res.Error == "" {
+		res.Error = "read response: " + transportError(err)
+	}
+	if h.inv.RequestIDs {
+		res.RequestID = resp.Header.Get("X-Cff-Request-Id")
+	}
+}
+
+// transportError drops the URL from net/http's errors: the message is counted
+// per distinct text, and a URL adds nothing but length.
+func transportError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	if errors.Is(err, context.Canceled) {
+		return "cancelled: attack interrupted"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	return err.Error()
+}
+
+// statusError names a failed answer by status and FunctionGraph error code when the body has one.
+func statusError(code int, status string, body []byte) string {
+	var e struct {
+		Code string `json:"error_code"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Code != "" {
+		return strconv.Itoa(code) + " " + e.Code
+	}
+	if !strings.HasPrefix(status, strconv.Itoa(code)) {
+		status = strconv.Itoa(code) + " " + status
+	}
+	return status
+}
+
+// NewHTTPClient is the generator's net/http client: at most connections
+// connections to the target, all kept alive, no proxy from the environment,
+// no compression, no timeout of its own (requests carry a context deadline).
+func NewHTTPClient(connections int) *http.Client {
+	tr := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          connections,
+		MaxIdleConnsPerHost:   connections,
+		MaxConnsPerHost:       connections,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     true,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
+
+// Payload is a JSON body of exactly size bytes: {"payload":"xxxx…"}.
+func Payload(size int) []byte {
+	const head, tail = `{"payload":"`, `"}`
+	if size < len(head)+len(tail) {
+		return []byte(`{}`)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, head...)
+	for len(b) < size-len(tail) {
+		b = append(b, 'x')
+	}
+	return append(b, tail...)
+}
+
+// ParseSize reads "512", "512B", "1KB", "1KiB", "2MB" (K and M are powers of 1024).
+func ParseSize(s string) (int, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := 1
+	for _, u := range []struct {
+		suffix string
+		mult   int
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil || n < 0 || n > 64<<20/mult {
+		return 0, fmt.Errorf("size %q: want bytes like 512, 1KB or 2MB (at most 64MB)", s)
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,197 @@
+// Package reports owns the report model (report.json), its renderers, baseline comparison and gates.
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// SchemaVersion is bumped whenever a field of report.json changes meaning or is removed.
+const SchemaVersion = 1
+
+// ReportFile is the name of the machine-readable report inside a run directory.
+const ReportFile = "report.json"
+
+// Report is one load run (or the merge of several shards), as written to report.json.
+// It is the stable interface between `fgh load` and every renderer, gate and comparison.
+// It never holds credentials: Target is scheme://host:port only.
+type Report struct {
+	SchemaVersion int       `json:"schema_version"`
+	Scenario      string    `json:"scenario"`
+	Attack        string    `json:"attack,omitempty"`
+	Target        string    `json:"target"`
+	Function      string    `json:"function,omitempty"`
+	StartedAt     time.Time `json:"started_at"`
+	EndedAt       time.Time `json:"ended_at"`
+	DurationS     float64   `json:"duration_s"`
+	Interrupted   bool      `json:"interrupted"`
+	Shards        int       `json:"shards,omitempty"`
+
+	RateRPS       float64          `json:"rate_rps"`
+	ThroughputRPS float64          `json:"throughput_rps"`
+	Requests      int64            `json:"requests"`
+	Successes     int64            `json:"successes"`
+	SuccessRatio  float64          `json:"success_ratio"`
+	StatusCodes   map[string]int64 `json:"status_codes"`
+	Errors        []ErrorCount     `json:"errors"`
+	LateRequests  int64            `json:"late_requests"`
+	// DroppedRequests were due but never sent: the generator fell further
+	// behind than its backlog allows (they are also counted in LateRequests).
+	DroppedRequests int64 `json:"dropped_requests"`
+	// AchievedRPS is the rate at which requests actually left the generator.
+	AchievedRPS float64 `json:"achieved_rps"`
+	BytesIn     int64   `json:"bytes_in"`
+	BytesOut    int64   `json:"bytes_out"`
+
+	// Latency runs from the intended send time (no coordinated omission);
+	// ServiceTime from the moment the request actually left.
+	Latency     Percentiles `json:"latency_ms"`
+	ServiceTime Percentiles `json:"service_time_ms"`
+	Series      []Second    `json:"series"`
+
+	Fanout     *Fanout           `json:"fanout,omitempty"`
+	Sweep      []SweepPoint      `json:"sweep,omitempty"`
+	FindMax    *FindMax          `json:"find_max,omitempty"`
+	Validation *Validation       `json:"validation,omitempty"`
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Settings   map[string]string `json:"settings,omitempty"`
+}
+
+// Percentiles summarises one latency distribution in float milliseconds.
+type Percentiles struct {
+	Min   float64 `json:"min"`
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	P9999 float64 `json:"p9999"`
+	Max   float64 `json:"max"`
+}
+
+// ErrorCount is one distinct error message and how often it occurred.
+type ErrorCount struct {
+	Message string `json:"message"`
+	Count   int64  `json:"count"`
+}
+
+// Second is one second of the run, counted by intended send time.
+type Second struct {
+	T            float64 `json:"t"` // seconds since StartedAt
+	AskedRPS     float64 `json:"asked_rps"`
+	AchievedRPS  float64 `json:"achieved_rps"`
+	Count        int64   `json:"count"`
+	Errors       int64   `json:"errors"`
+	Late         int64   `json:"late"`
+	P50          float64 `json:"p50_ms"`
+	P99          float64 `json:"p99_ms"`
+	ServiceP50   float64 `json:"service_p50_ms"`
+	ServiceP99   float64 `json:"service_p99_ms"`
+	ServiceCount int64   `json:"-"`
+}
+
+// Fanout accounts extension deliveries of an extension-fanout run.
+type Fanout struct {
+	Extensions     int                 `json:"extensions"`
+	Invocations    int64               `json:"invocations"`
+	Expected       int64               `json:"expected"`
+	Delivered      int64               `json:"delivered"`
+	DeliveredRatio float64             `json:"delivered_ratio"`
+	Missing        int64               `json:"missing"`
+	Duplicates     int64               `json:"duplicates"`
+	Late           int64               `json:"late"`
+	Latency        Percentiles         `json:"latency_ms"`
+	PerExtension   []ExtensionDelivery `json:"per_extension,omitempty"`
+	// Unmatched events named a request id no successful invocation answered with.
+	Unmatched int64 `json:"unmatched,omitempty"`
+}
+
+// ExtensionDelivery is the delivery account of one extension sink.
+type ExtensionDelivery struct {
+	Name       string      `json:"name"`
+	Address    string      `json:"address"`
+	Delivered  int64       `json:"delivered"`
+	Missing    int64       `json:"missing"`
+	Duplicates int64       `json:"duplicates"`
+	Late       int64       `json:"late"`
+	Latency    Percentiles `json:"latency_ms"`
+}
+
+// SweepPoint is one step of a fan-out sweep or a find-max search.
+type SweepPoint struct {
+	Extensions    int         `json:"extensions,omitempty"`
+	RateRPS       float64     `json:"rate_rps"`
+	ThroughputRPS float64     `json:"throughput_rps"`
+	SuccessRatio  float64     `json:"success_ratio"`
+	Latency       Percentiles `json:"latency_ms"`
+	Held          bool        `json:"held"`
+}
+
+// FindMax is the outcome of a find-max search.
+type FindMax struct {
+	SLO         []string `json:"slo"`
+	MaxRateRPS  float64  `json:"max_rate_rps"`
+	BrokenAtRPS float64  `json:"broken_at_rps,omitempty"`
+	BrokenBy    string   `json:"broken_by,omitempty"`
+}
+
+// Validation counts spec violations found in sampled responses.
+type Validation struct {
+	SampleRatio float64          `json:"sample_ratio"`
+	Checked     int64            `json:"checked"`
+	Violations  int64            `json:"violations"`
+	Examples    []string         `json:"examples,omitempty"`
+	ByOperation map[string]int64 `json:"by_operation,omitempty"`
+}
+
+// ThresholdResult is one SLO expression judged against a report.
+type ThresholdResult struct {
+	Expr    string  `json:"expr"`
+	Metric  string  `json:"metric"`
+	Op      string  `json:"op"`
+	Target  float64 `json:"target"`
+	Actual  float64 `json:"actual"`
+	Unit    string  `json:"unit,omitempty"`
+	Pass    bool    `json:"pass"`
+	Aborted bool    `json:"aborted,omitempty"`
+}
+
+// ReadReport loads a report from a report.json file or from a run directory holding one.
+func ReadReport(path string) (*Report, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, ReportFile)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read report: %w", err)
+	}
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("parse report %s: %w", path, err)
+	}
+	if r.SchemaVersion > SchemaVersion {
+		return nil, fmt.Errorf("report %s has schema_version %d; this fgh reads up to %d: upgrade fgh", path, r.SchemaVersion, SchemaVersion)
+	}
+	return &r, nil
+}
+
+// WriteReport writes r as indented JSON to dir/report.json, creating dir.
+func WriteReport(dir string, r *Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create report dir: %w", err)
+	}
+	r.SchemaVersion = SchemaVersion
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	tmp := filepath.Join(dir, ReportFile+".tmp")
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return os.Rename(tmp, filepath.Join(dir, ReportFile))
+}

@@ -1,0 +1,97 @@
+// Package contract runs every contract suite in one Ginkgo run against one target; `fgh contract` calls it.
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+
+	"github.com/fgharness/fgharness/reports"
+	"github.com/fgharness/fgharness/suites/framework"
+
+	// Each area registers its specs when imported.
+	_ "github.com/fgharness/fgharness/suites/functions"
+	_ "github.com/fgharness/fgharness/suites/invocation"
+)
+
+// Options configure one contract run.
+type Options struct {
+	framework.Config
+	// LabelFilter is a Ginkgo label filter, e.g. "invocation && !negative".
+	LabelFilter string
+	// Verbose streams every spec's progress; otherwise only failures print.
+	Verbose bool
+	// Timeout bounds the whole run; 0 means 30 minutes.
+	Timeout time.Duration
+}
+
+// Result is the outcome of a run that reached the target.
+type Result struct {
+	Passed      bool
+	Conformance *reports.Conformance
+	Duration    time.Duration
+}
+
+// ErrUsage marks errors a user fixes by changing flags or the environment.
+var ErrUsage = errors.New("usage")
+
+// Run sets up the target (starting the in-process emulator when none is
+// given), runs every selected spec once and writes the reports. It may be
+// called once per process: Ginkgo runs one suite per process.
+// An error means no spec ran: bad options or an unreachable target.
+func Run(ctx context.Context, opts Options) (Result, error) {
+	filter := opts.LabelFilter
+	if opts.ReadOnly {
+		filter = andFilter(filter, "!"+framework.LabelDestructive)
+	}
+	if filter != "" {
+		if _, err := types.ParseLabelFilter(filter); err != nil {
+			return Result{}, fmt.Errorf("%w: --label-filter %q: %v", ErrUsage, opts.LabelFilter, err)
+		}
+	}
+	start := time.Now()
+	f, err := framework.Setup(ctx, opts.Config)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	defer func() { _ = f.Close(context.Background()) }()
+
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	suiteConfig.LabelFilter = filter
+	suiteConfig.Timeout = opts.Timeout
+	if suiteConfig.Timeout == 0 {
+		suiteConfig.Timeout = 30 * time.Minute
+	}
+	suiteConfig.RandomSeed = start.UnixNano()
+	reporterConfig.Verbose = opts.Verbose
+	reporterConfig.Succinct = !opts.Verbose
+	reporterConfig.NoColor = true
+
+	gomega.RegisterFailHandler(Fail)
+	t := &failRecorder{}
+	passed := RunSpecs(t, "fgh contract", suiteConfig, reporterConfig)
+	c, werr := framework.LastConformance()
+	res := Result{Passed: passed && !t.failed && werr == nil, Conformance: c, Duration: time.Since(start)}
+	if werr != nil {
+		return res, werr
+	}
+	return res, nil
+}
+
+func andFilter(a, b string) string {
+	if strings.TrimSpace(a) == "" {
+		return b
+	}
+	return "(" + a + ") && " + b
+}
+
+// failRecorder is the GinkgoTestingT of a run outside `go test`.
+type failRecorder struct{ failed bool }
+
+func (r *failRecorder) Fail() { r.failed = true }

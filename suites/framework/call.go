@@ -1,0 +1,185 @@
+package framework
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/fgharness/fgharness/spec"
+)
+
+// Request is one API call by operationId; the path comes from the spec.
+type Request struct {
+	Operation string
+	// Path holds the path parameters; project_id is filled in from the target.
+	Path   map[string]string
+	Query  url.Values
+	Header http.Header
+	// Body is sent as JSON; []byte and string are sent as they are.
+	Body any
+	// NoCredentials sends neither a token nor a signature.
+	NoCredentials bool
+	// Tolerate lists the request-side violations a negative spec provokes on purpose.
+	Tolerate Tolerate
+	// BaseURL overrides the target (the Extension API lives elsewhere).
+	BaseURL string
+	// Timeout bounds the call; 0 means one minute.
+	Timeout time.Duration
+}
+
+// Response is what came back, already validated against the spec.
+type Response struct {
+	Operation  spec.Operation
+	Status     int
+	Header     http.Header
+	Body       []byte
+	Violations []spec.Violation
+}
+
+// Do sends r and returns the validated response; it does not fail the
+// spec, so callers that want to judge violations themselves use it.
+func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
+	op, ok := f.Spec.Operation(r.Operation)
+	if !ok {
+		return nil, fmt.Errorf("no operation %q in the spec", r.Operation)
+	}
+	params := map[string]string{"project_id": f.Target.ProjectID}
+	for k, v := range r.Path {
+		params[k] = v
+	}
+	path, err := op.Expand(params)
+	if err != nil {
+		return nil, err
+	}
+	base := r.BaseURL
+	if base == "" {
+		base = f.Target.BaseURL
+	}
+	u := strings.TrimSuffix(base, "/") + path
+	if len(r.Query) > 0 {
+		u += "?" + r.Query.Encode()
+	}
+	var body []byte
+	switch b := r.Body.(type) {
+	case nil:
+	case []byte:
+		body = b
+	case string:
+		body = []byte(b)
+	case json.RawMessage:
+		body = b
+	default:
+		if body, err = json.Marshal(b); err != nil {
+			return nil, fmt.Errorf("%s: encode body: %w", op.ID, err)
+		}
+	}
+	timeout := r.Timeout
+	if timeout == 0 {
+		timeout = time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	exp := r.Tolerate
+	req, err := http.NewRequestWithContext(WithTolerate(ctx, &exp), op.Method, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.ID, err)
+	}
+	if body == nil {
+		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
+	}
+	for k, vs := range r.Header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	if body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if !r.NoCredentials && op.Document != spec.Extension {
+		if err := f.authenticate(req, body); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := f.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", op.ID, f.Target.Redacted(), err)
+	}
+	defer resp.Body.Close()
+	out := &Response{Operation: op, Status: resp.StatusCode, Header: resp.Header}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return nil, fmt.Errorf("%s: read response: %w", op.ID, err)
+	}
+	out.Body = buf.Bytes()
+	if ex, ok := exp.Exchange(); ok {
+		out.Violations = ex.Violations
+	}
+	return out, nil
+}
+
+func (f *Framework) authenticate(req *http.Request, body []byte) error {
+	if f.signer != nil {
+		if err := f.signer.Sign(req, body, time.Now()); err != nil {
+			return fmt.Errorf("sign request: %w", err)
+		}
+		return nil
+	}
+	req.Header.Set("X-Auth-Token", f.Target.Token)
+	return nil
+}
+
+// Call sends r from a spec: a transport error or any spec violation of the
+// exchange fails the spec with a message naming operation, status,
+// location, expected and actual.
+func Call(r Request) *Response {
+	GinkgoHelper()
+	resp, err := Current().Do(context.Background(), r)
+	Expect(err).NotTo(HaveOccurred(), "%s: the request did not complete", r.Operation)
+	Expect(resp.Violations).To(BeEmpty(), "%s answered %d in violation of the spec:\n%s",
+		r.Operation, resp.Status, spec.Violations(resp.Violations))
+	return resp
+}
+
+// ExpectStatus fails the spec unless the response has the given status.
+func (r *Response) ExpectStatus(status int) *Response {
+	GinkgoHelper()
+	Expect(r.Status).To(Equal(status), "%s: status: expected %d, got %d (body: %s)",
+		r.Operation.ID, status, r.Status, r.Snippet())
+	return r
+}
+
+// Snippet is the start of the body, for failure messages.
+func (r *Response) Snippet() string {
+	const n = 300
+	if len(r.Body) > n {
+		return string(r.Body[:n]) + "..."
+	}
+	return string(r.Body)
+}
+
+// Object decodes the body as a JSON object, failing the spec if it is not one.
+func (r *Response) Object() map[string]any {
+	GinkgoHelper()
+	var m map[string]any
+	Expect(json.Unmarshal(r.Body, &m)).To(Succeed(), "%s: body is not a JSON object: %s", r.Operation.ID, r.Snippet())
+	return m
+}
+
+// Decode decodes the body into v, failing the spec on malformed JSON.
+func (r *Response) Decode(v any) {
+	GinkgoHelper()
+	Expect(json.Unmarshal(r.Body, v)).To(Succeed(), "%s: body does not decode: %s", r.Operation.ID, r.Snippet())
+}
+
+// String is a top-level string member of a JSON object body ("" when absent).
+func (r *Response) String(field string) string {
+	GinkgoHelper()
+	s, _ := r.Object()[field].(string)
+	return s
+}

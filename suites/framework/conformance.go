@@ -1,0 +1,244 @@
+package framework
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/onsi/ginkgo/v2/reporters"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/fgharness/fgharness/reports"
+	"github.com/fgharness/fgharness/spec"
+)
+
+// Report file names inside Config.OutDir.
+const (
+	JUnitFile          = "junit.xml"
+	GinkgoJSONFile     = "ginkgo.json"
+	ConformanceMDFile  = "conformance.md"
+	ConformanceJSON    = reports.ConformanceFile
+	notRunReason       = "not run: excluded by the label filter or a focus"
+	maxReasonCharacter = 600
+)
+
+// coverage counts the statuses each operation answered with.
+type coverage struct {
+	mu   sync.Mutex
+	seen map[string]map[int]bool
+}
+
+func newCoverage() *coverage { return &coverage{seen: map[string]map[int]bool{}} }
+
+func (c *coverage) observe(ex Exchange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen[ex.Operation] == nil {
+		c.seen[ex.Operation] = map[int]bool{}
+	}
+	c.seen[ex.Operation][ex.Status] = true
+}
+
+func (c *coverage) statuses(op string) map[int]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[int]bool{}
+	for s := range c.seen[op] {
+		out[s] = true
+	}
+	return out
+}
+
+// unprovokable says why the suites cannot provoke a documented status from
+// a well-behaved client with one set of credentials.
+var unprovokable = map[int]string{
+	403: "needs credentials without permission for the operation; a run has one set of credentials",
+	408: "needs the endpoint to time out the request",
+	429: "needs the account's or function's concurrency limit exhausted; the suites do not flood a shared endpoint",
+	500: "an internal server error cannot be provoked by a well-formed request",
+	503: "needs the service to be unavailable",
+}
+
+// notExercisedReason explains a documented status that no exchange produced.
+func notExercisedReason(op spec.Operation, status int) string {
+	if r, ok := unprovokable[status]; ok {
+		return r
+	}
+	switch status {
+	case 400:
+		return "no spec sent a request the endpoint had to refuse as invalid"
+	case 401:
+		return "the missing-credentials spec did not run (label filter) or the operation needs none"
+	case 404:
+		if len(op.PathParams()) <= 1 {
+			return "the path names no resource that could be unknown"
+		}
+		return "the unknown-resource spec did not run (label filter)"
+	case 413:
+		return "the payload-limit spec did not run (label filter)"
+	}
+	return "no spec provoked it (label filter, read-only run, or not reachable against this target)"
+}
+
+// BuildConformance turns a finished Ginkgo report into the conformance
+// summary: every operation × check the specs judged, and API coverage.
+func (f *Framework) BuildConformance(r types.Report) *reports.Conformance {
+	type key struct{ op, check string }
+	type agg struct {
+		result, reason, spec string
+	}
+	rows := map[key]*agg{}
+	rank := map[string]int{reports.ResultSkipped: 0, reports.ResultPass: 1, reports.ResultFail: 2}
+	for _, sr := range r.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		ops, checks := labelledOpsAndChecks(sr.Labels())
+		if len(ops) == 0 {
+			continue
+		}
+		result, reason := specOutcome(sr)
+		for _, op := range ops {
+			for _, check := range checks {
+				k := key{op, check}
+				cur := rows[k]
+				if cur == nil || rank[result] > rank[cur.result] {
+					rows[k] = &agg{result: result, reason: reason, spec: sr.FullText()}
+				}
+			}
+		}
+	}
+	c := &reports.Conformance{
+		Target: f.Target.Redacted(), Name: f.Config.Name,
+		StartedAt: r.StartTime, DurationS: r.RunTime.Seconds(),
+	}
+	if f.Local != nil {
+		c.Vendor = "emulator"
+	}
+	for k, a := range rows {
+		c.Checks = append(c.Checks, reports.ConformanceCheck{
+			Operation: k.op, Check: k.check, Result: a.result,
+			Reason: f.Redact(a.reason), Spec: f.Redact(a.spec),
+		})
+	}
+	sort.Slice(c.Checks, func(i, j int) bool {
+		if c.Checks[i].Operation != c.Checks[j].Operation {
+			return c.Checks[i].Operation < c.Checks[j].Operation
+		}
+		return c.Checks[i].Check < c.Checks[j].Check
+	})
+	for _, op := range f.Spec.Operations() {
+		seen := f.coverage.statuses(op.ID)
+		oc := reports.OperationCoverage{Operation: op.ID, Exercised: len(seen) > 0}
+		for _, s := range op.Statuses {
+			oc.DocumentedStatuses = append(oc.DocumentedStatuses, strconv.Itoa(s))
+			if !seen[s] {
+				oc.NotExercised = append(oc.NotExercised, reports.StatusReason{Status: strconv.Itoa(s), Reason: notExercisedReason(op, s)})
+			}
+		}
+		var ex []int
+		for s := range seen {
+			ex = append(ex, s)
+		}
+		sort.Ints(ex)
+		for _, s := range ex {
+			oc.ExercisedStatuses = append(oc.ExercisedStatuses, strconv.Itoa(s))
+		}
+		c.Coverage.Operations = append(c.Coverage.Operations, oc)
+	}
+	return c
+}
+
+func specOutcome(sr types.SpecReport) (result, reason string) {
+	switch {
+	case sr.State == types.SpecStatePassed:
+		return reports.ResultPass, ""
+	case sr.State == types.SpecStateSkipped || sr.State == types.SpecStatePending:
+		if msg := strings.TrimSpace(sr.Failure.Message); msg != "" {
+			return reports.ResultSkipped, shorten(msg)
+		}
+		return reports.ResultSkipped, notRunReason
+	case sr.State.Is(types.SpecStateFailureStates):
+		return reports.ResultFail, shorten(sr.Failure.Message)
+	}
+	return reports.ResultSkipped, "spec state " + sr.State.String()
+}
+
+func shorten(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > maxReasonCharacter {
+		s = s[:maxReasonCharacter-3] + "..."
+	}
+	return s
+}
+
+// Redact replaces every secret of the run with <redacted>.
+func (f *Framework) Redact(s string) string {
+	for _, secret := range f.secrets() {
+		s = strings.ReplaceAll(s, secret, "<redacted>")
+	}
+	return s
+}
+
+func (f *Framework) secrets() []string {
+	out := f.Config.secrets()
+	for _, s := range []string{f.Target.Token, f.Target.SK} {
+		if len(s) >= 4 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// WriteReports writes junit.xml, ginkgo.json, conformance.json and
+// conformance.md to dir, then scrubs the run's secrets from every file.
+func (f *Framework) WriteReports(dir string, r types.Report) (*reports.Conformance, error) {
+	c := f.BuildConformance(r)
+	if dir == "" {
+		return c, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return c, fmt.Errorf("create report dir: %w", err)
+	}
+	if err := reporters.GenerateJUnitReport(r, filepath.Join(dir, JUnitFile)); err != nil {
+		return c, fmt.Errorf("write JUnit report: %w", err)
+	}
+	if err := reporters.GenerateJSONReport(r, filepath.Join(dir, GinkgoJSONFile)); err != nil {
+		return c, fmt.Errorf("write Ginkgo JSON report: %w", err)
+	}
+	if err := reports.WriteConformance(dir, c); err != nil {
+		return c, err
+	}
+	var md bytes.Buffer
+	if err := reports.RenderConformanceMarkdown(&md, c); err != nil {
+		return c, fmt.Errorf("render conformance summary: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ConformanceMDFile), md.Bytes(), 0o644); err != nil {
+		return c, fmt.Errorf("write conformance summary: %w", err)
+	}
+	for _, name := range []string{JUnitFile, GinkgoJSONFile, ConformanceJSON, ConformanceMDFile} {
+		if err := f.scrubFile(filepath.Join(dir, name)); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// scrubFile removes secrets that reached a report through a failure
+// message or captured output; the suites never log them on purpose.
+func (f *Framework) scrubFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	clean := []byte(f.Redact(string(data)))
+	if bytes.Equal(clean, data) {
+		return nil
+	}
+	return os.WriteFile(path, clean, 0o644)
+}

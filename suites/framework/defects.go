@@ -1,0 +1,340 @@
+package framework
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/fgharness/fgharness/spec"
+)
+
+// Defect is a deliberate fault put in front of the in-process emulator, so
+// the suites' own tests can prove that the suites catch it. It is chosen
+// with FGH_TEST_DEFECT and never applies to a remote target.
+type Defect struct {
+	Name        string
+	Description string
+	// LabelFilter selects the specs that should catch it, to keep the
+	// proof fast; Mentions is a string at least one failure message
+	// must contain (the field, header or behaviour at fault).
+	LabelFilter string
+	Mentions    string
+
+	wrap func(next http.Handler, env *defectEnv) http.Handler
+}
+
+// defectEnv holds what a defect started (proxies), closed with the emulator.
+type defectEnv struct {
+	token   string // the emulator's token, for the defect that serves anonymous calls
+	mu      sync.Mutex
+	closers []func()
+}
+
+func (e *defectEnv) onClose(fn func()) {
+	e.mu.Lock()
+	e.closers = append(e.closers, fn)
+	e.mu.Unlock()
+}
+
+func (e *defectEnv) close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, fn := range e.closers {
+		fn()
+	}
+	e.closers = nil
+}
+
+// Defects lists every defect the suites must catch.
+func Defects() []Defect {
+	return []Defect{
+		{
+			Name: "request-id-number", Description: "invokeFunction answers request_id as a number",
+			LabelFilter: LabelInvocation, Mentions: "/request_id",
+			wrap: editJSON("invokeFunction", func(_ *http.Request, _ *int, _ http.Header, m map[string]any) {
+				if _, ok := m["request_id"]; ok {
+					m["request_id"] = 12345
+				}
+			}),
+		},
+		{
+			Name: "create-201", Description: "createFunction answers 201 instead of 200",
+			LabelFilter: LabelFunctions, Mentions: "201",
+			wrap: editResponse("createFunction", func(_ *http.Request, status *int, _ http.Header, body []byte) []byte {
+				if *status == http.StatusOK {
+					*status = http.StatusCreated
+				}
+				return body
+			}),
+		},
+		{
+			Name: "error-code-malformed", Description: "error bodies carry error_code in a format the documents do not use",
+			LabelFilter: LabelFunctions, Mentions: "/error_code",
+			wrap: editJSON("", func(_ *http.Request, status *int, _ http.Header, m map[string]any) {
+				if code, ok := m["error_code"].(string); ok && *status >= 400 {
+					m["error_code"] = strings.ReplaceAll(code, ".", "-") + "x"
+				}
+			}),
+		},
+		{
+			Name: "request-id-header-missing", Description: "invokeFunction sends no X-Cff-Request-Id header",
+			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id",
+			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
+				h.Del("X-Cff-Request-Id")
+				return body
+			}),
+		},
+		{
+			Name: "request-id-header-differs", Description: "X-Cff-Request-Id differs from the body's request_id",
+			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id",
+			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
+				if h.Get("X-Cff-Request-Id") != "" {
+					h.Set("X-Cff-Request-Id", "00000000-0000-0000-0000-000000000000")
+				}
+				return body
+			}),
+		},
+		{
+			Name: "invoke-summary-not-json", Description: "X-Cff-Invoke-Summary is not a JSON object",
+			LabelFilter: LabelInvocation, Mentions: "X-Cff-Invoke-Summary",
+			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
+				if h.Get("X-Cff-Invoke-Summary") != "" {
+					h.Set("X-Cff-Invoke-Summary", "duration=1ms")
+				}
+				return body
+			}),
+		},
+		{
+			Name: "log-over-4kb", Description: "the tail log is longer than 4 KB",
+			LabelFilter: LabelInvocation, Mentions: "/log",
+			wrap: editJSON("invokeFunction", func(r *http.Request, _ *int, _ http.Header, m map[string]any) {
+				if r.Header.Get("X-Cff-Log-Type") == "tail" {
+					m["log"] = strings.Repeat("l", 5000)
+				}
+			}),
+		},
+		{
+			Name: "log-despite-null", Description: "a log comes back although X-Cff-Log-Type is null",
+			LabelFilter: LabelInvocation, Mentions: "X-Cff-Log-Type",
+			wrap: editJSON("invokeFunction", func(r *http.Request, _ *int, _ http.Header, m map[string]any) {
+				if r.Header.Get("X-Cff-Log-Type") != "tail" {
+					m["log"] = "2024-01-01T00:00:00Z Start invoke request"
+				}
+			}),
+		},
+		{
+			Name: "json-as-text", Description: "invokeFunction labels its JSON body text/plain",
+			LabelFilter: LabelInvocation, Mentions: "Content-Type",
+			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
+				h.Set("Content-Type", "text/plain")
+				return body
+			}),
+		},
+		{
+			Name: "update-not-reflected", Description: "updateFunctionConfig answers 200 but changes nothing",
+			LabelFilter: LabelFunctions, Mentions: "memory_size",
+			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
+				return byOperation("updateFunctionConfig", next, func(w http.ResponseWriter, r *http.Request) {
+					get := r.Clone(r.Context())
+					get.Method, get.Body, get.ContentLength = http.MethodGet, http.NoBody, 0
+					next.ServeHTTP(w, get)
+				})
+			},
+		},
+		{
+			Name: "deleted-function-found", Description: "deleteFunction answers 204 but the function stays",
+			LabelFilter: LabelFunctions, Mentions: "still found",
+			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
+				return byOperation("deleteFunction", next, func(w http.ResponseWriter, r *http.Request) {
+					w.WriteHeader(http.StatusNoContent)
+				})
+			},
+		},
+		{
+			Name: "version-names-other-function", Description: "createFunctionVersion answers with another function's name",
+			LabelFilter: LabelVersions, Mentions: "func_name",
+			wrap: editJSON("createFunctionVersion", func(_ *http.Request, status *int, _ http.Header, m map[string]any) {
+				if *status == http.StatusOK {
+					m["func_name"] = "someone-elses-function"
+				}
+			}),
+		},
+		{
+			Name: "credentials-not-required", Description: "requests without credentials are served",
+			LabelFilter: LabelNegative, Mentions: "401",
+			wrap: func(next http.Handler, env *defectEnv) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Header.Get("X-Auth-Token") == "" && r.Header.Get("Authorization") == "" {
+						r = r.Clone(r.Context())
+						r.Header.Set("X-Auth-Token", env.token)
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+		},
+		{
+			Name: "batch-delete-no-fail", Description: "batchDeleteWorkflows reports unknown workflows as deleted",
+			LabelFilter: LabelWorkflows, Mentions: "fail",
+			wrap: editJSON("batchDeleteWorkflows", func(_ *http.Request, _ *int, _ http.Header, m map[string]any) {
+				fails, _ := m["fail"].([]any)
+				succ, _ := m["success"].([]any)
+				for _, f := range fails {
+					if fm, ok := f.(map[string]any); ok {
+						succ = append(succ, fm["workflow_urn"])
+					}
+				}
+				m["success"], m["fail"] = succ, []any{}
+			}),
+		},
+		{
+			Name: "extension-event-missing", Description: "one registered extension never receives invocation events",
+			LabelFilter: LabelExtension, Mentions: "exactly once",
+			wrap: dropOneExtension,
+		},
+	}
+}
+
+// DefectNames lists the defects by name, sorted.
+func DefectNames() []string {
+	var out []string
+	for _, d := range Defects() {
+		out = append(out, d.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func defectByName(name string) (Defect, bool) {
+	for _, d := range Defects() {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Defect{}, false
+}
+
+func operationID(r *http.Request) string {
+	op, _, err := spec.MustLoad().FindRoute(r)
+	if err != nil {
+		return ""
+	}
+	return op.ID
+}
+
+func byOperation(opID string, next http.Handler, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if operationID(r) == opID {
+			h(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// editResponse lets edit change the status, headers and body of the
+// answers to opID ("" for every operation).
+func editResponse(opID string, edit func(r *http.Request, status *int, h http.Header, body []byte) []byte) func(http.Handler, *defectEnv) http.Handler {
+	return func(next http.Handler, _ *defectEnv) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if opID != "" && operationID(r) != opID {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			status := rec.Code
+			body := edit(r, &status, rec.Header(), rec.Body.Bytes())
+			for k, vs := range rec.Header() {
+				w.Header()[k] = vs
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		})
+	}
+}
+
+// editJSON is editResponse for JSON object bodies.
+func editJSON(opID string, edit func(r *http.Request, status *int, h http.Header, m map[string]any)) func(http.Handler, *defectEnv) http.Handler {
+	return editResponse(opID, func(r *http.Request, status *int, h http.Header, body []byte) []byte {
+		var m map[string]any
+		if json.Unmarshal(body, &m) != nil {
+			return body
+		}
+		edit(r, status, h, m)
+		out, err := json.Marshal(m)
+		if err != nil {
+			return body
+		}
+		return out
+	})
+}
+
+// dropOneExtension hands out a proxy in front of each function's Extension
+// API that acknowledges the third registration without passing it on, so
+// that extension never receives an event.
+func dropOneExtension(next http.Handler, env *defectEnv) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/extension-api") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var m map[string]any
+		addr := ""
+		if json.Unmarshal(rec.Body.Bytes(), &m) == nil {
+			addr, _ = m["address"].(string)
+		}
+		if rec.Code != http.StatusOK || addr == "" {
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		proxyAddr, err := startDroppingProxy(addr, env)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		m["address"] = proxyAddr
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(m)
+	})
+}
+
+func startDroppingProxy(addr string, env *defectEnv) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
+	var mu sync.Mutex
+	registrations := 0
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/extension/register" {
+			mu.Lock()
+			registrations++
+			n := registrations
+			mu.Unlock()
+			if n == 3 {
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.Copy(w, bytes.NewReader([]byte(`{"functionName":"f","functionVersion":"latest","errorInfo":{"errorType":"","errorMessage":""}}`)))
+				return
+			}
+		}
+		rp.ServeHTTP(w, r)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	env.onClose(func() { _ = srv.Close() })
+	return ln.Addr().String(), nil
+}

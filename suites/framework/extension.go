@@ -1,0 +1,112 @@
+package framework
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/fgharness/fgharness/spec"
+)
+
+// ExtensionEvent is one /extension/invoke delivery an extension server received.
+type ExtensionEvent struct {
+	TraceID            string `json:"traceId"`
+	InvokedFunctionURN string `json:"invokedFunctionUrn"`
+	Violations         []spec.Violation
+}
+
+// ExtensionServer is one extension's HTTP server, as an extension process
+// would start it before registering.
+type ExtensionServer struct {
+	Address string // 127.0.0.1:PORT, the FunctionGraph-Extension-Address
+
+	spec   *spec.Spec
+	srv    *http.Server
+	mu     sync.Mutex
+	events []ExtensionEvent
+}
+
+// Events returns what the server received so far.
+func (s *ExtensionServer) Events() []ExtensionEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]ExtensionEvent(nil), s.events...)
+}
+
+// EventsFor counts the deliveries with the given trace ID.
+func (s *ExtensionServer) EventsFor(traceID string) []ExtensionEvent {
+	var out []ExtensionEvent
+	for _, e := range s.Events() {
+		if e.TraceID == traceID {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// StartExtensionServers listens on n consecutive ports from the run's
+// extension base port and stops them when the current node's scope ends.
+// Every event they receive is validated against invokeExtension.
+func StartExtensionServers(n int) []*ExtensionServer {
+	GinkgoHelper()
+	f := Current()
+	var out []*ExtensionServer
+	for i := range n {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(f.ExtensionBasePort+i))
+		s, err := startExtensionServer(f.Spec, addr)
+		Expect(err).NotTo(HaveOccurred(), "start extension server on %s (choose another range with --extension-base-port)", addr)
+		DeferCleanup(s.close)
+		out = append(out, s)
+	}
+	return out
+}
+
+func startExtensionServer(sp *spec.Spec, addr string) (*ExtensionServer, error) {
+	var ln net.Listener
+	var err error
+	for range 20 { // a port the previous run just closed may linger briefly
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &ExtensionServer{Address: addr, spec: sp}
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+func (s *ExtensionServer) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	var ev ExtensionEvent
+	if err := json.Unmarshal(body, &ev); err != nil {
+		ev.Violations = append(ev.Violations, spec.Violation{Operation: "invokeExtension", Location: "body",
+			Expected: "a JSON object", Actual: fmt.Sprintf("%.80q", body), Message: err.Error()})
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	ev.Violations = append(ev.Violations, s.spec.ValidateRequest(r, body)...)
+	s.mu.Lock()
+	s.events = append(s.events, ev)
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+func (s *ExtensionServer) close(ctx SpecContext) {
+	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		_ = s.srv.Close()
+	}
+}

@@ -1,0 +1,178 @@
+package framework
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/fgharness/fgharness/internal/urn"
+	"github.com/fgharness/fgharness/spec"
+)
+
+// Example returns a documented request example of an operation as a JSON
+// object, so bodies come from the spec rather than being re-typed here.
+func Example(opID, name string) map[string]any {
+	GinkgoHelper()
+	f := Current()
+	for _, ex := range f.Spec.RequestExamples(opID) {
+		if name == "" || ex.Name == name {
+			var m map[string]any
+			Expect(json.Unmarshal(ex.Body, &m)).To(Succeed(), "%s example %s is not a JSON object", opID, ex.Name)
+			return m
+		}
+	}
+	Fail("the spec has no request example " + name + " for " + opID)
+	return nil
+}
+
+// Function is a function a spec created (or was given with --function).
+type Function struct {
+	Name string
+	URN  string // the latest version's URN, as createFunction answered
+	// Config is the createFunction answer.
+	Config map[string]any
+}
+
+// Unqualified is the function's URN without version, naming all of it.
+func (fn Function) Unqualified() string { return UnqualifiedURN(fn.URN) }
+
+// UnqualifiedURN strips the version or alias from a function URN.
+func UnqualifiedURN(s string) string {
+	u, err := urn.Parse(s)
+	if err != nil {
+		return s
+	}
+	return u.Unqualified().String()
+}
+
+// WithQualifier replaces the version or alias of a function URN.
+func WithQualifier(s, q string) string {
+	u, err := urn.Parse(s)
+	if err != nil {
+		return s
+	}
+	return u.WithQualifier(q).String()
+}
+
+// FunctionOptions tune CreateFunction; the body starts as the spec's
+// inlineZip example.
+type FunctionOptions struct {
+	// Env becomes user_data; FGH_HANDLER etc. pick the emulator's built-in
+	// behaviour (see internal/emulator/HANDLERS.md).
+	Env map[string]string
+	// Set overrides body members.
+	Set map[string]any
+}
+
+// CreateFunction creates a function named for this run and deletes it
+// (with all its versions) when the current spec or container ends.
+func CreateFunction(opts FunctionOptions) Function {
+	GinkgoHelper()
+	f := Current()
+	if f.Config.ReadOnly {
+		Skip("read-only run: creating a function is not allowed")
+	}
+	body := Example("createFunction", "inlineZip")
+	name := f.Name("fn")
+	body["func_name"] = name
+	body["package"] = "default"
+	if opts.Env != nil {
+		ud, err := json.Marshal(opts.Env)
+		Expect(err).NotTo(HaveOccurred())
+		body["user_data"] = string(ud)
+	}
+	for k, v := range opts.Set {
+		body[k] = v
+	}
+	resp := Call(Request{Operation: "createFunction", Body: body}).ExpectStatus(http.StatusOK)
+	cfg := resp.Object()
+	fn := Function{Name: name, Config: cfg}
+	fn.URN, _ = cfg["func_urn"].(string)
+	Expect(fn.URN).NotTo(BeEmpty(), "createFunction: answer has no func_urn: %s", resp.Snippet())
+	DeferCleanup(DeleteFunction, fn.Unqualified())
+	return fn
+}
+
+// DeleteFunction removes a whole function of this run; a 404 counts as done.
+func DeleteFunction(ctx SpecContext, functionURN string) {
+	GinkgoHelper()
+	resp, err := Current().Do(ctx, Request{Operation: "deleteFunction", Path: map[string]string{"function_urn": functionURN}})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(resp.Status).To(Or(Equal(http.StatusNoContent), Equal(http.StatusNotFound)),
+		"cleanup: deleteFunction %s answered %d: %s", functionURN, resp.Status, resp.Snippet())
+}
+
+// InvocableFunction is the function invocation specs call: the one given
+// with --function, or an echo function created for the calling container.
+func InvocableFunction() Function {
+	GinkgoHelper()
+	f := Current()
+	if f.Config.FunctionURN != "" {
+		return Function{Name: functionName(f.Config.FunctionURN), URN: f.Config.FunctionURN}
+	}
+	if f.Config.ReadOnly {
+		Skip("read-only run without --function: no function to invoke")
+	}
+	return CreateFunction(FunctionOptions{Env: map[string]string{"FGH_HANDLER": "echo"}})
+}
+
+func functionName(s string) string {
+	u, err := urn.Parse(s)
+	if err != nil {
+		return s
+	}
+	return u.Name
+}
+
+// Invoke calls invokeFunction synchronously with an event and extra headers.
+func Invoke(functionURN string, event any, header http.Header) *Response {
+	GinkgoHelper()
+	return Call(Request{Operation: "invokeFunction", Path: map[string]string{"function_urn": functionURN}, Body: event, Header: header})
+}
+
+// ExtensionAPI is where the function's extensions register: the in-process
+// emulator hands out one endpoint per function through its admin API; other
+// targets need --extension-api. The reason says why there is none.
+func ExtensionAPI(ctx context.Context, functionURN string) (addr, reason string) {
+	GinkgoHelper()
+	f := Current()
+	if f.Config.ExtensionAPI != "" {
+		return f.Config.ExtensionAPI, ""
+	}
+	if f.Local == nil {
+		return "", "the Extension API of a FunctionGraph endpoint is reachable only from inside a function instance; pass --extension-api HOST:PORT to test one that is reachable"
+	}
+	// The admin API is the emulator's own, not FunctionGraph's, so this
+	// call bypasses the validating transport.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		f.Target.BaseURL+"/_fgh/v1/functions/"+url.PathEscape(functionURN)+"/extension-api", nil)
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("X-Auth-Token", f.Local.adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred(), "emulator admin API: extension-api of %s", functionURN)
+	defer resp.Body.Close()
+	var out struct {
+		Address string `json:"address"`
+	}
+	Expect(json.NewDecoder(resp.Body).Decode(&out)).To(Succeed())
+	Expect(resp.StatusCode).To(Equal(http.StatusOK), "emulator admin API: extension-api of %s", functionURN)
+	Expect(out.Address).NotTo(BeEmpty())
+	return out.Address, ""
+}
+
+// ComponentSchema is a named schema of the FunctionGraph document, for
+// values the spec describes outside a body (the decoded X-Cff-Invoke-Summary).
+func ComponentSchema(name string) *openapi3.Schema {
+	GinkgoHelper()
+	doc, ok := Current().Spec.Document(spec.FunctionGraph)
+	Expect(ok).To(BeTrue())
+	ref := doc.Components.Schemas[name]
+	Expect(ref).NotTo(BeNil(), "the spec has no schema %s", name)
+	return ref.Value
+}

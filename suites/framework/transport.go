@@ -1,0 +1,152 @@
+package framework
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/fgharness/fgharness/spec"
+)
+
+// maxBody bounds how much of a body the transport reads (the invocation
+// limit is 6 MB; anything far larger is a defect in its own right).
+const maxBody = 64 << 20
+
+// Exchange is one request/response pair as the validator saw it.
+type Exchange struct {
+	Operation  string // operationId, or "METHOD PATH" when nothing matched
+	Status     int
+	Violations []spec.Violation // after the caller's expectations were applied
+}
+
+// ValidatingTransport is an http.RoundTripper that checks every request it
+// sends and every response it receives against the spec. Violations go to
+// the Tolerate attached to the request's context (see WithTolerate), or, when
+// there is none, to Unclaimed so the current spec fails anyway.
+type ValidatingTransport struct {
+	Spec    *spec.Spec
+	Base    http.RoundTripper
+	Observe func(Exchange) // called for every exchange (coverage)
+
+	mu        sync.Mutex
+	unclaimed []spec.Violation
+}
+
+// Tolerate tells the transport which request-side violations a negative
+// spec provokes on purpose. The response is validated in full regardless.
+type Tolerate struct {
+	// InvalidRequest accepts every request-side violation.
+	InvalidRequest bool
+	// AcceptRequest accepts request-side violations whose location starts
+	// with one of these, e.g. "header FunctionGraph-Extension-Address".
+	AcceptRequest []string
+
+	exchange Exchange
+	done     bool
+}
+
+type expectKey struct{}
+
+// WithTolerate attaches e to ctx; after the round trip e.Exchange() holds the result.
+func WithTolerate(ctx context.Context, e *Tolerate) context.Context {
+	return context.WithValue(ctx, expectKey{}, e)
+}
+
+// Exchange is what the transport recorded for the request that carried e.
+func (e *Tolerate) Exchange() (Exchange, bool) { return e.exchange, e.done }
+
+func (e *Tolerate) accepts(v spec.Violation) bool {
+	if !v.InRequest() || v.Location == "route" {
+		return false
+	}
+	if e.InvalidRequest {
+		return true
+	}
+	for _, loc := range e.AcceptRequest {
+		if strings.HasPrefix(v.Location, loc) {
+			return true
+		}
+	}
+	return false
+}
+
+// RoundTrip sends req through Base and validates both sides. The response
+// body is read in full and handed back re-readable.
+func (t *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	if req.GetBody != nil {
+		rc, err := req.GetBody()
+		if err != nil {
+			return nil, fmt.Errorf("validating transport: copy request body: %w", err)
+		}
+		reqBody, err = io.ReadAll(io.LimitReader(rc, maxBody))
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("validating transport: read request body: %w", err)
+		}
+	} else if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(io.LimitReader(req.Body, maxBody))
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("validating transport: read request body: %w", err)
+		}
+		reqBody = b
+		req.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: read response body: %w", req.Method, req.URL.Path, err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+
+	all := t.Spec.ValidateExchange(req, reqBody, resp, respBody)
+	ex := Exchange{Operation: operationOf(t.Spec, req), Status: resp.StatusCode}
+	exp, _ := req.Context().Value(expectKey{}).(*Tolerate)
+	for _, v := range all {
+		if exp != nil && exp.accepts(v) {
+			continue
+		}
+		ex.Violations = append(ex.Violations, v)
+	}
+	if t.Observe != nil {
+		t.Observe(ex)
+	}
+	if exp != nil {
+		exp.exchange, exp.done = ex, true
+	} else if len(ex.Violations) > 0 {
+		t.mu.Lock()
+		t.unclaimed = append(t.unclaimed, ex.Violations...)
+		t.mu.Unlock()
+	}
+	return resp, nil
+}
+
+// TakeUnclaimed returns and forgets the violations of requests sent without a Tolerate.
+func (t *ValidatingTransport) TakeUnclaimed() []spec.Violation {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.unclaimed
+	t.unclaimed = nil
+	return out
+}
+
+func operationOf(s *spec.Spec, req *http.Request) string {
+	op, _, err := s.FindRoute(req)
+	if err != nil {
+		return req.Method + " " + req.URL.EscapedPath()
+	}
+	return op.ID
+}
