@@ -76,19 +76,20 @@ func TestAbortOnFail(t *testing.T) {
 	}
 }
 
-// TestFindMax: a server that sheds everything above 175 requests a second
-// holds 150/s and breaks at 200/s.
+// TestFindMax: a server that sheds whatever exceeds 180 requests in any
+// sliding second holds 150/s and breaks at 200/s. (A window aligned to
+// wall-clock seconds would let a 1 s step at 200/s straddle two windows.)
 func TestFindMax(t *testing.T) {
 	var mu sync.Mutex
-	var window int64
-	var inWindow int
+	var recent []time.Time
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		if s := time.Now().Unix(); s != window {
-			window, inWindow = s, 0
+		now := time.Now()
+		for len(recent) > 0 && now.Sub(recent[0]) >= time.Second {
+			recent = recent[1:]
 		}
-		inWindow++
-		over := inWindow > 175
+		recent = append(recent, now)
+		over := len(recent) > 180
 		mu.Unlock()
 		if over {
 			w.WriteHeader(http.StatusTooManyRequests)
@@ -99,7 +100,10 @@ func TestFindMax(t *testing.T) {
 	defer srv.Close()
 	o := Options{Target: client.Target{BaseURL: srv.URL, ProjectID: "p", Token: "t"}, Function: "urn:fss:r:p:function:default:f:latest",
 		Scenario: ScenarioFindMax, Pacing: Pacing{Rate: vegeta.Rate{Freq: 50, Per: time.Second}}, Duration: time.Second,
-		OutDir: t.TempDir(), FindMax: &FindMaxOptions{Step: 50, MaxSteps: 6}}
+		// Only the server's shedding may break a step: a busy CI machine must
+		// not fail one on latency or a generator stall.
+		LateAfter: 250 * time.Millisecond,
+		OutDir:    t.TempDir(), FindMax: &FindMaxOptions{SLO: []string{"success >= 99.9%"}, Step: 50, MaxSteps: 6}}
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -2,10 +2,7 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -162,16 +159,10 @@ type ThresholdResult struct {
 
 // ReadReport loads a report from a report.json file or from a run directory holding one.
 func ReadReport(path string) (*Report, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, ReportFile)
-	}
-	data, err := os.ReadFile(path)
+	var r Report
+	path, err := readJSONFile(path, ReportFile, &r)
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
-	}
-	var r Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("parse report %s: %w", path, err)
 	}
 	if r.SchemaVersion > SchemaVersion {
 		return nil, fmt.Errorf("report %s has schema_version %d; this fgh reads up to %d: upgrade fgh", path, r.SchemaVersion, SchemaVersion)
@@ -181,17 +172,9 @@ func ReadReport(path string) (*Report, error) {
 
 // WriteReport writes r as indented JSON to dir/report.json, creating dir.
 func WriteReport(dir string, r *Report) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create report dir: %w", err)
-	}
 	r.SchemaVersion = SchemaVersion
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode report: %w", err)
-	}
-	tmp := filepath.Join(dir, ReportFile+".tmp")
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+	if err := writeJSONFile(dir, ReportFile, r); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	return os.Rename(tmp, filepath.Join(dir, ReportFile))
+	return nil
 }
