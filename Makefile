@@ -65,5 +65,8 @@ load: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 
+bench-vegeta: # highest sustained rate vs the stock `vegeta attack | vegeta report` pipeline
+	sh load/bench/compare-vegeta.sh
+
 clean:
 	rm -rf $(BIN) reports/out

@@ -90,7 +90,7 @@ func TestPacingShapes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, n := newSchedule(pc, 0), 0
+		s, n := newSchedule(pc, 0, Shard{}), 0
 		for {
 			off, ok := s.next()
 			if !ok || off >= d {

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func prepare(ctx context.Context, o *Options) (*environment, error) {
 	}
 	env.function = o.Function
 	if env.function == "" {
-		name := fmt.Sprintf("fgh-load-%s-%d", strings.ReplaceAll(o.Scenario, "-", ""), time.Now().Unix())
+		name := tempFunctionName(o.Scenario, o.Shard)
 		api, err := env.api()
 		if err != nil {
 			return nil, fmt.Errorf("create the temporary function (or pass --function URN): %w", err)
@@ -98,6 +99,17 @@ func prepare(ctx context.Context, o *Options) (*environment, error) {
 	}
 	ok = true
 	return env, nil
+}
+
+// tempFunctionName names the temporary function for the scenario and shard,
+// with a random suffix: shards started in the same second against one target
+// must not collide (names are at most 60 characters).
+func tempFunctionName(scenario string, sh Shard) string {
+	name := fmt.Sprintf("fgh-load-%s-%d", strings.ReplaceAll(scenario, "-", ""), time.Now().Unix())
+	if sh.Count > 1 {
+		name += fmt.Sprintf("-s%d", sh.Index)
+	}
+	return fmt.Sprintf("%s-%06x", name, rand.Uint32()&0xffffff)
 }
 
 // close undoes prepare in reverse order; it runs even after an interrupt.

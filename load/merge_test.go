@@ -93,38 +93,53 @@ func TestShardsMergeIntoOneRun(t *testing.T) {
 	}
 }
 
-// TestShardScheduleInterleaves checks the schedule arithmetic exactly: the
-// union of N shard schedules is the single schedule.
+// TestShardScheduleInterleaves checks the schedule arithmetic exactly: one
+// run of rate r for d schedules r·d requests (also when the interval is not a
+// whole number of nanoseconds), and the union of N shard schedules is the single schedule.
 func TestShardScheduleInterleaves(t *testing.T) {
-	const n, d = 3, time.Second
-	whole := Pacing{Rate: vegeta.Rate{Freq: 100, Per: time.Second}}
-	want := map[time.Duration]bool{}
-	p, _ := whole.Pacer()
-	s := newSchedule(p, 0)
-	for {
-		off, _ := s.next()
-		if off >= d {
-			break
-		}
-		want[off] = true
-	}
-	got := 0
-	for i := range n {
-		sh := Shard{Index: i, Count: n}
-		sp, _ := whole.ShardRate(n).Pacer()
-		s := newSchedule(sp, sh.Offset(whole))
+	for _, c := range []struct {
+		rate vegeta.Rate
+		n    int
+		d    time.Duration
+		want int
+	}{
+		{vegeta.Rate{Freq: 100, Per: time.Second}, 3, time.Second, 100},
+		{vegeta.Rate{Freq: 30, Per: time.Second}, 4, time.Second, 30},
+		{vegeta.Rate{Freq: 7, Per: time.Second}, 3, 10 * time.Second, 70},
+		{vegeta.Rate{Freq: 1000, Per: time.Minute}, 7, 30 * time.Second, 500},
+	} {
+		whole := Pacing{Rate: c.rate}
+		want := map[time.Duration]bool{}
+		p, _ := whole.Pacer()
+		s := newSchedule(p, 0, Shard{})
 		for {
 			off, _ := s.next()
-			if off >= d {
+			if off >= c.d {
 				break
 			}
-			if !want[off] {
-				t.Fatalf("shard %d schedules %v, which the single run does not", i, off)
-			}
-			got++
+			want[off] = true
 		}
-	}
-	if got != len(want) || got != 100 {
-		t.Fatalf("shards schedule %d requests, single run %d; want 100", got, len(want))
+		if len(want) != c.want {
+			t.Errorf("%d/%s for %s: one run schedules %d requests, want %d", c.rate.Freq, c.rate.Per, c.d, len(want), c.want)
+		}
+		got := 0
+		for i := range c.n {
+			sh := Shard{Index: i, Count: c.n}
+			sp, _ := whole.ShardRate(c.n).Pacer()
+			s := newSchedule(sp, sh.Offset(whole), sh)
+			for {
+				off, _ := s.next()
+				if off >= c.d {
+					break
+				}
+				if !want[off] {
+					t.Fatalf("%d/%s shard %d/%d schedules %v, which the single run does not", c.rate.Freq, c.rate.Per, i, c.n, off)
+				}
+				got++
+			}
+		}
+		if got != len(want) {
+			t.Errorf("%d/%s: %d shards schedule %d requests, one run %d", c.rate.Freq, c.rate.Per, c.n, got, len(want))
+		}
 	}
 }

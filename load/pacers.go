@@ -3,6 +3,7 @@ package load
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -106,20 +107,30 @@ func (p Pacing) ShardRate(n int) Pacing {
 // generator cannot move it: that is what keeps coordinated omission out.
 // Offsets start at 0: Vegeta's first hit is due one interval in, and that
 // interval is subtracted so a run of rate r for d seconds schedules r·d requests.
+//
+// Constant pacing is computed exactly, k·Per/Freq, rather than by adding
+// Vegeta's whole-nanosecond interval (which drifts and lets 30/s for 1 s
+// schedule a 31st request at 999,999,990 ns); a shard's requests are the
+// k = Index + j·Count of the whole run's schedule, so N shards send exactly
+// the requests of one run.
 type schedule struct {
 	pacer   vegeta.Pacer
 	virtual time.Duration
 	hits    uint64
 	first   time.Duration
 	offset  time.Duration
+	shard   Shard
 }
 
-func newSchedule(p vegeta.Pacer, offset time.Duration) *schedule {
-	return &schedule{pacer: p, first: -1, offset: offset}
+func newSchedule(p vegeta.Pacer, offset time.Duration, shard Shard) *schedule {
+	return &schedule{pacer: p, first: -1, offset: offset, shard: shard}
 }
 
 // next returns the intended offset of the next request, or false when the pacer stops.
 func (s *schedule) next() (time.Duration, bool) {
+	if r, ok := s.pacer.(vegeta.Rate); ok && r.Freq > 0 && r.Per > 0 {
+		return s.nextConstant(r)
+	}
 	wait, stop := s.pacer.Pace(s.virtual, s.hits)
 	if stop {
 		return 0, false
@@ -136,4 +147,27 @@ func (s *schedule) next() (time.Duration, bool) {
 		s.first = s.virtual
 	}
 	return s.virtual - s.first + s.offset, true
+}
+
+// nextConstant is request k = Index + hits·Count of the whole run, due at
+// k·Per/Freq of the whole rate; r is this shard's rate (Freq per Count·Per).
+func (s *schedule) nextConstant(r vegeta.Rate) (time.Duration, bool) {
+	count := uint64(max(1, s.shard.Count))
+	hi, lo := bits.Mul64(s.hits, count)
+	if hi != 0 {
+		return 0, false
+	}
+	k := lo + uint64(s.shard.Index)
+	// k·(Count·Per) / (Count·Freq) = k·Per/Freq of the whole rate.
+	hi, lo = bits.Mul64(k, uint64(r.Per))
+	div := count * uint64(r.Freq)
+	if hi >= div {
+		return 0, false
+	}
+	q, _ := bits.Div64(hi, lo, div)
+	if q > math.MaxInt64 {
+		return 0, false
+	}
+	s.hits++
+	return time.Duration(q), true
 }

@@ -48,6 +48,7 @@ type Runner struct {
 	timeout    time.Duration
 	maxReqs    uint64
 	offset     time.Duration
+	shard      Shard
 	startAt    time.Time
 	results    io.Writer
 	histograms io.Writer
@@ -95,8 +96,13 @@ func Timeout(d time.Duration) func(*Runner) { return func(r *Runner) { r.timeout
 // MaxRequests bounds the attack by count as well as by duration.
 func MaxRequests(n uint64) func(*Runner) { return func(r *Runner) { r.maxReqs = n } }
 
-// Offset shifts every intended send time, so shards interleave (see ShardOffset).
+// Offset shifts every intended send time, so shards interleave (see Shard.Offset).
+// Constant pacing ignores it and uses ShardOf instead, which is exact.
 func Offset(d time.Duration) func(*Runner) { return func(r *Runner) { r.offset = d } }
+
+// ShardOf makes a constant pacer (already at the shard's rate, see
+// Pacing.ShardRate) send request Index, Index+Count, … of the whole run's schedule.
+func ShardOf(s Shard) func(*Runner) { return func(r *Runner) { r.shard = s } }
 
 // StartAt starts the schedule at a wall-clock instant shared by every shard.
 func StartAt(t time.Time) func(*Runner) { return func(r *Runner) { r.startAt = t } }
@@ -269,7 +275,7 @@ func (r *Runner) Run(ctx context.Context, p vegeta.Pacer, d time.Duration, name 
 // pace is the single scheduling goroutine. It hands out requests in intended
 // order and tells the recorder when each second is complete.
 func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- job, marks chan<- secondMark, spawn func(), workers *int, maxW int) {
-	sched := newSchedule(p, r.offset)
+	sched := newSchedule(p, r.offset, r.shard)
 	var (
 		seq  uint64
 		cur  = int64(-1)
@@ -288,7 +294,8 @@ func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- 
 			return
 		}
 		intended, ok := sched.next()
-		if !ok || (d > 0 && intended >= d+r.offset) {
+		// Shards share the run's clock: the run ends at d for every one of them.
+		if !ok || (d > 0 && intended >= d) {
 			return
 		}
 		if sec := secondOf(intended); sec != cur {

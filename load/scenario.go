@@ -4,177 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/reports"
 )
-
-// Scenarios fgh load knows.
-const (
-	ScenarioSyncInvoke = "sync-invoke"
-	ScenarioFanout     = "extension-fanout"
-	ScenarioFindMax    = "find-max" // sync-invoke with FindMax on
-)
-
-// Scenarios lists the scenario names, for usage text.
-var Scenarios = []string{ScenarioSyncInvoke, ScenarioFanout, ScenarioFindMax}
-
-// Options is one `fgh load` run. cmd/fgh fills it from flags, FGH_*
-// variables and the --config file; Run does the rest.
-type Options struct {
-	Scenario string
-	// Target: an empty BaseURL starts the built-in emulator in-process.
-	Target client.Target
-	// Function is invoked as given; empty creates a temporary function before the attack and deletes it after.
-	Function string
-
-	Body        []byte // request body; nil means PayloadSize bytes of generated JSON
-	PayloadSize int
-	LogType     string
-
-	Pacing      Pacing
-	Duration    time.Duration
-	MaxRequests uint64
-
-	Workers, MaxWorkers, Connections int
-	Timeout, LateAfter               time.Duration
-
-	OutDir string
-	Shard  Shard
-	// StartAt is the shared wall-clock start of every shard (zero: now).
-	StartAt time.Time
-
-	Thresholds     []ThresholdSpec
-	ValidateSample float64 // 0..1
-
-	Fanout        []int // extensions; several values run a sweep
-	ExtensionPort int   // first sink port (8081)
-	ExtensionAPI  string
-	FanoutGrace   time.Duration
-
-	FindMax *FindMaxOptions
-
-	// Progress receives the progress display (a terminal gets a bar, anything else periodic lines); nil for none.
-	Progress    io.Writer
-	ProgressTTY bool
-	// Log receives the start banner and step lines; nil for none.
-	Log io.Writer
-
-	// Endpoint overrides how the target is prepared (tests); nil uses the FunctionGraph API through internal/client.
-	Endpoint Endpoint
-}
-
-// Endpoint prepares what a scenario needs on the target besides invocations.
-type Endpoint interface {
-	// CreateFunction creates a temporary function to invoke and returns its URN.
-	CreateFunction(ctx context.Context, name string) (urn string, err error)
-	DeleteFunction(ctx context.Context, urn string) error
-	// ExtensionAPI is the address of the function's Extension API (EXTENSION_API_ADDR).
-	ExtensionAPI(ctx context.Context, urn string) (string, error)
-}
-
-// ThresholdSpec is one SLO expression, optionally aborting the run once it
-// fails (judged every second after Delay).
-type ThresholdSpec struct {
-	Expr        string        `yaml:"expr"`
-	AbortOnFail bool          `yaml:"abort_on_fail"`
-	Delay       time.Duration `yaml:"delay"`
-}
-
-// Exprs are the threshold expressions alone.
-func Exprs(ts []ThresholdSpec) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Expr
-	}
-	return out
-}
-
-// ErrThresholds is returned (wrapped) by Run when the run finished but a threshold failed.
-var ErrThresholds = errors.New("thresholds failed")
-
-func (o *Options) defaults() {
-	if o.Scenario == "" {
-		o.Scenario = ScenarioSyncInvoke
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.LateAfter <= 0 {
-		o.LateAfter = DefaultLateAfter
-	}
-	if o.ExtensionPort == 0 {
-		o.ExtensionPort = 8081
-	}
-	if o.FanoutGrace <= 0 {
-		o.FanoutGrace = 2 * time.Second
-	}
-	if o.Body == nil {
-		size := o.PayloadSize
-		if size == 0 {
-			size = 64
-		}
-		o.Body = Payload(size)
-	}
-	if o.Scenario == ScenarioFindMax && o.FindMax == nil {
-		o.FindMax = &FindMaxOptions{}
-	}
-	if o.Scenario == ScenarioFanout && len(o.Fanout) == 0 {
-		o.Fanout = []int{1}
-	}
-}
-
-func (o *Options) validate() error {
-	var errs []error
-	switch o.Scenario {
-	case ScenarioSyncInvoke, ScenarioFanout, ScenarioFindMax:
-	default:
-		errs = append(errs, fmt.Errorf("unknown scenario %q: use one of %s", o.Scenario, strings.Join(Scenarios, ", ")))
-	}
-	if o.Duration <= 0 && o.MaxRequests == 0 {
-		errs = append(errs, errors.New("no --duration: every load run is bounded in time"))
-	}
-	if o.Duration > 24*time.Hour {
-		errs = append(errs, errors.New("--duration over 24h: split the run"))
-	}
-	if _, err := o.Pacing.Pacer(); err != nil {
-		errs = append(errs, err)
-	}
-	if err := o.Shard.validate(); err != nil {
-		errs = append(errs, err)
-	}
-	for _, k := range o.Fanout {
-		if k < 0 || k > 10 {
-			errs = append(errs, fmt.Errorf("--fanout %d: the Extension API allows 0 to 10 extensions", k))
-		}
-	}
-	if o.ValidateSample < 0 || o.ValidateSample > 1 {
-		errs = append(errs, fmt.Errorf("--validate-sample %g: want a share between 0%% and 100%%", o.ValidateSample))
-	}
-	if o.OutDir == "" {
-		errs = append(errs, errors.New("no --out directory"))
-	}
-	if o.Target.BaseURL != "" {
-		if err := o.Target.Validate(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// attackName is the name results carry: the scenario, plus the shard.
-func (o *Options) attackName() string {
-	if o.Shard.Count > 1 {
-		return fmt.Sprintf("%s-shard-%d-of-%d", o.Scenario, o.Shard.Index, o.Shard.Count)
-	}
-	return o.Scenario
-}
 
 // Run prepares the target, runs the scenario, writes DIR/report.json (and
 // its renderings, results.bin and histograms.jsonl) and returns the report.
@@ -269,46 +104,6 @@ func (o *Options) finish(r *reports.Report, env *environment) {
 	r.Settings = o.settings()
 }
 
-// settings records how the run was configured; never a credential.
-func (o *Options) settings() map[string]string {
-	s := map[string]string{
-		"pacing":        o.Pacing.String(),
-		"duration":      o.Duration.String(),
-		"payload_bytes": strconv.Itoa(len(o.Body)),
-		"timeout":       o.Timeout.String(),
-		"late_after":    o.LateAfter.String(),
-		"auth":          "token",
-	}
-	if o.Target.UsesAKSK() {
-		s["auth"] = "ak/sk"
-	}
-	if o.LogType != "" {
-		s["log_type"] = o.LogType
-	}
-	if o.Workers > 0 {
-		s["workers"] = strconv.Itoa(o.Workers)
-	}
-	if o.MaxWorkers > 0 {
-		s["max_workers"] = strconv.Itoa(o.MaxWorkers)
-	}
-	if o.Connections > 0 {
-		s["connections"] = strconv.Itoa(o.Connections)
-	}
-	if o.Shard.Count > 1 {
-		s["shard"] = o.Shard.String()
-	}
-	if !o.StartAt.IsZero() {
-		s["start_at"] = o.StartAt.UTC().Format(time.RFC3339Nano)
-	}
-	if o.MaxRequests > 0 {
-		s["max_requests"] = strconv.FormatUint(o.MaxRequests, 10)
-	}
-	if o.ValidateSample > 0 {
-		s["validate_sample"] = strconv.FormatFloat(o.ValidateSample*100, 'g', -1, 64) + "%"
-	}
-	return s
-}
-
 // newHitter builds the invocation template for the run.
 func (o *Options) newHitter(env *environment, rps float64, requestIDs bool) (*InvokeHitter, error) {
 	maxW := o.MaxWorkers
@@ -370,7 +165,7 @@ func runSingle(ctx context.Context, o *Options, env *environment, dir string, pa
 	opts := []func(*Runner){
 		Workers(o.Workers), MaxWorkers(o.MaxWorkers), Timeout(o.Timeout), LateAfter(o.LateAfter),
 		MaxRequests(o.MaxRequests), Output(bin, hist), OnResult(onResult),
-		Offset(o.Shard.Offset(pacing)), StartAt(o.StartAt),
+		Offset(o.Shard.Offset(pacing)), ShardOf(o.Shard), StartAt(o.StartAt),
 		OnStart(func(a *Attack) {
 			stopWatch = o.watch(a, pacing, &aborted)
 		}),
@@ -388,9 +183,6 @@ func runSingle(ctx context.Context, o *Options, env *environment, dir string, pa
 	rep.Thresholds = aborted
 	if reason := atk.AbortReason(); reason != "" {
 		o.logf("stopped early: %s\n", reason)
-	}
-	if errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded) {
-		return rep, runErr
 	}
 	return rep, runErr
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,40 @@ func TestSchemaCoversModel(t *testing.T) {
 		}
 		if _, ok := schema.Properties[name]; !ok {
 			t.Errorf("report.json field %q is missing from load/report.schema.json", name)
+		}
+	}
+}
+
+// TestSchemaRequiresIssueFields pins the fields issue 5 names as the stable
+// interface: each must stay required in the schema (renaming one breaks readers).
+func TestSchemaRequiresIssueFields(t *testing.T) {
+	schema := loadReportSchema(t)
+	percentiles := []string{"min", "mean", "p50", "p90", "p95", "p99", "p999", "p9999", "max"}
+	want := map[string][]string{
+		"": {"scenario", "target", "started_at", "ended_at", "rate_rps", "throughput_rps", "requests", "success_ratio",
+			"status_codes", "errors", "late_requests", "latency_ms", "service_time_ms", "series"},
+		"latency_ms":        percentiles,
+		"service_time_ms":   percentiles,
+		"series[]":          {"asked_rps", "achieved_rps", "count", "p50_ms", "p99_ms", "errors"},
+		"fanout":            {"extensions", "delivered_ratio", "missing", "duplicates", "late", "latency_ms"},
+		"fanout.latency_ms": percentiles,
+	}
+	for path, fields := range want {
+		s := schema
+		for _, step := range strings.Split(path, ".") {
+			if step == "" {
+				continue
+			}
+			name, items := strings.CutSuffix(step, "[]")
+			s = s.Properties[name].Value
+			if items {
+				s = s.Items.Value
+			}
+		}
+		for _, f := range fields {
+			if !slices.Contains(s.Required, f) {
+				t.Errorf("report.schema.json: %s.%s is not required", path, f)
+			}
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,6 +25,7 @@ func newEmulatorCmd() *cobra.Command {
 	var (
 		listen, faultsFile, user, password, logLevel string
 		drain                                        time.Duration
+		allowRemote                                  bool
 	)
 	cfg := d
 	cmd := &cobra.Command{
@@ -40,8 +42,11 @@ function's extensions. Stop it with Ctrl-C: in-flight invocations drain first.`,
 			if err != nil {
 				return withExitCode(exitUsage, fmt.Errorf("--listen %q is not host:port: %w", listen, err))
 			}
-			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-				return withExitCode(exitUsage, fmt.Errorf("--listen %q is not a loopback address; the emulator only serves this machine", listen))
+			if user != "" {
+				cfg.Users = map[string]string{user: password}
+			}
+			if err := checkListen(host, allowRemote, cfg); err != nil {
+				return withExitCode(exitUsage, err)
 			}
 			if faultsFile != "" {
 				f, err := emulator.LoadFaults(faultsFile)
@@ -49,9 +54,6 @@ function's extensions. Stop it with Ctrl-C: in-flight invocations drain first.`,
 					return withExitCode(exitUsage, err)
 				}
 				cfg.Faults = f
-			}
-			if user != "" {
-				cfg.Users = map[string]string{user: password}
 			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
@@ -62,7 +64,8 @@ function's extensions. Stop it with Ctrl-C: in-flight invocations drain first.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&listen, "listen", "127.0.0.1:8000", "loopback host:port to listen on (port 0 picks one)")
+	f.StringVar(&listen, "listen", "127.0.0.1:8000", "host:port to listen on, loopback unless --allow-remote (port 0 picks one)")
+	f.BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback --listen address (then --token, --sk and --password must not be the dev defaults)")
 	f.StringVar(&cfg.ProjectID, "project-id", d.ProjectID, "project ID the emulated paths accept")
 	f.StringVar(&cfg.Region, "region", d.Region, "region written in URNs and tokens")
 	f.StringVar(&cfg.Token, "token", d.Token, "static X-Auth-Token accepted (dev default)")
@@ -72,9 +75,35 @@ function's extensions. Stop it with Ctrl-C: in-flight invocations drain first.`,
 	f.StringVar(&password, "password", emulator.DefaultPassword, "password of --user (dev default)")
 	f.StringVar(&faultsFile, "faults", "", "YAML or JSON file of faults to inject from the start (see GET/PUT /_fgh/v1/faults)")
 	f.DurationVar(&cfg.ColdStart, "cold-start", 0, "delay added to the first invocation of an idle instance")
+	f.Float64Var(&cfg.TimerSpeedup, "timer-speedup", 1, "run TIMER triggers on a clock this many times faster (600: a 1m rate fires every 100ms)")
 	f.DurationVar(&drain, "drain-timeout", 30*time.Second, "how long to wait for in-flight invocations on shutdown")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
+}
+
+// checkListen keeps the emulator on this machine unless --allow-remote says
+// otherwise, and even then refuses to publish the public dev credentials.
+func checkListen(host string, allowRemote bool, cfg emulator.Config) error {
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	if !allowRemote {
+		return fmt.Errorf("--listen host %q is not a loopback address; the emulator serves only this machine unless you pass --allow-remote", host)
+	}
+	var dev []string
+	if cfg.Token == emulator.DefaultToken {
+		dev = append(dev, "--token")
+	}
+	if cfg.SK == emulator.DefaultSK {
+		dev = append(dev, "--sk")
+	}
+	if cfg.Users[emulator.DefaultUser] == emulator.DefaultPassword {
+		dev = append(dev, "--password")
+	}
+	if len(dev) > 0 {
+		return fmt.Errorf("--allow-remote with the public dev credentials of %s: set your own (or FGH_* variables) before serving other machines", strings.Join(dev, ", "))
+	}
+	return nil
 }
 
 func runEmulator(cmd *cobra.Command, cfg emulator.Config, listen string, drain time.Duration) error {
@@ -87,6 +116,9 @@ func runEmulator(cmd *cobra.Command, cfg emulator.Config, listen string, drain t
 		return withExitCode(exitUsage, fmt.Errorf("listen on %s: %w", listen, err))
 	}
 	cfg.Logger.Info("fgh emulator configuration", cfg.Redacted()...)
+	if cfg.Token == emulator.DefaultToken || cfg.SK == emulator.DefaultSK {
+		cfg.Logger.Info("public dev credentials in force: fgh emulator --help shows them; set --token/--ak/--sk (or FGH_*) for your own")
+	}
 	fmt.Fprintf(cmd.OutOrStdout(), "fgh emulator listening on http://%s\n", ln.Addr())
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)

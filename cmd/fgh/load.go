@@ -42,8 +42,10 @@ type loadFlags struct {
 	maxSteps                                 int
 }
 
-func newLoadCmd() *cobra.Command {
-	f := &loadFlags{}
+func newLoadCmd() *cobra.Command { return newLoadCmdWith(&loadFlags{}) }
+
+// newLoadCmdWith binds the flags to f, so tests can parse without running.
+func newLoadCmdWith(f *loadFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "load SCENARIO",
 		Short: "Load-test sync invocation and extension fan-out (open model, no coordinated omission)",
@@ -120,23 +122,10 @@ Exit status: 0 ok, 1 failed, 2 usage, 99 a threshold failed, 130 interrupted.`,
 }
 
 func runLoad(cmd *cobra.Command, scenario string, f *loadFlags) error {
-	fl := cmd.Flags()
-	var fileThresholds []load.ThresholdSpec
-	if f.config != "" {
-		sf, err := load.ReadScenarioFile(f.config)
-		if err != nil {
-			return withExitCode(exitUsage, err)
-		}
-		if err := applyScenarioFile(fl, sf); err != nil {
-			return withExitCode(exitUsage, err)
-		}
-		fileThresholds = sf.Thresholds
-	}
-	o, err := loadOptions(scenario, f)
+	o, err := parsedLoadOptions(cmd.Flags(), scenario, f)
 	if err != nil {
 		return withExitCode(exitUsage, err)
 	}
-	o.Thresholds = append(fileThresholds, o.Thresholds...)
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -171,6 +160,27 @@ func runLoad(cmd *cobra.Command, scenario string, f *loadFlags) error {
 	default:
 		return withExitCode(exitFailed, err)
 	}
+}
+
+// parsedLoadOptions is the run the parsed flags, FGH_* variables and --config file ask for.
+func parsedLoadOptions(fl *pflag.FlagSet, scenario string, f *loadFlags) (load.Options, error) {
+	var fileThresholds []load.ThresholdSpec
+	if f.config != "" {
+		sf, err := load.ReadScenarioFile(f.config)
+		if err != nil {
+			return load.Options{}, err
+		}
+		if err := applyScenarioFile(fl, sf); err != nil {
+			return load.Options{}, err
+		}
+		fileThresholds = sf.Thresholds
+	}
+	o, err := loadOptions(scenario, f)
+	if err != nil {
+		return o, err
+	}
+	o.Thresholds = append(fileThresholds, o.Thresholds...)
+	return o, nil
 }
 
 // applyScenarioFile sets every flag the user left unset (on the command line

@@ -48,12 +48,22 @@ func asyncInvokeFunction(c *call) {
 		writeError(c, err, requestID)
 		return
 	}
-	if e.pending.Add(1) > int64(e.cfg.AsyncQueue) {
-		e.pending.Add(-1)
-		writeError(c, newError(http.StatusTooManyRequests, codeTooManyRequests, "Too many requests: %d async invocations are already queued", e.cfg.AsyncQueue), requestID)
+	if err := e.runAsync(t, append([]byte(nil), c.body...), requestID); err != nil {
+		writeError(c, err, requestID)
 		return
 	}
-	event := append([]byte(nil), c.body...)
+	c.json(http.StatusAccepted, map[string]string{"request_id": requestID})
+}
+
+// runAsync queues one invocation to run in the background; async
+// invocations and timer triggers both go through it, so both count in the
+// function's metrics and share the queue and the concurrency bound. It
+// refuses when the queue is full or Shutdown began.
+func (e *Emulator) runAsync(t target, event []byte, requestID string) *apiError {
+	if e.pending.Add(1) > int64(e.cfg.AsyncQueue) {
+		e.pending.Add(-1)
+		return newError(http.StatusTooManyRequests, codeTooManyRequests, "Too many requests: %d async invocations are already queued", e.cfg.AsyncQueue)
+	}
 	age, retries := e.asyncSettings(t.fn)
 	accepted := time.Now()
 	started := e.goBackground(func() {
@@ -74,10 +84,9 @@ func asyncInvokeFunction(c *call) {
 	})
 	if !started {
 		e.pending.Add(-1)
-		writeError(c, newError(http.StatusServiceUnavailable, codeUnavailable, "Service unavailable: the emulator is shutting down"), requestID)
-		return
+		return newError(http.StatusServiceUnavailable, codeUnavailable, "Service unavailable: the emulator is shutting down")
 	}
-	c.json(http.StatusAccepted, map[string]string{"request_id": requestID})
+	return nil
 }
 
 func (e *Emulator) asyncSettings(f *function) (time.Duration, int) {

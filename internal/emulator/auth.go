@@ -101,7 +101,8 @@ func issueToken(c *call) {
 	}
 	p := req.Auth.Scope.Project
 	if (p.ID != "" && p.ID != e.cfg.ProjectID) || (p.ID == "" && p.Name != e.cfg.Region) {
-		c.fail(newError(http.StatusForbidden, codeForbidden, "the user has no access to the requested project scope"))
+		// The IAM document answers 404 when the scope's project does not exist.
+		c.fail(newError(http.StatusNotFound, codeIAMNotFound, "The project named in the scope does not exist."))
 		return
 	}
 	now := time.Now().UTC()

@@ -36,6 +36,11 @@ type Config struct {
 	ColdStart   time.Duration
 	IdleTimeout time.Duration
 
+	// TimerSpeedup makes TIMER triggers run on a clock this many times
+	// faster than the real one, so a "1m" rate fires every 100 ms at 600.
+	// For tests and demos; 0 means 1 (real time).
+	TimerSpeedup float64
+
 	MaxSkew          time.Duration // allowed X-Sdk-Date skew (15 minutes)
 	TokenTTL         time.Duration // lifetime of IAM-issued tokens (24 hours)
 	MaxInvokeBody    int64         // sync/async invocation body limit (6 MB)
@@ -57,6 +62,10 @@ const (
 	DefaultUser      = "fgh-dev"
 	DefaultPassword  = "fgh-dev-password"
 )
+
+// maxTimerSpeedup keeps a sped-up timer from turning into a load generator:
+// a "1m" rate still fires no more often than every 6 ms.
+const maxTimerSpeedup = 10000
 
 // DefaultConfig is a ready-to-run local configuration with the dev credentials.
 func DefaultConfig() Config {
@@ -129,6 +138,9 @@ func (c Config) withDefaults() Config {
 	if c.AsyncQueue <= 0 {
 		c.AsyncQueue = d.AsyncQueue
 	}
+	if c.TimerSpeedup == 0 {
+		c.TimerSpeedup = 1
+	}
 	return c
 }
 
@@ -139,23 +151,31 @@ func (c Config) validate() error {
 	if (c.AK == "") != (c.SK == "") {
 		return fmt.Errorf("AK/SK needs both an access key and a secret key")
 	}
+	if c.TimerSpeedup < 1 || c.TimerSpeedup > maxTimerSpeedup {
+		return fmt.Errorf("timer speedup %v is outside 1–%d", c.TimerSpeedup, maxTimerSpeedup)
+	}
 	if ip := net.ParseIP(c.ExtensionHost); ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("extension host %q is not a loopback address", c.ExtensionHost)
 	}
 	return c.Faults.validate()
 }
 
-// Redacted describes the configuration for a start-up banner: secrets show as "set".
+// Redacted describes the configuration for a start-up banner. Credentials
+// show as "not set", "set" or "set (dev default)", never as their values, so
+// a user can tell the public dev credentials from their own.
 func (c Config) Redacted() []any {
-	set := func(s string) string {
-		if s == "" {
+	set := func(s, dev string) string {
+		switch s {
+		case "":
 			return "not set"
+		case dev:
+			return "set (dev default)"
 		}
 		return "set"
 	}
 	return []any{
 		"project_id", c.ProjectID, "region", c.Region,
-		"token", set(c.Token), "ak", set(c.AK), "sk", set(c.SK), "iam_users", len(c.Users),
-		"cold_start", c.ColdStart, "faults", c.Faults.Active(),
+		"token", set(c.Token, DefaultToken), "ak", set(c.AK, DefaultAK), "sk", set(c.SK, DefaultSK), "iam_users", len(c.Users),
+		"cold_start", c.ColdStart, "timer_speedup", c.TimerSpeedup, "faults", c.Faults.Active(),
 	}
 }

@@ -63,6 +63,7 @@ const (
 	codeFunctionNotFound = "FSS.1051" // Not found the function.
 	codeIAMBadRequest    = "IAM.0011" // Request body is invalid.
 	codeIAMUnauthorized  = "IAM.0401" // wrong user name, password or account (IAM documents no code)
+	codeIAMNotFound      = "IAM.0404" // the scope's project does not exist (IAM documents no code)
 )
 
 func errFunctionNotFound(what string) *apiError {

@@ -3,15 +3,11 @@ package emulator
 import (
 	"crypto/sha512"
 	"encoding/hex"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/extapi"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -49,69 +45,6 @@ type funcCode struct {
 
 type customImage struct {
 	Image string `json:"image"`
-}
-
-func fnHubKey(f *function) string { return f.key.pkg + "/" + f.key.name }
-
-// functionURN parses the function_urn path parameter and checks it names
-// this endpoint's project.
-func (c *call) functionURN() (urn.URN, *apiError) {
-	u, err := urn.Parse(c.param("function_urn"))
-	if err != nil {
-		return u, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter function_urn: %v", err)
-	}
-	if u.Kind != urn.KindFunction {
-		return u, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter function_urn: %s names a %s, not a function", u, u.Kind)
-	}
-	if u.ProjectID != c.e.cfg.ProjectID {
-		return u, newError(http.StatusForbidden, codeForbidden, "function_urn belongs to project %s, not to this endpoint's project", u.ProjectID)
-	}
-	return u, nil
-}
-
-// lookup finds the function a URN names. Caller holds s.mu.
-func (s *store) lookup(u urn.URN) (*function, *apiError) {
-	f := s.functions[fnKey{u.Package, u.Name}]
-	if f == nil {
-		return nil, errFunctionNotFound(u.Unqualified().String())
-	}
-	return f, nil
-}
-
-// resolve maps a qualifier to the configuration it runs: latest, a version,
-// or an alias (honouring additional_version_weights). Caller holds s.mu.
-func (f *function) resolve(q string) (*functionConfig, *apiError) {
-	if q == "" || q == urn.Latest {
-		return f.latest, nil
-	}
-	name := strings.TrimPrefix(q, urn.AliasPrefix)
-	if !strings.HasPrefix(q, urn.AliasPrefix) {
-		if v := f.versions[q]; v != nil {
-			return v, nil
-		}
-	}
-	if a := f.aliases[name]; a != nil {
-		return f.resolve(a.pick())
-	}
-	return nil, errFunctionNotFound(f.latest.FuncURN[:strings.LastIndexByte(f.latest.FuncURN, ':')] + ":" + q)
-}
-
-// pick chooses the alias's version, or one of its additional versions by weight (percent).
-func (a *alias) pick() string {
-	if len(a.AdditionalVersionWeights) > 0 {
-		n := rand.IntN(100)
-		names := make([]string, 0, len(a.AdditionalVersionWeights))
-		for v := range a.AdditionalVersionWeights {
-			names = append(names, v)
-		}
-		sort.Strings(names)
-		for _, v := range names {
-			if n -= a.AdditionalVersionWeights[v]; n < 0 {
-				return v
-			}
-		}
-	}
-	return a.Version
 }
 
 func createFunction(c *call) {
@@ -257,40 +190,6 @@ func listFunctions(c *call) {
 	c.json(http.StatusOK, map[string]any{"functions": page, "next_marker": next, "count": len(matched)})
 }
 
-// pageParams reads marker (a start index) and a page size parameter.
-func pageParams(c *call, sizeParam string, def, limit int) (marker, size int, err *apiError) {
-	marker, size = 0, def
-	if s := c.query("marker"); s != "" {
-		n, convErr := strconv.Atoi(s)
-		if convErr != nil || n < 0 {
-			return 0, 0, newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter marker: %q is not a position", s)
-		}
-		marker = n
-	}
-	if s := c.query(sizeParam); s != "" {
-		n, convErr := strconv.Atoi(s)
-		if convErr != nil || n < 0 {
-			return 0, 0, newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter %s: %q is not a count", sizeParam, s)
-		}
-		if n > 0 {
-			size = min(n, limit)
-		}
-	}
-	return marker, size, nil
-}
-
-func paginate[T any](items []T, marker, size int) ([]T, int) {
-	if marker > len(items) {
-		marker = len(items)
-	}
-	end := min(marker+size, len(items))
-	page := items[marker:end]
-	if page == nil {
-		page = []T{}
-	}
-	return page, end
-}
-
 func showFunctionConfig(c *call) {
 	u, err := c.functionURN()
 	if err != nil {
@@ -391,40 +290,4 @@ func deleteFunction(c *call) {
 	e.hub.Remove(fnHubKey(f))
 	e.log.Info("function deleted", "urn", u.Unqualified().String())
 	c.noContent()
-}
-
-// deleteVersion removes one published version (or alias, "!name"). Caller holds the store lock.
-func (f *function) deleteVersion(q string) *apiError {
-	if a := strings.TrimPrefix(q, urn.AliasPrefix); a != q || (f.versions[q] == nil && f.aliases[q] != nil) {
-		if f.aliases[a] == nil {
-			return errFunctionNotFound(f.key.name + ":" + q)
-		}
-		delete(f.aliases, a)
-		return nil
-	}
-	if f.versions[q] == nil {
-		return errFunctionNotFound(f.key.name + ":" + q)
-	}
-	for _, a := range f.aliases {
-		if a.Version == q || a.AdditionalVersionWeights[q] > 0 {
-			return newError(http.StatusPreconditionRequired, codePrecondition, "version %s is used by alias %s; delete or move the alias first", q, a.Name)
-		}
-	}
-	delete(f.versions, q)
-	for i, v := range f.order {
-		if v == q {
-			f.order = append(f.order[:i:i], f.order[i+1:]...)
-			break
-		}
-	}
-	return nil
-}
-
-// extensionEndpoint starts (or finds) the function's Extension API.
-func (e *Emulator) extensionEndpoint(f *function) (string, error) {
-	addr, err := e.hub.Endpoint(fnHubKey(f), extapi.FunctionInfo{Name: f.key.name, Version: urn.Latest})
-	if err != nil {
-		return "", fmt.Errorf("extension API of %s: %w", f.key.name, err)
-	}
-	return addr, nil
 }

@@ -11,8 +11,9 @@ import (
 // serverMetrics are the emulator's Prometheus metrics, in its own registry
 // so several emulators in one process do not collide.
 type serverMetrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	timerFires *prometheus.CounterVec
 }
 
 func newServerMetrics(reg *prometheus.Registry) *serverMetrics {
@@ -26,9 +27,29 @@ func newServerMetrics(reg *prometheus.Registry) *serverMetrics {
 			Help:    "Time to answer a request, by spec operation.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"operation"}),
+		timerFires: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "fgh", Subsystem: "emulator", Name: "timer_trigger_fires_total",
+			Help: "TIMER trigger firings, by outcome: queued (an async invocation was queued) or refused (queue full, shutting down).",
+		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.requests, m.latency)
+	reg.MustRegister(m.requests, m.latency, m.timerFires)
 	return m
+}
+
+// registerRuntimeMetrics adds the gauges computed from the store at scrape time.
+func (e *Emulator) registerRuntimeMetrics() {
+	e.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "fgh", Subsystem: "emulator", Name: "executions_in_flight",
+		Help: "Function executions running now: sync and async invocations and timer firings.",
+	}, func() float64 {
+		e.store.mu.RLock()
+		defer e.store.mu.RUnlock()
+		var n int64
+		for _, f := range e.store.functions {
+			n += f.rt.inFlight.Load()
+		}
+		return float64(n)
+	}))
 }
 
 var statusText = func() map[int]string {

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -174,29 +173,5 @@ func TestMetricsReportCountsInvocations(t *testing.T) {
 	te.do("GET", te.path("/fgs/function/report"), nil).decode(t, &rep)
 	if rep.Values[0].Value != 1 || !strings.HasSuffix(rep.Values[0].Key, ":bad") {
 		t.Fatalf("failcount report: %+v", rep)
-	}
-}
-
-func TestTimerTriggerInvokesOnSchedule(t *testing.T) {
-	te := startTest(t)
-	te.createFunction("ticker", nil)
-	u := esc(te.fnURN("ticker"))
-	r := te.do("POST", te.path("/fgs/triggers/"+u), map[string]any{"trigger_type_code": "TIMER",
-		"event_data": map[string]any{"name": "fast", "schedule_type": "Rate", "schedule": "1s"}})
-	if r.status != 201 {
-		t.Fatalf("create trigger: %s", r.body)
-	}
-	em := te.local.Emulator
-	counts := func() int64 {
-		em.store.mu.RLock()
-		defer em.store.mu.RUnlock()
-		return em.store.functions[fnKey{"default", "ticker"}].rt.counts.count.Load()
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for counts() < 2 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if counts() < 2 {
-		t.Fatalf("timer fired %d times in 5s", counts())
 	}
 }

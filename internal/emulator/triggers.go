@@ -1,10 +1,9 @@
 package emulator
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,8 +11,8 @@ import (
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
-// trigger is a function trigger. TIMER triggers with a Rate schedule really
-// invoke their function; the others are stored and listed only.
+// trigger is a function trigger. ACTIVE TIMER triggers really invoke their
+// function (see runTimer); the other types are stored and listed only.
 type trigger struct {
 	TriggerID       string         `json:"trigger_id"`
 	TriggerTypeCode string         `json:"trigger_type_code"`
@@ -23,7 +22,7 @@ type trigger struct {
 	LastUpdatedTime string         `json:"last_updated_time"`
 	CreatedTime     string         `json:"created_time"`
 
-	fires    atomic.Int64
+	fires    atomic.Int64 // invocations queued by this trigger
 	stopOnce sync.Once
 	stopCh   chan struct{}
 }
@@ -34,22 +33,26 @@ func (t *trigger) stop() {
 	}
 }
 
-// parseRate reads a Rate schedule: a positive number followed by s, m, h or
-// d ("3m", "1d"). The platform's smallest unit is the minute; seconds are
-// accepted so tests need not wait.
-func parseRate(s string) (time.Duration, bool) {
-	if len(s) < 2 {
-		return 0, false
+// timerNamePattern is the documented timer name rule: letters, digits, _
+// and -, starting with a letter, at most 64 characters.
+var timerNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
+
+// timerSchedule checks a TIMER trigger's event_data and parses its schedule.
+func timerSchedule(data map[string]any) (schedule, *apiError) {
+	name, _ := data["name"].(string)
+	kind, _ := data["schedule_type"].(string)
+	text, _ := data["schedule"].(string)
+	if name == "" || kind == "" || text == "" {
+		return nil, badField(codeBadRequest, "event_data", "a TIMER trigger needs name, schedule_type (Rate or Cron) and schedule")
 	}
-	n, err := strconv.Atoi(s[:len(s)-1])
-	if err != nil || n <= 0 {
-		return 0, false
+	if !timerNamePattern.MatchString(name) {
+		return nil, badField(codeBadRequest, "event_data.name", "%q must start with a letter and hold at most 64 letters, digits, _ and -", name)
 	}
-	unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}[s[len(s)-1]]
-	if unit == 0 {
-		return 0, false
+	sched, err := parseSchedule(kind, text)
+	if err != nil {
+		return nil, badField(codeBadRequest, "event_data.schedule", "%v", err)
 	}
-	return time.Duration(n) * unit, true
+	return sched, nil
 }
 
 func createFunctionTrigger(c *call) {
@@ -71,29 +74,18 @@ func createFunctionTrigger(c *call) {
 	if req.TriggerStatus == "" {
 		req.TriggerStatus = "ACTIVE"
 	}
-	var every time.Duration
+	var sched schedule
 	if req.TriggerTypeCode == "TIMER" {
-		name, _ := req.EventData["name"].(string)
-		kind, _ := req.EventData["schedule_type"].(string)
-		schedule, _ := req.EventData["schedule"].(string)
-		if name == "" || schedule == "" {
-			c.fail(badField(codeBadRequest, "event_data", "a TIMER trigger needs name, schedule_type and schedule"))
+		if sched, err = timerSchedule(req.EventData); err != nil {
+			c.fail(err)
 			return
-		}
-		if kind == "Rate" {
-			d, ok := parseRate(schedule)
-			if !ok {
-				c.fail(badField(codeBadRequest, "event_data.schedule", "%q is not a rate like 3m, 1h or 1d", schedule))
-				return
-			}
-			every = d
 		}
 	}
 	e := c.e
 	now := nowStamp(time.Now())
 	t := &trigger{TriggerID: newID(), TriggerTypeCode: req.TriggerTypeCode, TriggerStatus: req.TriggerStatus,
 		EventTypeCode: req.EventTypeCode, EventData: req.EventData, LastUpdatedTime: now, CreatedTime: now}
-	timed := every > 0 && t.TriggerStatus == "ACTIVE"
+	timed := sched != nil && t.TriggerStatus == "ACTIVE"
 	if timed {
 		t.stopCh = make(chan struct{})
 	}
@@ -107,38 +99,63 @@ func createFunctionTrigger(c *call) {
 	f.triggers[t.TriggerID] = t
 	e.store.mu.Unlock()
 	if timed {
-		e.goBackground(func() { e.runTimer(f, t, every) })
+		e.goBackground(func() { e.runTimer(f, t, sched) })
 	}
-	e.log.Info("trigger created", "urn", u.Unqualified().String(), "type", t.TriggerTypeCode, "trigger_id", t.TriggerID)
+	e.log.Info("trigger created", "urn", u.Unqualified().String(), "type", t.TriggerTypeCode, "trigger_id", t.TriggerID, "status", t.TriggerStatus)
 	c.json(http.StatusCreated, t)
 }
 
-// runTimer invokes f's latest every period until the trigger is deleted or
-// the emulator shuts down.
-func (e *Emulator) runTimer(f *function, t *trigger, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
+// runTimer fires t on its schedule until the trigger or its function is
+// deleted or the emulator shuts down. It keeps a virtual clock that runs
+// Config.TimerSpeedup times faster than the real one from the trigger's
+// creation; firings it falls behind on are skipped, not replayed.
+func (e *Emulator) runTimer(f *function, t *trigger, sched schedule) {
+	speedup := e.cfg.TimerSpeedup
+	origin := time.Now()
+	virtualNow := func() time.Time {
+		return origin.Add(time.Duration(float64(time.Since(origin)) * speedup))
+	}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	due := sched.next(origin)
+	for !due.IsZero() {
+		timer.Reset(max(time.Duration(float64(due.Sub(virtualNow()))/speedup), 0))
 		select {
 		case <-t.stopCh:
 			return
 		case <-e.done:
 			return
-		case at := <-tick.C:
-			e.store.mu.RLock()
-			cfg := f.latest
-			e.store.mu.RUnlock()
-			event, _ := json.Marshal(map[string]any{
-				"version": "v1.0", "time": at.UTC().Format(time.RFC3339), "trigger_type": "TIMER",
-				"trigger_name": t.EventData["name"], "user_event": t.EventData["user_event"],
-			})
-			invoked := urn.Function(e.cfg.Region, e.cfg.ProjectID, f.key.pkg, f.key.name, urn.Latest).String()
-			if _, err := e.execute(context.Background(), target{fn: f, cfg: cfg, invoked: invoked}, event, newID()); err != nil {
-				e.log.Info("timer trigger invocation refused", "trigger_id", t.TriggerID, "error", err.msg)
-			}
-			t.fires.Add(1)
+		case <-timer.C:
+		}
+		e.fireTimer(f, t, due)
+		now := virtualNow()
+		if due = sched.next(due); !due.IsZero() && due.Before(now) {
+			due = sched.next(now)
 		}
 	}
+}
+
+// fireTimer queues one invocation of f's latest with the documented timer
+// event, on the async path so it counts like any other invocation.
+func (e *Emulator) fireTimer(f *function, t *trigger, at time.Time) {
+	e.store.mu.RLock()
+	cfg := f.latest
+	e.store.mu.RUnlock()
+	userEvent, _ := t.EventData["user_event"].(string)
+	event, _ := json.Marshal(map[string]any{
+		"version": "v1.0", "time": at.Format(time.RFC3339), "trigger_type": "TIMER",
+		"trigger_name": t.EventData["name"], "user_event": userEvent,
+	})
+	invoked := urn.Function(e.cfg.Region, e.cfg.ProjectID, f.key.pkg, f.key.name, urn.Latest).String()
+	requestID := newID()
+	if err := e.runAsync(target{fn: f, cfg: cfg, invoked: invoked}, event, requestID); err != nil {
+		e.metrics.timerFires.WithLabelValues("refused").Inc()
+		e.log.Warn("timer trigger firing refused", "trigger_id", t.TriggerID, "urn", invoked, "error", err.msg)
+		return
+	}
+	t.fires.Add(1)
+	e.metrics.timerFires.WithLabelValues("queued").Inc()
+	e.log.Debug("timer trigger fired", "trigger_id", t.TriggerID, "urn", invoked, "request_id", requestID)
 }
 
 func listFunctionTriggers(c *call) {

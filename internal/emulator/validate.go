@@ -45,15 +45,24 @@ var fieldCodes = map[string]string{
 // only) and turns the first violation into the documented error.
 func (e *Emulator) validateRequest(c *call) *apiError {
 	if len(c.body) > 0 && !json.Valid(c.body) {
-		return newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request body is not valid JSON")
+		return inDocument(c.rt, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request body is not valid JSON"))
 	}
 	for _, v := range e.spec.ValidateRequest(c.r, c.body) {
 		if ignoredViolation(c.rt, v) {
 			continue
 		}
-		return violationError(v)
+		return inDocument(c.rt, violationError(v))
 	}
 	return nil
+}
+
+// inDocument gives an IAM operation's refusal IAM's code: the IAM document
+// uses IAM.xxxx codes, never FunctionGraph's FSS ones.
+func inDocument(rt *route, err *apiError) *apiError {
+	if rt.op.Document == spec.IAM && err.status == http.StatusBadRequest {
+		err.code = codeIAMBadRequest
+	}
+	return err
 }
 
 // ignoredViolation skips what the emulator checks itself (credentials) and

@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/urn"
@@ -178,4 +179,31 @@ func listVersionAliases(c *call) {
 	}
 	sortBy(out, func(a *alias) string { return a.Name })
 	c.json(http.StatusOK, out)
+}
+
+// deleteVersion removes one published version (or alias, "!name"). Caller holds the store lock.
+func (f *function) deleteVersion(q string) *apiError {
+	if a := strings.TrimPrefix(q, urn.AliasPrefix); a != q || (f.versions[q] == nil && f.aliases[q] != nil) {
+		if f.aliases[a] == nil {
+			return errFunctionNotFound(f.key.name + ":" + q)
+		}
+		delete(f.aliases, a)
+		return nil
+	}
+	if f.versions[q] == nil {
+		return errFunctionNotFound(f.key.name + ":" + q)
+	}
+	for _, a := range f.aliases {
+		if a.Version == q || a.AdditionalVersionWeights[q] > 0 {
+			return newError(http.StatusPreconditionRequired, codePrecondition, "version %s is used by alias %s; delete or move the alias first", q, a.Name)
+		}
+	}
+	delete(f.versions, q)
+	for i, v := range f.order {
+		if v == q {
+			f.order = append(f.order[:i:i], f.order[i+1:]...)
+			break
+		}
+	}
+	return nil
 }

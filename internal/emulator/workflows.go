@@ -25,6 +25,9 @@ type workflow struct {
 }
 
 const (
+	// errorRequestIDTag is the spec tag of the operations whose error
+	// bodies carry a request_id (see route.errorRequestID).
+	errorRequestIDTag = "workflows"
 	workflowPackage   = "default"
 	maxWorkflowsLimit = 200 // "limit over 200 counts as 200"
 )

@@ -97,10 +97,10 @@ type ExtensionStats struct {
 //
 // Registration refusals answer {"error_code","error_msg"} with the status the
 // code names: FSS.0400 (400) for a missing, empty or too long name, an
-// address outside Host:PortMin-PortMax, or a function already holding
-// MaxExtensions; FSS.0409 (409) for a port another extension of the function
-// holds; FSS.0405 (405) for a method other than POST; FSS.0404 (404) for any
-// other path. The same name and address again is answered 200 and changes
+// address outside Host:PortMin-PortMax, a port another extension of the
+// function holds, or a function already holding MaxExtensions (the spec
+// answers all of these 400); FSS.0405 (405) for a method other than POST;
+// FSS.0404 (404) for any other path. The same name and address again is answered 200 and changes
 // nothing; the same name with another free address moves the extension there.
 type Hub struct {
 	cfg     HubConfig

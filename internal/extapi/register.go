@@ -17,10 +17,9 @@ const (
 
 // Error codes of refused Extension API requests; each mirrors its HTTP status.
 const (
-	CodeInvalidParameter = "FSS.0400" // bad or missing header, address outside the rules, limit reached
+	CodeInvalidParameter = "FSS.0400" // bad or missing header, address outside the rules or taken, limit reached
 	CodeNotFound         = "FSS.0404" // path other than /extension/register
 	CodeMethodNotAllowed = "FSS.0405" // method other than POST
-	CodePortTaken        = "FSS.0409" // port held by a different extension of the same function
 )
 
 // maxNameBytes bounds FunctionGraph-Extension-Name: it is a file name.
@@ -141,8 +140,8 @@ func (e *endpoint) register(name, address string) (RegisterResponse, string, *re
 	case byName != nil && byName == byPort:
 		return e.responseLocked(), outcomeRepeated, nil
 	case byPort != nil:
-		return RegisterResponse{}, outcomeRejected, &refusal{status: http.StatusConflict, code: CodePortTaken,
-			msg: fmt.Sprintf("header %s: port %d is already registered by extension %q; each extension needs its own port", AddressHeader, port, byPort.name)}
+		// The spec answers a reused port with 400, like the limit: both break the page's rules.
+		return RegisterResponse{}, outcomeRejected, invalid("header %s: port %d is already registered by extension %q; each extension needs its own port", AddressHeader, port, byPort.name)
 	case byName != nil:
 		byName.address, byName.port, byName.registeredAt = address, port, time.Now()
 		return e.responseLocked(), outcomeMoved, nil

@@ -16,8 +16,16 @@ import (
 	"github.com/fgharness/fgharness/suites/framework"
 
 	// Each area registers its specs when imported.
+	_ "github.com/fgharness/fgharness/suites/dependencies"
+	_ "github.com/fgharness/fgharness/suites/extension"
 	_ "github.com/fgharness/fgharness/suites/functions"
+	_ "github.com/fgharness/fgharness/suites/generated"
+	_ "github.com/fgharness/fgharness/suites/iam"
 	_ "github.com/fgharness/fgharness/suites/invocation"
+	_ "github.com/fgharness/fgharness/suites/metrics"
+	_ "github.com/fgharness/fgharness/suites/triggers"
+	_ "github.com/fgharness/fgharness/suites/versions"
+	_ "github.com/fgharness/fgharness/suites/workflows"
 )
 
 // Options configure one contract run.
@@ -52,7 +60,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	if filter != "" {
 		if _, err := types.ParseLabelFilter(filter); err != nil {
-			return Result{}, fmt.Errorf("%w: --label-filter %q: %v", ErrUsage, opts.LabelFilter, err)
+			return Result{}, fmt.Errorf("%w: --label-filter %q: %s", ErrUsage, opts.LabelFilter, labelFilterProblem(err))
 		}
 	}
 	start := time.Now()
@@ -82,6 +90,20 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return res, werr
 	}
 	return res, nil
+}
+
+// labelFilterProblem is the plain last line of Ginkgo's syntax error, whose
+// full text carries terminal colour codes.
+func labelFilterProblem(err error) string {
+	var ge types.GinkgoError
+	if !errors.As(err, &ge) {
+		return err.Error()
+	}
+	msg := ge.Message
+	if i := strings.LastIndex(msg, "\n"); i >= 0 {
+		msg = msg[i+1:]
+	}
+	return msg
 }
 
 func andFilter(a, b string) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -54,35 +55,123 @@ func (c *coverage) statuses(op string) map[int]bool {
 	return out
 }
 
-// unprovokable says why the suites cannot provoke a documented status from
-// a well-behaved client with one set of credentials.
-var unprovokable = map[int]string{
-	403: "needs credentials without permission for the operation; a run has one set of credentials",
-	408: "needs the endpoint to time out the request",
-	429: "needs the account's or function's concurrency limit exhausted; the suites do not flood a shared endpoint",
-	500: "an internal server error cannot be provoked by a well-formed request",
-	503: "needs the service to be unavailable",
+// Reasons for documented statuses no exchange produced. They are data so
+// that the summary's "not exercised" column reads from one place.
+var (
+	// unprovokable: a well-behaved client with one set of credentials
+	// cannot make an endpoint answer these.
+	unprovokable = map[int]string{
+		408: "needs the endpoint to time out the request",
+		429: "needs the account's or function's concurrency limit exhausted; the suites do not flood a shared endpoint",
+		500: "an internal server error cannot be provoked by a well-formed request",
+		503: "needs the service to be unavailable",
+	}
+	// unprovokedFallback: provokable statuses for which no spec said more.
+	unprovokedFallback = map[int]string{
+		400: "no spec sent a request the endpoint had to refuse as invalid",
+		401: "no spec sent the operation without credentials",
+		403: "no spec sent the operation for another project",
+		404: "no spec asked the operation for an unknown resource",
+		413: "no spec sent a body over the operation's size limit",
+	}
+)
+
+// Label-set key of Provokes: "provokes:<operationId>=<status>".
+const provokesLabelKey = "provokes:"
+
+// Provokes decorates a spec that sends op a request meant to make it answer
+// status. When that status is not seen, the summary gives the spec's skip
+// or failure reason instead of a generic one.
+func Provokes(op string, status int) Labels {
+	return Labels{provokesLabelKey + op + "=" + strconv.Itoa(status)}
 }
 
-// notExercisedReason explains a documented status that no exchange produced.
-func notExercisedReason(op spec.Operation, status int) string {
+type opStatus struct {
+	op     string
+	status int
+}
+
+// declined holds, per operation and status, why no spec provokes it; specs
+// register them at tree-construction time with CannotProvoke.
+var declined = struct {
+	sync.Mutex
+	reasons map[opStatus]string
+}{reasons: map[opStatus]string{}}
+
+// CannotProvoke records why the suites send op no request that should
+// answer status; the summary lists it against that status when unseen.
+func CannotProvoke(op string, status int, reason string) {
+	declined.Lock()
+	declined.reasons[opStatus{op, status}] = reason
+	declined.Unlock()
+}
+
+func declinedReason(op string, status int) (string, bool) {
+	declined.Lock()
+	defer declined.Unlock()
+	r, ok := declined.reasons[opStatus{op, status}]
+	return r, ok
+}
+
+// provokers are the outcomes of the specs labelled with Provokes.
+type provokers map[opStatus][]provoker
+
+type provoker struct{ result, reason, spec string }
+
+func provokersOf(r types.Report) provokers {
+	out := provokers{}
+	for _, sr := range r.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		for _, l := range sr.Labels() {
+			target, ok := strings.CutPrefix(l, provokesLabelKey)
+			if !ok {
+				continue
+			}
+			op, code, _ := strings.Cut(target, "=")
+			status, err := strconv.Atoi(code)
+			if err != nil {
+				continue
+			}
+			result, reason := specOutcome(sr)
+			k := opStatus{op, status}
+			out[k] = append(out[k], provoker{result: result, reason: reason, spec: sr.LeafNodeText})
+		}
+	}
+	return out
+}
+
+// notExercisedReason explains a documented status that no exchange
+// produced: the spec meant to provoke it failed or did not run, the status
+// cannot be provoked at all, or a suite declined it.
+func notExercisedReason(op spec.Operation, status int, specs provokers) string {
+	ps := specs[opStatus{op.ID, status}]
+	for _, p := range ps {
+		if p.result == reports.ResultFail {
+			return shorten("the spec meant to provoke it failed (" + p.spec + "): " + firstLine(p.reason))
+		}
+	}
+	for _, p := range ps {
+		if p.result == reports.ResultSkipped {
+			return shorten("the spec meant to provoke it did not run (" + p.spec + "): " + firstLine(p.reason))
+		}
+	}
 	if r, ok := unprovokable[status]; ok {
 		return r
 	}
-	switch status {
-	case 400:
-		return "no spec sent a request the endpoint had to refuse as invalid"
-	case 401:
-		return "the missing-credentials spec did not run (label filter) or the operation needs none"
-	case 404:
-		if len(op.PathParams()) <= 1 {
-			return "the path names no resource that could be unknown"
-		}
-		return "the unknown-resource spec did not run (label filter)"
-	case 413:
-		return "the payload-limit spec did not run (label filter)"
+	if r, ok := declinedReason(op.ID, status); ok {
+		return r
+	}
+	if r, ok := unprovokedFallback[status]; ok {
+		return r
 	}
 	return "no spec provoked it (label filter, read-only run, or not reachable against this target)"
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
 }
 
 // BuildConformance turns a finished Ginkgo report into the conformance
@@ -132,13 +221,14 @@ func (f *Framework) BuildConformance(r types.Report) *reports.Conformance {
 		}
 		return c.Checks[i].Check < c.Checks[j].Check
 	})
+	specs := provokersOf(r)
 	for _, op := range f.Spec.Operations() {
 		seen := f.coverage.statuses(op.ID)
 		oc := reports.OperationCoverage{Operation: op.ID, Exercised: len(seen) > 0}
 		for _, s := range op.Statuses {
 			oc.DocumentedStatuses = append(oc.DocumentedStatuses, strconv.Itoa(s))
 			if !seen[s] {
-				oc.NotExercised = append(oc.NotExercised, reports.StatusReason{Status: strconv.Itoa(s), Reason: notExercisedReason(op, s)})
+				oc.NotExercised = append(oc.NotExercised, reports.StatusReason{Status: strconv.Itoa(s), Reason: f.Redact(notExercisedReason(op, s, specs))})
 			}
 		}
 		var ex []int

@@ -23,6 +23,8 @@ import (
 type Defect struct {
 	Name        string
 	Description string
+	// Kind is the conformance check the fault breaks (CheckSchema, ...).
+	Kind string
 	// LabelFilter selects the specs that should catch it, to keep the
 	// proof fast; Mentions is a string at least one failure message
 	// must contain (the field, header or behaviour at fault).
@@ -59,7 +61,7 @@ func Defects() []Defect {
 	return []Defect{
 		{
 			Name: "request-id-number", Description: "invokeFunction answers request_id as a number",
-			LabelFilter: LabelInvocation, Mentions: "/request_id",
+			LabelFilter: LabelInvocation, Mentions: "/request_id", Kind: CheckSchema,
 			wrap: editJSON("invokeFunction", func(_ *http.Request, _ *int, _ http.Header, m map[string]any) {
 				if _, ok := m["request_id"]; ok {
 					m["request_id"] = 12345
@@ -68,7 +70,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "create-201", Description: "createFunction answers 201 instead of 200",
-			LabelFilter: LabelFunctions, Mentions: "201",
+			LabelFilter: LabelFunctions, Mentions: "201", Kind: CheckStatus,
 			wrap: editResponse("createFunction", func(_ *http.Request, status *int, _ http.Header, body []byte) []byte {
 				if *status == http.StatusOK {
 					*status = http.StatusCreated
@@ -78,7 +80,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "error-code-malformed", Description: "error bodies carry error_code in a format the documents do not use",
-			LabelFilter: LabelFunctions, Mentions: "/error_code",
+			LabelFilter: LabelFunctions, Mentions: "/error_code", Kind: CheckErrors,
 			wrap: editJSON("", func(_ *http.Request, status *int, _ http.Header, m map[string]any) {
 				if code, ok := m["error_code"].(string); ok && *status >= 400 {
 					m["error_code"] = strings.ReplaceAll(code, ".", "-") + "x"
@@ -87,7 +89,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "request-id-header-missing", Description: "invokeFunction sends no X-Cff-Request-Id header",
-			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id",
+			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id", Kind: CheckHeaders,
 			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
 				h.Del("X-Cff-Request-Id")
 				return body
@@ -95,7 +97,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "request-id-header-differs", Description: "X-Cff-Request-Id differs from the body's request_id",
-			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id",
+			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id", Kind: CheckHeaders,
 			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
 				if h.Get("X-Cff-Request-Id") != "" {
 					h.Set("X-Cff-Request-Id", "00000000-0000-0000-0000-000000000000")
@@ -105,7 +107,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "invoke-summary-not-json", Description: "X-Cff-Invoke-Summary is not a JSON object",
-			LabelFilter: LabelInvocation, Mentions: "X-Cff-Invoke-Summary",
+			LabelFilter: LabelInvocation, Mentions: "X-Cff-Invoke-Summary", Kind: CheckHeaders,
 			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
 				if h.Get("X-Cff-Invoke-Summary") != "" {
 					h.Set("X-Cff-Invoke-Summary", "duration=1ms")
@@ -115,7 +117,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "log-over-4kb", Description: "the tail log is longer than 4 KB",
-			LabelFilter: LabelInvocation, Mentions: "/log",
+			LabelFilter: LabelInvocation, Mentions: "/log", Kind: CheckBehaviour,
 			wrap: editJSON("invokeFunction", func(r *http.Request, _ *int, _ http.Header, m map[string]any) {
 				if r.Header.Get("X-Cff-Log-Type") == "tail" {
 					m["log"] = strings.Repeat("l", 5000)
@@ -124,7 +126,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "log-despite-null", Description: "a log comes back although X-Cff-Log-Type is null",
-			LabelFilter: LabelInvocation, Mentions: "X-Cff-Log-Type",
+			LabelFilter: LabelInvocation, Mentions: "X-Cff-Log-Type", Kind: CheckBehaviour,
 			wrap: editJSON("invokeFunction", func(r *http.Request, _ *int, _ http.Header, m map[string]any) {
 				if r.Header.Get("X-Cff-Log-Type") != "tail" {
 					m["log"] = "2024-01-01T00:00:00Z Start invoke request"
@@ -133,7 +135,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "json-as-text", Description: "invokeFunction labels its JSON body text/plain",
-			LabelFilter: LabelInvocation, Mentions: "Content-Type",
+			LabelFilter: LabelInvocation, Mentions: "Content-Type", Kind: CheckHeaders,
 			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
 				h.Set("Content-Type", "text/plain")
 				return body
@@ -141,7 +143,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "update-not-reflected", Description: "updateFunctionConfig answers 200 but changes nothing",
-			LabelFilter: LabelFunctions, Mentions: "memory_size",
+			LabelFilter: LabelFunctions, Mentions: "memory_size", Kind: CheckBehaviour,
 			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
 				return byOperation("updateFunctionConfig", next, func(w http.ResponseWriter, r *http.Request) {
 					get := r.Clone(r.Context())
@@ -152,7 +154,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "deleted-function-found", Description: "deleteFunction answers 204 but the function stays",
-			LabelFilter: LabelFunctions, Mentions: "still found",
+			LabelFilter: LabelFunctions, Mentions: "still found", Kind: CheckBehaviour,
 			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
 				return byOperation("deleteFunction", next, func(w http.ResponseWriter, r *http.Request) {
 					w.WriteHeader(http.StatusNoContent)
@@ -161,7 +163,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "version-names-other-function", Description: "createFunctionVersion answers with another function's name",
-			LabelFilter: LabelVersions, Mentions: "func_name",
+			LabelFilter: LabelVersions, Mentions: "func_name", Kind: CheckBehaviour,
 			wrap: editJSON("createFunctionVersion", func(_ *http.Request, status *int, _ http.Header, m map[string]any) {
 				if *status == http.StatusOK {
 					m["func_name"] = "someone-elses-function"
@@ -170,7 +172,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "credentials-not-required", Description: "requests without credentials are served",
-			LabelFilter: LabelNegative, Mentions: "401",
+			LabelFilter: LabelNegative, Mentions: "401", Kind: CheckStatus,
 			wrap: func(next http.Handler, env *defectEnv) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if r.Header.Get("X-Auth-Token") == "" && r.Header.Get("Authorization") == "" {
@@ -183,7 +185,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "batch-delete-no-fail", Description: "batchDeleteWorkflows reports unknown workflows as deleted",
-			LabelFilter: LabelWorkflows, Mentions: "fail",
+			LabelFilter: LabelWorkflows, Mentions: "fail", Kind: CheckBehaviour,
 			wrap: editJSON("batchDeleteWorkflows", func(_ *http.Request, _ *int, _ http.Header, m map[string]any) {
 				fails, _ := m["fail"].([]any)
 				succ, _ := m["success"].([]any)
@@ -197,7 +199,7 @@ func Defects() []Defect {
 		},
 		{
 			Name: "extension-event-missing", Description: "one registered extension never receives invocation events",
-			LabelFilter: LabelExtension, Mentions: "exactly once",
+			LabelFilter: LabelExtension, Mentions: "exactly once", Kind: CheckBehaviour,
 			wrap: dropOneExtension,
 		},
 	}
@@ -280,8 +282,9 @@ func editJSON(opID string, edit func(r *http.Request, status *int, h http.Header
 }
 
 // dropOneExtension hands out a proxy in front of each function's Extension
-// API that acknowledges the third registration without passing it on, so
-// that extension never receives an event.
+// API that acknowledges every registration of the third extension name
+// without passing it on, so that extension never receives an event. Counting
+// names rather than requests keeps refusals and repeats from hiding it.
 func dropOneExtension(next http.Handler, env *defectEnv) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/extension-api") {
@@ -318,14 +321,16 @@ func startDroppingProxy(addr string, env *defectEnv) (string, error) {
 	}
 	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
 	var mu sync.Mutex
-	registrations := 0
+	names := map[string]bool{} // extension name → dropped
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/extension/register" {
+		if name := r.Header.Get("FunctionGraph-Extension-Name"); r.URL.Path == "/extension/register" && name != "" {
 			mu.Lock()
-			registrations++
-			n := registrations
+			if _, seen := names[name]; !seen {
+				names[name] = len(names) == 2
+			}
+			drop := names[name]
 			mu.Unlock()
-			if n == 3 {
+			if drop {
 				_, _ = io.Copy(io.Discard, r.Body)
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = io.Copy(w, bytes.NewReader([]byte(`{"functionName":"f","functionVersion":"latest","errorInfo":{"errorType":"","errorMessage":""}}`)))

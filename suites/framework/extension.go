@@ -2,12 +2,14 @@ package framework
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -109,4 +111,78 @@ func (s *ExtensionServer) close(ctx SpecContext) {
 	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		_ = s.srv.Close()
 	}
+}
+
+// noExtensionAPI is why extension specs skip against a remote endpoint.
+const noExtensionAPI = "the Extension API of a FunctionGraph endpoint is reachable only from inside a function instance; pass --extension-api HOST:PORT to test one that is reachable"
+
+// ExtensionAPIReason says why this run has no Extension API to test, or ""
+// when it has one: --extension-api was given, or the target is an fgh
+// emulator whose admin API hands out each function's endpoint.
+func ExtensionAPIReason(ctx context.Context) string {
+	f := Current()
+	if f.Config.ExtensionAPI != "" || f.servesAdminAPI(ctx) {
+		return ""
+	}
+	return noExtensionAPI
+}
+
+// adminProbe remembers whether the target answered the emulator's health
+// check, so a run probes at most once.
+var adminProbe struct {
+	sync.Mutex
+	f      *Framework
+	served bool
+}
+
+// servesAdminAPI tells whether the target is an fgh emulator: the
+// in-process one, or one on a loopback address that answers the emulator's
+// health check. Only loopback targets are probed, so a cloud endpoint never
+// sees a request for a path FunctionGraph does not have.
+func (f *Framework) servesAdminAPI(ctx context.Context) bool {
+	if f.Local != nil {
+		return true
+	}
+	adminProbe.Lock()
+	defer adminProbe.Unlock()
+	if adminProbe.f == f {
+		return adminProbe.served
+	}
+	adminProbe.f, adminProbe.served = f, probeEmulatorHealth(ctx, f.Target.BaseURL)
+	return adminProbe.served
+}
+
+func probeEmulatorHealth(ctx context.Context, baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/_fgh/v1/healthz", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var health struct {
+		Status string `json:"status"`
+	}
+	return resp.StatusCode == http.StatusOK && json.NewDecoder(io.LimitReader(resp.Body, 1<<10)).Decode(&health) == nil && health.Status == "ok"
+}
+
+// adminAuthenticate puts the credentials the emulator's admin API accepts
+// (the same as its FunctionGraph API) on req.
+func (f *Framework) adminAuthenticate(req *http.Request) error {
+	if f.Local != nil {
+		req.Header.Set("X-Auth-Token", f.Local.adminToken)
+		return nil
+	}
+	return f.authenticate(req, nil)
 }

@@ -136,24 +136,24 @@ func Invoke(functionURN string, event any, header http.Header) *Response {
 	return Call(Request{Operation: "invokeFunction", Path: map[string]string{"function_urn": functionURN}, Body: event, Header: header})
 }
 
-// ExtensionAPI is where the function's extensions register: the in-process
-// emulator hands out one endpoint per function through its admin API; other
-// targets need --extension-api. The reason says why there is none.
+// ExtensionAPI is where the function's extensions register: an fgh emulator
+// hands out one endpoint per function through its admin API; other targets
+// need --extension-api. The reason says why there is none.
 func ExtensionAPI(ctx context.Context, functionURN string) (addr, reason string) {
 	GinkgoHelper()
 	f := Current()
 	if f.Config.ExtensionAPI != "" {
 		return f.Config.ExtensionAPI, ""
 	}
-	if f.Local == nil {
-		return "", "the Extension API of a FunctionGraph endpoint is reachable only from inside a function instance; pass --extension-api HOST:PORT to test one that is reachable"
+	if reason := ExtensionAPIReason(ctx); reason != "" {
+		return "", reason
 	}
 	// The admin API is the emulator's own, not FunctionGraph's, so this
 	// call bypasses the validating transport.
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
 		f.Target.BaseURL+"/_fgh/v1/functions/"+url.PathEscape(functionURN)+"/extension-api", nil)
 	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("X-Auth-Token", f.Local.adminToken)
+	Expect(f.adminAuthenticate(req)).To(Succeed())
 	resp, err := http.DefaultClient.Do(req)
 	Expect(err).NotTo(HaveOccurred(), "emulator admin API: extension-api of %s", functionURN)
 	defer resp.Body.Close()

@@ -90,6 +90,10 @@ func (l *LocalEmulator) Close(ctx context.Context) error {
 	return errors.Join(err, l.Emulator.Shutdown(ctx))
 }
 
+// FreePortRange finds n consecutive free loopback ports, for extension
+// servers started outside the suites (fgh demo's fan-out sinks).
+func FreePortRange(n int) (int, error) { return freePortRange(n) }
+
 // freePortRange finds n consecutive free loopback ports in a high range.
 // Tries are bounded; a port taken between this check and its use makes the
 // extension specs fail with a clear bind error rather than hang.

@@ -1,0 +1,453 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"gopkg.in/yaml.v3"
+
+	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/load"
+	"github.com/fgharness/fgharness/reports"
+)
+
+// beFGH makes the test binary run main() instead of the tests, so the
+// process tests below (signals, shards) run the real command without a build step.
+const beFGH = "FGH_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(beFGH) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// fghProcess is `fgh args...` as a child process, with no FGH_* variable
+// inherited except those in env.
+func fghProcess(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "FGH_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(append(cmd.Env, beFGH+"=1"), env...)
+	return cmd
+}
+
+func readRun(t *testing.T, dir string) *reports.Report {
+	t.Helper()
+	r, err := reports.ReadReport(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestLoadExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no scenario", []string{"load"}, exitUsage},
+		{"unknown scenario", []string{"load", "sync-invok", "--duration", "1s", "--out", dir + "/u"}, exitUsage},
+		{"bad rate", []string{"load", "sync-invoke", "--rate", "fast"}, exitUsage},
+		{"bad shard", []string{"load", "sync-invoke", "--shard", "3/2"}, exitUsage},
+		{"bad start-at", []string{"load", "sync-invoke", "--start-at", "noon"}, exitUsage},
+		{"relative target", []string{"load", "sync-invoke", "--target", "127.0.0.1:8000"}, exitUsage},
+		{"ok", []string{"load", "sync-invoke", "--rate", "40/s", "--duration", "1s", "--progress", "none", "--out", dir + "/ok"}, 0},
+		{"threshold", []string{"load", "sync-invoke", "--rate", "20/s", "--duration", "1s", "--progress", "none",
+			"--threshold", "p50 < 1us", "--out", dir + "/gate"}, exitThreshold},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, code := runReportCmd(t, c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d; output:\n%s", code, c.code, out)
+			}
+		})
+	}
+	if r := readRun(t, dir+"/ok"); r.Requests != 40 || r.SuccessRatio != 1 || r.Scenario != "sync-invoke" {
+		t.Errorf("ok run: requests %d success %.3f scenario %q; want 40, 1, sync-invoke", r.Requests, r.SuccessRatio, r.Scenario)
+	}
+	gate := readRun(t, dir+"/gate")
+	if len(gate.Thresholds) != 1 || gate.Thresholds[0].Pass {
+		t.Errorf("gate run thresholds = %+v, want one failed", gate.Thresholds)
+	}
+}
+
+func TestLoadConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "gate.yaml")
+	os.WriteFile(cfg, []byte("rate: 30/s\nduration: 1s\nprogress: none\nthresholds:\n  - \"success >= 99%\"\n"), 0o644)
+	if out, code := runReportCmd(t, "load", "sync-invoke", "--config", cfg, "--out", dir+"/run"); code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	r := readRun(t, dir+"/run")
+	if r.Requests != 30 || len(r.Thresholds) != 1 || !r.Thresholds[0].Pass {
+		t.Errorf("requests %d thresholds %+v; want 30 and one passing", r.Requests, r.Thresholds)
+	}
+	for name, body := range map[string]string{
+		"remote.yaml": "target: https://functiongraph.example.com\n",
+		"secret.yaml": "token: abc\n",
+		"typo.yaml":   "rat: 5/s\n",
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		if out, code := runReportCmd(t, "load", "sync-invoke", "--config", p, "--out", dir+"/never"); code != exitUsage {
+			t.Errorf("%s: exit %d, want %d: %s", name, code, exitUsage, out)
+		}
+	}
+	shipped, _ := filepath.Glob("../../load/scenarios/*.yaml")
+	if len(shipped) < 2 {
+		t.Fatalf("load/scenarios ships %d files, want a nightly run and a release gate at least", len(shipped))
+	}
+	for _, sc := range shipped {
+		o, err := parseLoadArgs(t, "sync-invoke", "--config", sc)
+		if err != nil {
+			t.Errorf("%s: %v", sc, err)
+			continue
+		}
+		if o.Duration <= 0 || len(o.Thresholds) == 0 {
+			t.Errorf("%s: duration %s, %d thresholds; a shipped scenario should set both", sc, o.Duration, len(o.Thresholds))
+		}
+	}
+}
+
+// parseLoadArgs parses `fgh load SCENARIO args...` into the run it asks for, without running it.
+func parseLoadArgs(t *testing.T, scenario string, args ...string) (load.Options, error) {
+	t.Helper()
+	f := &loadFlags{}
+	cmd := newLoadCmdWith(f)
+	if err := cmd.ParseFlags(args); err != nil {
+		return load.Options{}, err
+	}
+	return parsedLoadOptions(cmd.Flags(), scenario, f)
+}
+
+// TestLoadKeepsSecretsOut runs against an emulator that demands a known
+// token, then known AK/SK, and looks for the secrets in every written file and in the output.
+func TestLoadKeepsSecretsOut(t *testing.T) {
+	const token, ak, sk = "tok-5ecret-7f3a91", "AK5ECRET0C2B", "sk-5ecret-key-e1d0c9b8"
+	cfg := emulator.DefaultConfig()
+	cfg.Token, cfg.AK, cfg.SK = token, ak, sk
+	em, err := emulator.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go em.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		em.Shutdown(ctx)
+	})
+	target := "http://" + ln.Addr().String()
+	dir := t.TempDir()
+	runs := map[string][]string{
+		"token": {"--token", token},
+		"aksk":  {"--ak", ak, "--sk", sk},
+	}
+	for name, creds := range runs {
+		args := append([]string{"load", "sync-invoke", "--target", target, "--project-id", cfg.ProjectID,
+			"--rate", "30/s", "--duration", "1s", "--progress", "plain", "--validate-sample", "50%", "--out", filepath.Join(dir, name)}, creds...)
+		root := newRootCmd()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs(args)
+		if err := root.Execute(); err != nil {
+			t.Fatalf("%s run: %v\n%s", name, err, out.String())
+		}
+		if r := readRun(t, filepath.Join(dir, name)); r.Requests != 30 || r.SuccessRatio != 1 || r.Target != target {
+			t.Errorf("%s run: requests %d success %.3f target %q", name, r.Requests, r.SuccessRatio, r.Target)
+		}
+		os.WriteFile(filepath.Join(dir, name+".out"), out.Bytes(), 0o644)
+	}
+	files := 0
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{token, ak, sk} {
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("%s holds a secret", path)
+			}
+		}
+		return nil
+	})
+	if files < 10 {
+		t.Errorf("only %d files written; expected each run's report, renderings, results.bin and histograms", files)
+	}
+}
+
+// TestLoadInterrupted sends SIGINT to a running `fgh load`: it must stop,
+// write the report of what ran and exit 130.
+func TestLoadInterrupted(t *testing.T) {
+	out := t.TempDir()
+	cmd := fghProcess(t, nil, "load", "sync-invoke", "--rate", "50/s", "--duration", "60s", "--progress", "none", "--out", out)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stderr)
+	started := false
+	for lines.Scan() {
+		// The banner comes right before the attack starts.
+		if strings.HasPrefix(lines.Text(), "fgh load sync-invoke: target http://127.0.0.1:") {
+			started = true
+			break
+		}
+	}
+	if !started {
+		t.Fatal("no start banner (target, rate, duration) on stderr")
+	}
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("fgh load did not stop within 30 s of SIGINT")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Fatalf("exit %d (%v), want %d", code, err, exitInterrupted)
+	}
+	r := readRun(t, out)
+	if !r.Interrupted || r.Requests < 25 || r.Requests >= 3000 {
+		t.Errorf("interrupted = %v, requests = %d; want true and some of the 3000 due", r.Interrupted, r.Requests)
+	}
+	if _, err := os.Stat(filepath.Join(out, "results.bin")); err != nil {
+		t.Errorf("results.bin not flushed: %v", err)
+	}
+}
+
+// TestShardProcessesMerge runs three `fgh load --shard i/3` processes with a
+// shared --start-at against one `fgh emulator` process and merges them: the
+// merged run has the requests of one run at the whole rate, and its
+// percentiles are those of the merged shard histograms.
+func TestShardProcessesMerge(t *testing.T) {
+	const token = "shard-test-token"
+	em := fghProcess(t, nil, "emulator", "--listen", "127.0.0.1:0", "--token", token, "--log-level", "warn")
+	stdout, err := em.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := em.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		em.Process.Signal(os.Interrupt)
+		em.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("emulator did not start: %v", err)
+	}
+	target := line[strings.Index(line, "http://"):]
+	target = strings.TrimSpace(target)
+
+	const shards, rate, seconds = 3, 150, 2
+	dir := t.TempDir()
+	startAt := time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339Nano)
+	procs := make([]*exec.Cmd, shards)
+	logs := make([]bytes.Buffer, shards)
+	dirs := make([]string, shards)
+	for i := range procs {
+		dirs[i] = filepath.Join(dir, fmt.Sprintf("shard-%d", i))
+		procs[i] = fghProcess(t, []string{"FGH_TOKEN=" + token, "FGH_PROJECT_ID=" + emulator.DefaultProjectID},
+			"load", "sync-invoke", "--target", target, "--rate", fmt.Sprintf("%d/s", rate), "--duration", fmt.Sprintf("%ds", seconds),
+			"--shard", fmt.Sprintf("%d/%d", i, shards), "--start-at", startAt, "--progress", "none", "--out", dirs[i])
+		procs[i].Stderr = &logs[i]
+		if err := procs[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range procs {
+		if err := p.Wait(); err != nil {
+			t.Fatalf("shard %d: %v\n%s", i, err, logs[i].String())
+		}
+	}
+	var sum int64
+	merged := newHistogramForTest()
+	for i, d := range dirs {
+		r := readRun(t, d)
+		if r.Requests != rate*seconds/shards || r.Attack != fmt.Sprintf("sync-invoke-shard-%d-of-%d", i, shards) {
+			t.Errorf("shard %d: %d requests as %q", i, r.Requests, r.Attack)
+		}
+		sum += r.Requests
+		h, err := reports.ReadHistograms(filepath.Join(d, reports.HistogramsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		merged.Merge(h.Latency)
+	}
+
+	out := filepath.Join(dir, "merged")
+	if o, code := runReportCmd(t, "report", "merge", dirs[0], dirs[1], dirs[2], "--out", out); code != 0 {
+		t.Fatalf("report merge: exit %d\n%s", code, o)
+	}
+	m := readRun(t, out)
+	if m.Requests != sum || m.Requests != rate*seconds || m.Shards != shards || m.RateRPS != rate {
+		t.Errorf("merged: %d requests (shards sum %d, one run %d), %d shards, rate %g", m.Requests, sum, rate*seconds, m.Shards, m.RateRPS)
+	}
+	if m.SuccessRatio != 1 || m.StatusCodes["200"] != sum {
+		t.Errorf("merged: success %.3f codes %v", m.SuccessRatio, m.StatusCodes)
+	}
+	for q, got := range map[float64]float64{50: m.Latency.P50, 99: m.Latency.P99, 100: m.Latency.Max} {
+		want := float64(merged.ValueAtQuantile(q)) / 1000
+		if q == 100 {
+			want = float64(merged.Max()) / 1000
+		}
+		if math.Abs(got-want) > 0.002*want+0.001 {
+			t.Errorf("merged p%g = %.3f ms, the merged shard histograms say %.3f ms", q, got, want)
+		}
+	}
+	if secs := len(m.Series); secs < seconds || secs > seconds+1 {
+		t.Errorf("merged series has %d seconds, want %d", secs, seconds)
+	}
+	var perSecond int64
+	for _, s := range m.Series {
+		perSecond += s.Count
+	}
+	if perSecond != sum {
+		t.Errorf("merged series counts %d requests, want %d", perSecond, sum)
+	}
+	data, _ := json.Marshal(m)
+	if bytes.Contains(data, []byte(token)) {
+		t.Error("merged report holds the token")
+	}
+}
+
+func newHistogramForTest() *hdr.Histogram { return hdr.New(1, 60_000_000, 3) }
+
+// TestKubernetesJob parses deploy/k8s: the Indexed Job's pods must run shard
+// i/N of one `fgh load` with a shared start, each into its own directory, and
+// the merge Job must merge exactly those directories.
+func TestKubernetesJob(t *testing.T) {
+	type container struct {
+		Args []string `yaml:"args"`
+		Env  []struct {
+			Name string `yaml:"name"`
+		} `yaml:"env"`
+		Resources struct {
+			Limits map[string]string `yaml:"limits"`
+		} `yaml:"resources"`
+	}
+	type job struct {
+		Kind string `yaml:"kind"`
+		Spec struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int    `yaml:"completions"`
+			Parallelism    int    `yaml:"parallelism"`
+			Template       struct {
+				Spec struct {
+					Containers []container `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	readJob := func(path string) job {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		for {
+			var j job
+			if err := dec.Decode(&j); err != nil {
+				t.Fatalf("%s: no Job: %v", path, err)
+			}
+			if j.Kind == "Job" {
+				if len(j.Spec.Template.Spec.Containers) != 1 {
+					t.Fatalf("%s: want one container", path)
+				}
+				return j
+			}
+		}
+	}
+
+	shards := readJob("../../deploy/k8s/load-job.yaml")
+	n := shards.Spec.Completions
+	if shards.Spec.CompletionMode != "Indexed" || n < 2 || shards.Spec.Parallelism != n {
+		t.Fatalf("load Job: completionMode %q, completions %d, parallelism %d; want Indexed, N ≥ 2 both",
+			shards.Spec.CompletionMode, n, shards.Spec.Parallelism)
+	}
+	c := shards.Spec.Template.Spec.Containers[0]
+	if cpu := c.Resources.Limits["cpu"]; strings.ContainsAny(cpu, "m.") || cpu == "" {
+		t.Errorf("CPU limit %q: size shard pods in whole cores (GOMAXPROCS follows the limit)", cpu)
+	}
+	for _, e := range c.Env {
+		flag := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(e.Name, "FGH_"), "_", "-"))
+		if newLoadCmd().Flags().Lookup(flag) == nil {
+			t.Errorf("env %s is not an fgh load flag", e.Name)
+		}
+	}
+	if len(c.Args) < 2 || c.Args[0] != "load" {
+		t.Fatalf("load Job args %q: want load SCENARIO ...", c.Args)
+	}
+	startAt := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var outDirs []string
+	for i := range n {
+		args := make([]string, len(c.Args)-2)
+		for k, a := range c.Args[2:] {
+			a = strings.ReplaceAll(a, "$(JOB_COMPLETION_INDEX)", strconv.Itoa(i))
+			args[k] = strings.ReplaceAll(a, "__START_AT__", startAt.Format(time.RFC3339))
+		}
+		o, err := parseLoadArgs(t, c.Args[1], args...)
+		if err != nil {
+			t.Fatalf("pod %d: fgh load rejects %q: %v", i, args, err)
+		}
+		if o.Shard.Index != i || o.Shard.Count != n || !o.StartAt.Equal(startAt) || o.Duration <= 0 {
+			t.Errorf("pod %d runs %s from %s for %s; want shard %d/%d from %s", i, o.Shard, o.StartAt, o.Duration, i, n, startAt)
+		}
+		outDirs = append(outDirs, o.OutDir)
+	}
+	merge := readJob("../../deploy/k8s/merge-job.yaml").Spec.Template.Spec.Containers[0].Args
+	var merged []string
+	for _, a := range merge[2:] {
+		if !strings.HasPrefix(a, "--") {
+			merged = append(merged, a)
+		}
+	}
+	if len(merge) < 2 || merge[0] != "report" || merge[1] != "merge" || strings.Join(merged, " ") != strings.Join(outDirs, " ") {
+		t.Errorf("merge Job args %q; want report merge %s --out DIR", merge, strings.Join(outDirs, " "))
+	}
+}

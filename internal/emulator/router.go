@@ -1,0 +1,247 @@
+package emulator
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fgharness/fgharness/spec"
+)
+
+// route is one operation's handler with what the middleware needs to know.
+type route struct {
+	op      spec.Operation
+	handle  func(*call)
+	public  bool // no authentication (IAM token issuing)
+	invoke  bool // invocation: MaxInvokeBody, no generic validation
+	lenient map[string]bool
+	// errorRequestID puts a request_id in error bodies, as the workflow
+	// pages document for their 400 and 500 answers.
+	errorRequestID bool
+	observer       prometheus.Observer
+	success        int                // the operation's documented success status
+	counted        prometheus.Counter // requests answered with success, resolved once
+}
+
+// call is one request on its way through a route; it is also the
+// ResponseWriter handlers write to, so the status is recorded for metrics.
+type call struct {
+	e      *Emulator
+	rt     *route
+	w      http.ResponseWriter
+	r      *http.Request
+	body   []byte
+	buf    *[]byte
+	status int
+}
+
+func (c *call) Header() http.Header         { return c.w.Header() }
+func (c *call) Write(b []byte) (int, error) { return c.w.Write(b) }
+func (c *call) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+	c.w.WriteHeader(status)
+}
+
+func (c *call) fail(err *apiError) {
+	id := ""
+	if c.rt != nil && c.rt.errorRequestID {
+		id = newID()
+	}
+	writeError(c, err, id)
+}
+
+func (c *call) json(status int, v any)   { writeJSON(c, status, v) }
+func (c *call) noContent()               { c.WriteHeader(http.StatusNoContent) }
+func (c *call) param(name string) string { return c.r.PathValue(name) }
+func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
+func (c *call) decode(v any) *apiError   { return decodeBody(c.body, v) }
+func (c *call) projectMismatch() bool    { return c.param("project_id") != c.e.cfg.ProjectID }
+
+var callPool = sync.Pool{New: func() any { return new(call) }}
+
+// buildRouter maps every functiongraph and iam operation of the spec to its
+// handler through http.ServeMux patterns made from the spec's paths.
+func (e *Emulator) buildRouter() http.Handler {
+	mux := http.NewServeMux()
+	handlers := operationHandlers()
+	e.routes = map[string]*route{}
+	for _, op := range e.spec.Operations() {
+		if op.Document != spec.FunctionGraph && op.Document != spec.IAM {
+			continue // the Extension API is served by the hub, per function
+		}
+		h, ok := handlers[op.ID]
+		if !ok {
+			id := op.ID
+			e.log.Warn("spec operation has no emulator handler; it answers 503", "operation", id)
+			h = func(c *call) {
+				c.fail(newError(http.StatusServiceUnavailable, codeUnavailable, "operation %s is not emulated", id))
+			}
+		}
+		rt := &route{
+			op: op, handle: h,
+			public:   op.Raw().Security != nil && len(*op.Raw().Security) == 0,
+			invoke:   op.ID == opInvoke || op.ID == opAsyncInvoke,
+			lenient:  lenientQuery[op.ID],
+			observer: e.metrics.latency.WithLabelValues(op.ID),
+
+			errorRequestID: slices.Contains(op.Tags, errorRequestIDTag),
+			success:        op.SuccessStatus(),
+		}
+		rt.counted = e.metrics.requests.WithLabelValues(op.ID, statusText[rt.success])
+		e.routes[op.ID] = rt
+		mux.Handle(op.Method+" "+op.Path, e.serveRoute(rt))
+	}
+	e.registerAdmin(mux)
+	mux.HandleFunc("/", e.serveUnknown)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if bad := uncleanPath(r.URL.EscapedPath()); bad != "" {
+			e.metrics.count("unknown", http.StatusBadRequest)
+			writeError(w, newError(http.StatusBadRequest, codeBadRequest, "path %s", bad), "")
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// uncleanPath explains why a path is refused before routing; ServeMux would
+// otherwise answer such paths with a redirect instead of an Error body.
+func uncleanPath(p string) string {
+	switch {
+	case p == "" || p[0] != '/':
+		return "must start with /"
+	case strings.Contains(p, "//"):
+		return "contains an empty segment (//)"
+	case strings.Contains(p, "/./"), strings.Contains(p, "/../"), strings.HasSuffix(p, "/."), strings.HasSuffix(p, "/.."):
+		return "contains a dot segment (/./ or /../)"
+	}
+	return ""
+}
+
+// serveUnknown answers what no operation matches: 404 FSS.0404 for an
+// unknown path or an unsupported method (the error table has no 405).
+func (e *Emulator) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	e.metrics.count("unknown", http.StatusNotFound)
+	_, _, err := e.spec.FindRoute(r)
+	msg := "no FunctionGraph operation has the path " + r.URL.EscapedPath()
+	if errors.Is(err, spec.ErrMethodNotAllowed) {
+		msg = "the path " + r.URL.EscapedPath() + " does not support method " + r.Method
+	}
+	writeError(w, newError(http.StatusNotFound, codeNotFound, "%s", msg), "")
+}
+
+func (e *Emulator) serveRoute(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		c := callPool.Get().(*call)
+		*c = call{e: e, rt: rt, w: w, r: r}
+		defer func() {
+			status := c.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			took := time.Since(start)
+			rt.observer.Observe(took.Seconds())
+			if status == rt.success {
+				rt.counted.Inc()
+			} else {
+				e.metrics.count(rt.op.ID, status)
+			}
+			if e.log.Enabled(r.Context(), slog.LevelDebug) {
+				e.log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("operation", rt.op.ID),
+					slog.String("method", r.Method), slog.Int("status", status), slog.Duration("duration", took))
+			}
+			if c.buf != nil {
+				putBuf(c.buf)
+			}
+			*c = call{}
+			callPool.Put(c)
+		}()
+		if err := e.admit(c); err != nil {
+			c.fail(err)
+			return
+		}
+		rt.handle(c)
+	})
+}
+
+// admit runs the checks every operation shares: credentials, body size,
+// project, and (outside the invoke path) the spec's request validation.
+func (e *Emulator) admit(c *call) *apiError {
+	tokenOK := false
+	if !c.rt.public {
+		ok, err := e.checkToken(c.r)
+		if err != nil {
+			return err
+		}
+		tokenOK = ok
+	}
+	limit := e.cfg.MaxBody
+	if c.rt.invoke {
+		limit = e.cfg.MaxInvokeBody
+	}
+	if err := c.readBody(limit); err != nil {
+		return err
+	}
+	if !c.rt.public && !tokenOK {
+		if err := e.checkSignature(c.r, c.body); err != nil {
+			return err
+		}
+	}
+	if !c.rt.public {
+		if c.projectMismatch() {
+			return newError(http.StatusForbidden, codeForbidden, "project %s is not this endpoint's project", c.param("project_id"))
+		}
+		if p := c.r.Header.Get("X-Project-Id"); p != "" && p != e.cfg.ProjectID {
+			return newError(http.StatusForbidden, codeForbidden, "X-Project-Id %s is not this endpoint's project", p)
+		}
+	}
+	if !c.rt.invoke {
+		return e.validateRequest(c)
+	}
+	return nil
+}
+
+// readBody reads at most limit bytes into a pooled buffer.
+func (c *call) readBody(limit int64) *apiError {
+	if c.r.Body == nil || c.r.Body == http.NoBody {
+		return nil
+	}
+	if c.r.ContentLength > limit {
+		return newError(http.StatusRequestEntityTooLarge, codeTooLarge, "The request body is too large: %d bytes, the limit is %d", c.r.ContentLength, limit)
+	}
+	c.buf = getBuf()
+	b := (*c.buf)[:0]
+	if c.r.ContentLength > 0 && int64(cap(b)) < c.r.ContentLength {
+		b = make([]byte, 0, c.r.ContentLength+1)
+	}
+	lr := io.LimitReader(c.r.Body, limit+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*c.buf = b
+			return newError(http.StatusBadRequest, codeBadRequest, "read request body: %v", err)
+		}
+	}
+	*c.buf = b
+	if int64(len(b)) > limit {
+		return newError(http.StatusRequestEntityTooLarge, codeTooLarge, "The request body is too large: over %d bytes", limit)
+	}
+	c.body = b
+	return nil
+}

@@ -1,0 +1,255 @@
+package contract_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/suites/framework"
+)
+
+// Ginkgo runs one suite per process, so every contract run here is an
+// `fgh contract` subprocess; the binary is built once, without -race, so
+// that the runs stay fast whatever the test binary was built with.
+var fgh struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fgh.dir != "" {
+		os.RemoveAll(fgh.dir)
+	}
+	os.Exit(code)
+}
+
+func fghBinary(t *testing.T) string {
+	t.Helper()
+	fgh.once.Do(func() {
+		if fgh.dir, fgh.err = os.MkdirTemp("", "fgh-contract-test-"); fgh.err != nil {
+			return
+		}
+		fgh.path = filepath.Join(fgh.dir, "fgh")
+		out, err := exec.Command("go", "build", "-o", fgh.path, "github.com/fgharness/fgharness/cmd/fgh").CombinedOutput()
+		if err != nil {
+			fgh.err = errors.New("go build ./cmd/fgh: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if fgh.err != nil {
+		t.Fatal(fgh.err)
+	}
+	return fgh.path
+}
+
+// contractRun is what one `fgh contract` subprocess left behind.
+type contractRun struct {
+	code   int
+	output string
+	specs  []types.SpecReport // the It nodes of ginkgo.json
+}
+
+// failures are the failure messages of the failed specs.
+func (r contractRun) failures() []string {
+	var out []string
+	for _, s := range r.specs {
+		if s.State.Is(types.SpecStateFailureStates) {
+			out = append(out, s.LeafNodeText+": "+s.Failure.Message)
+		}
+	}
+	return out
+}
+
+func (r contractRun) ran() int {
+	n := 0
+	for _, s := range r.specs {
+		if s.State != types.SpecStateSkipped && s.State != types.SpecStatePending {
+			n++
+		}
+	}
+	return n
+}
+
+// runContract runs `fgh contract` with args and --out in a fresh directory
+// and reads the specs' outcomes from the Ginkgo JSON report.
+func runContract(t *testing.T, args ...string) contractRun {
+	t.Helper()
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, fghBinary(t), append([]string{"contract", "--out", out}, args...)...)
+	cmd.Env = withoutFGHEnv()
+	output, err := cmd.CombinedOutput()
+	r := contractRun{output: string(output)}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("fgh contract %s: %v", strings.Join(args, " "), err)
+	}
+	data, err := os.ReadFile(filepath.Join(out, framework.GinkgoJSONFile))
+	if err != nil {
+		t.Fatalf("fgh contract %s exited %d without a Ginkgo report: %v\n%s", strings.Join(args, " "), r.code, err, output)
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(data, &reports); err != nil {
+		t.Fatalf("%s: %v", framework.GinkgoJSONFile, err)
+	}
+	for _, rep := range reports {
+		for _, s := range rep.SpecReports {
+			if s.LeafNodeType == types.NodeTypeIt {
+				r.specs = append(r.specs, s)
+			}
+		}
+	}
+	return r
+}
+
+// withoutFGHEnv keeps a developer's FGH_* settings out of the runs.
+func withoutFGHEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "FGH_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func TestDefectsCoverEveryKindOfCheck(t *testing.T) {
+	defects := framework.Defects()
+	if len(defects) < 10 {
+		t.Fatalf("%d defects; the suites must be proven against at least 10", len(defects))
+	}
+	kinds := map[string]bool{}
+	for _, d := range defects {
+		kinds[d.Kind] = true
+		if d.LabelFilter == "" || d.Mentions == "" {
+			t.Errorf("defect %s: needs a label filter and a string its failure mentions", d.Name)
+		}
+	}
+	for _, k := range []string{framework.CheckSchema, framework.CheckStatus, framework.CheckErrors, framework.CheckHeaders, framework.CheckBehaviour} {
+		if !kinds[k] {
+			t.Errorf("no defect breaks the %s check", k)
+		}
+	}
+}
+
+// TestSuitesCatchEveryDefect runs the specs that should catch each defect
+// against an emulator with that defect: at least one must fail, and one
+// failure message must name the field, header or behaviour at fault.
+func TestSuitesCatchEveryDefect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suites once per defect")
+	}
+	fghBinary(t)
+	slots := make(chan struct{}, 2) // the machine has two cores
+	for _, d := range framework.Defects() {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			r := runContract(t, "--test-defect", d.Name, "--label-filter", d.LabelFilter, "--extension-base-port", "0")
+			if r.ran() == 0 {
+				t.Fatalf("defect %s: no spec matches --label-filter %q, so nothing can catch %s", d.Name, d.LabelFilter, d.Description)
+			}
+			if r.code != 1 {
+				t.Fatalf("defect %s (%s): fgh contract exited %d, want 1 (a contract failure)\n%s", d.Name, d.Description, r.code, r.output)
+			}
+			fails := r.failures()
+			for _, msg := range fails {
+				if strings.Contains(msg, d.Mentions) {
+					return
+				}
+			}
+			t.Errorf("defect %s (%s): %d specs failed, but no failure message mentions %q:\n%s",
+				d.Name, d.Description, len(fails), d.Mentions, strings.Join(fails, "\n---\n"))
+		})
+	}
+}
+
+// TestSuitesPassWithoutDefect is the other half of the proof: the same
+// specs pass against the emulator as it is.
+func TestSuitesPassWithoutDefect(t *testing.T) {
+	r := runContract(t, "--extension-base-port", "0")
+	if r.code != 0 || len(r.failures()) > 0 {
+		t.Fatalf("fgh contract against the built-in emulator exited %d; failures:\n%s\n%s", r.code, strings.Join(r.failures(), "\n---\n"), r.output)
+	}
+	if r.ran() == 0 {
+		t.Fatal("no spec ran")
+	}
+}
+
+// TestContractRunTwiceAgainstOneEmulator runs the whole contract twice
+// against one already running emulator: what the first run leaves behind
+// (names, registrations, ports) must not break the second.
+func TestContractRunTwiceAgainstOneEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suites twice")
+	}
+	base := freePortRange(t, framework.ExtensionSlots)
+	cfg := emulator.DefaultConfig()
+	cfg.ExtensionPortMin, cfg.ExtensionPortMax = base, base+framework.ExtensionSlots-1
+	em, err := emulator.StartLocal(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := em.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	args := []string{"--target", em.URL, "--project-id", cfg.ProjectID, "--region", cfg.Region,
+		"--token", cfg.Token, "--extension-base-port", strconv.Itoa(base)}
+	for run := 1; run <= 2; run++ {
+		r := runContract(t, args...)
+		if r.code != 0 || len(r.failures()) > 0 {
+			t.Fatalf("run %d against %s exited %d; failures:\n%s\n%s", run, em.URL, r.code, strings.Join(r.failures(), "\n---\n"), r.output)
+		}
+		for _, s := range r.specs {
+			if s.State == types.SpecStateSkipped && strings.Contains(s.FullText(), "Extension API") {
+				t.Fatalf("run %d: %q skipped (%s); an fgh emulator serves the Extension API", run, s.FullText(), s.Failure.Message)
+			}
+		}
+	}
+}
+
+// freePortRange finds n consecutive free loopback ports for the extension servers.
+func freePortRange(t *testing.T, n int) int {
+	t.Helper()
+	for range 64 {
+		base := 20000 + rand.IntN(40000)
+		var lns []net.Listener
+		for p := base; p < base+n; p++ {
+			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if err != nil {
+				break
+			}
+			lns = append(lns, ln)
+		}
+		for _, ln := range lns {
+			ln.Close()
+		}
+		if len(lns) == n {
+			return base
+		}
+	}
+	t.Fatal("no range of free loopback ports")
+	return 0
+}

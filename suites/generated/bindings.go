@@ -1,0 +1,155 @@
+package generated
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/fgharness/fgharness/spec"
+	fw "github.com/fgharness/fgharness/suites/framework"
+)
+
+// preferredExample names the request example a positive case starts from
+// when an operation has several: the one a target can satisfy without
+// outside resources (an inline zip rather than an OBS bucket).
+var preferredExample = map[string]string{
+	"createFunction":                    "inlineZip",
+	"createDependency":                  "zip",
+	"invokeFunction":                    "downloadFile",
+	"keystoneCreateUserTokenByPassword": "projectById",
+}
+
+// exampleOf decodes the request example of an operation a positive case is
+// built from; ok is false when the operation documents none.
+func exampleOf(sp *spec.Spec, opID string) (name string, body map[string]any, ok bool) {
+	examples := sp.RequestExamples(opID)
+	if len(examples) == 0 {
+		return "", nil, false
+	}
+	chosen := examples[0]
+	for _, ex := range examples {
+		if ex.Name == preferredExample[opID] {
+			chosen = ex
+		}
+	}
+	if err := json.Unmarshal(chosen.Body, &body); err != nil {
+		return chosen.Name, nil, false
+	}
+	return chosen.Name, body, true
+}
+
+// exampleBody is a fresh copy of the example, for a request.
+func exampleBody(opID string) map[string]any {
+	_, body, ok := exampleOf(fw.Current().Spec, opID)
+	if !ok {
+		panic(fmt.Sprintf("generated: %s documents no JSON object request example", opID))
+	}
+	return body
+}
+
+// binders turn a documented example into a request the target can
+// satisfy: names of this run instead of the example's, and the kit's
+// resources where the example names someone else's.
+var binders = map[string]func(k *kit, body map[string]any){
+	"createFunction": func(_ *kit, body map[string]any) {
+		body["func_name"] = fw.Current().Name("fn")
+		body["package"] = "default"
+	},
+	"updateFunctionConfig": func(k *kit, body map[string]any) {
+		body["func_name"] = k.fn.Name
+		body["user_data"] = `{"FGH_HANDLER":"echo"}`
+		delete(body, "xrole") // the example's agency belongs to the documents' account
+	},
+	"createFunctionVersion": func(_ *kit, body map[string]any) {
+		body["version"] = fw.Current().Name("v")
+	},
+	"createVersionAlias": func(_ *kit, body map[string]any) {
+		body["name"] = fw.Current().Name("alias")
+	},
+	"updateFunctionAsyncInvokeConfig": func(k *kit, body map[string]any) {
+		dest, err := json.Marshal(map[string]string{"func_urn": k.fn.URN})
+		if err != nil {
+			panic(err)
+		}
+		if cfg, ok := body["destination_config"].(map[string]any); ok {
+			if onSuccess, ok := cfg["on_success"].(map[string]any); ok {
+				onSuccess["param"] = string(dest)
+			}
+		}
+	},
+	"createDependency":        bindDependency,
+	"createDependencyVersion": bindDependency,
+	"createFunctionTrigger":   bindTrigger,
+	"createWorkflow":          bindWorkflow,
+	"batchDeleteWorkflows": func(k *kit, body map[string]any) {
+		body["workflow_urns"] = []any{k.workflow}
+	},
+	"keystoneCreateUserTokenByPassword": func(_ *kit, body map[string]any) {
+		name, password := localIAMUser()
+		setPath(body, []string{"auth", "identity", "password", "user", "name"}, name)
+		setPath(body, []string{"auth", "identity", "password", "user", "password"}, password)
+		setPath(body, []string{"auth", "scope", "project"}, map[string]any{"id": fw.Current().Target.ProjectID})
+	},
+}
+
+// bindDependency uploads the zip of the createFunction example inline, so
+// no OBS bucket is needed, under a name of this run.
+func bindDependency(_ *kit, body map[string]any) {
+	body["name"] = fw.Current().Name("dep")
+	body["depend_type"] = "zip"
+	body["depend_file"] = documentedZip()
+	delete(body, "depend_link")
+}
+
+func bindTrigger(_ *kit, body map[string]any) {
+	if data, ok := body["event_data"].(map[string]any); ok {
+		data["name"] = fw.Current().Name("timer")
+	}
+}
+
+func bindWorkflow(k *kit, body map[string]any) {
+	body["name"] = fw.Current().Name("flow")
+	if fns, ok := body["functions"].([]any); ok {
+		for _, f := range fns {
+			if m, ok := f.(map[string]any); ok {
+				m["operation"] = k.fn.URN
+			}
+		}
+	}
+}
+
+// documentedZip is the base64 code package of the createFunction example.
+func documentedZip() string {
+	body := exampleBody("createFunction")
+	code, _ := body["func_code"].(map[string]any)
+	file, _ := code["file"].(string)
+	if file == "" {
+		panic("generated: the createFunction example carries no func_code.file to upload as a dependency")
+	}
+	return file
+}
+
+func setPath(body map[string]any, path []string, value any) {
+	m := body
+	for _, p := range path[:len(path)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = value
+}
+
+// positiveBody is the operation's example bound to the kit, or nil when
+// the operation takes no body.
+func (k *kit) positiveBody() map[string]any {
+	if k.op.Raw().RequestBody == nil {
+		return nil
+	}
+	body := exampleBody(k.op.ID)
+	if bind := binders[k.op.ID]; bind != nil {
+		bind(k, body)
+	}
+	return body
+}

@@ -1,0 +1,280 @@
+package generated
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/urn"
+	"github.com/fgharness/fgharness/spec"
+	fw "github.com/fgharness/fgharness/suites/framework"
+)
+
+// Resources an operation's cases may need besides what its path names.
+const (
+	needFunction   = "function"
+	needDependency = "dependency"
+	needTrigger    = "trigger"
+	needWorkflow   = "workflow"
+)
+
+// bodyNeeds are resources a request body names (the path names the rest).
+var bodyNeeds = map[string][]string{
+	"createWorkflow":       {needFunction},
+	"batchDeleteWorkflows": {needWorkflow},
+}
+
+// readOnlyPosts are POST operations that change nothing the suites would
+// have to clean up.
+var readOnlyPosts = map[string]bool{
+	"invokeFunction":                    true,
+	"asyncInvokeFunction":               true,
+	"keystoneCreateUserTokenByPassword": true,
+}
+
+// unqualifiedURN lists operations whose function_urn names the whole
+// function rather than its latest version.
+var unqualifiedURN = map[string]bool{
+	"deleteFunction": true, "listFunctionVersions": true, "createFunctionVersion": true,
+	"listVersionAliases": true, "createVersionAlias": true,
+}
+
+// needsOf lists what an operation's positive request needs to exist, in
+// the order they are made (a trigger or workflow needs the function first).
+func needsOf(op spec.Operation) []string {
+	want := map[string]bool{}
+	for _, n := range bodyNeeds[op.ID] {
+		want[n] = true
+	}
+	params := op.PathParams()
+	want[needFunction] = want[needFunction] || want[needWorkflow] || slices.Contains(params, "function_urn")
+	want[needDependency] = want[needDependency] || slices.Contains(params, "depend_id")
+	want[needTrigger] = want[needTrigger] || slices.Contains(params, "trigger_id")
+	var out []string
+	for _, n := range []string{needFunction, needDependency, needTrigger, needWorkflow} {
+		if want[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// destructive tells whether an operation's cases create, change or delete
+// anything, the resources they need included.
+func destructive(op spec.Operation) bool {
+	if op.Method != http.MethodGet && !readOnlyPosts[op.ID] {
+		return true
+	}
+	for _, n := range needsOf(op) {
+		if n != needFunction {
+			return true
+		}
+	}
+	return false
+}
+
+// kit holds the resources of one operation's cases, made once before them
+// and removed after them.
+type kit struct {
+	op       spec.Operation
+	fn       fw.Function
+	depID    string
+	depVer   string
+	trigCode string
+	trigID   string
+	workflow string
+}
+
+// prepare makes what op's cases need; it runs in the operation's BeforeAll.
+func prepare(op spec.Operation) *kit {
+	GinkgoHelper()
+	k := &kit{op: op}
+	if op.Document == spec.IAM && fw.Current().Local == nil {
+		Skip("IAM is a separate endpoint and a contract run has neither its address nor a user's password; only the in-process emulator serves it")
+	}
+	for _, need := range needsOf(op) {
+		switch need {
+		case needFunction:
+			if destructive(op) {
+				k.fn = fw.CreateFunction(fw.FunctionOptions{Env: map[string]string{"FGH_HANDLER": "echo"}})
+			} else {
+				k.fn = fw.InvocableFunction()
+			}
+		case needDependency:
+			k.makeDependency()
+		case needTrigger:
+			k.makeTrigger()
+		case needWorkflow:
+			k.makeWorkflow()
+		}
+	}
+	return k
+}
+
+func (k *kit) makeDependency() {
+	GinkgoHelper()
+	body := exampleBody("createDependency")
+	bindDependency(k, body)
+	dep := fw.Call(fw.Request{Operation: "createDependency", Body: body}).ExpectStatus(http.StatusOK)
+	k.depID, k.depVer = adoptDependency(dep)
+}
+
+func (k *kit) makeTrigger() {
+	GinkgoHelper()
+	body := exampleBody("createFunctionTrigger")
+	bindTrigger(k, body)
+	resp := fw.Call(fw.Request{Operation: "createFunctionTrigger", Path: k.functionPath("createFunctionTrigger"), Body: body})
+	resp.ExpectStatus(http.StatusCreated)
+	k.trigID, k.trigCode = resp.String("trigger_id"), resp.String("trigger_type_code")
+	Expect(k.trigID).NotTo(BeEmpty(), "createFunctionTrigger: body /trigger_id: expected the new trigger's ID")
+}
+
+func (k *kit) makeWorkflow() {
+	GinkgoHelper()
+	body := exampleBody("createWorkflow")
+	bindWorkflow(k, body)
+	resp := fw.Call(fw.Request{Operation: "createWorkflow", Body: body}).ExpectStatus(http.StatusOK)
+	k.workflow = adoptWorkflow(resp)
+}
+
+// functionPath is the path of op for the kit's function.
+func (k *kit) functionPath(opID string) map[string]string {
+	if unqualifiedURN[opID] {
+		return map[string]string{"function_urn": k.fn.Unqualified()}
+	}
+	return map[string]string{"function_urn": k.fn.URN}
+}
+
+// path fills every path parameter of the operation from the kit.
+func (k *kit) path() map[string]string {
+	out := map[string]string{}
+	for _, p := range k.op.PathParams() {
+		switch p {
+		case "function_urn":
+			out[p] = k.functionPath(k.op.ID)[p]
+		case "depend_id":
+			out[p] = k.depID
+		case "version":
+			out[p] = k.depVer
+		case "trigger_type_code":
+			out[p] = k.trigCode
+		case "trigger_id":
+			out[p] = k.trigID
+		}
+	}
+	return out
+}
+
+// unknown is a well-formed value of a path parameter that names nothing.
+func (k *kit) unknown(param string) string {
+	switch param {
+	case "function_urn":
+		u, err := urn.Parse(k.path()[param])
+		Expect(err).NotTo(HaveOccurred(), "the kit's function URN does not parse")
+		u.Name = fw.Current().Name("missing")
+		return u.String()
+	case "version":
+		return "999999"
+	}
+	return newUUID()
+}
+
+// resourceParams are the path parameters that name a resource: all but
+// the project and the enumerated ones.
+func resourceParams(op spec.Operation) []string {
+	var out []string
+	for _, ref := range op.Raw().Parameters {
+		p := ref.Value
+		if p == nil || p.In != "path" || p.Name == "project_id" {
+			continue
+		}
+		if p.Schema != nil && p.Schema.Value != nil && len(p.Schema.Value.Enum) > 0 {
+			continue
+		}
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// adopt takes over cleanup of whatever a 2xx answer created, so that even a
+// negative case an endpoint wrongly accepted leaves nothing behind.
+func adopt(opID string, resp *fw.Response) {
+	GinkgoHelper()
+	if resp.Status < 200 || resp.Status > 299 {
+		return
+	}
+	switch opID {
+	case "createFunction":
+		if u := resp.String("func_urn"); u != "" {
+			DeferCleanup(fw.DeleteFunction, fw.UnqualifiedURN(u))
+		}
+	case "createDependency", "createDependencyVersion":
+		adoptDependency(resp)
+	case "createWorkflow":
+		adoptWorkflow(resp)
+	}
+}
+
+func adoptDependency(resp *fw.Response) (id, version string) {
+	GinkgoHelper()
+	var dep struct {
+		DepID   string `json:"dep_id"`
+		Version int64  `json:"version"`
+	}
+	resp.Decode(&dep)
+	Expect(dep.DepID).NotTo(BeEmpty(), "%s: body /dep_id: expected the dependency's ID: %s", resp.Operation.ID, resp.Snippet())
+	version = strconv.FormatInt(dep.Version, 10)
+	DeferCleanup(deleteDependencyVersion, dep.DepID, version)
+	return dep.DepID, version
+}
+
+func deleteDependencyVersion(ctx SpecContext, id, version string) {
+	resp, err := fw.Current().Do(ctx, fw.Request{Operation: "deleteDependencyVersion", Path: map[string]string{"depend_id": id, "version": version}})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(resp.Status).To(Or(Equal(http.StatusNoContent), Equal(http.StatusNotFound)),
+		"cleanup: deleteDependencyVersion %s/%s answered %d: %s", id, version, resp.Status, resp.Snippet())
+}
+
+func adoptWorkflow(resp *fw.Response) string {
+	GinkgoHelper()
+	u := resp.String("workflow_urn")
+	Expect(u).NotTo(BeEmpty(), "createWorkflow: body /workflow_urn: expected the workflow's URN: %s", resp.Snippet())
+	DeferCleanup(func(ctx SpecContext) {
+		r, err := fw.Current().Do(ctx, fw.Request{Operation: "batchDeleteWorkflows", Body: map[string]any{"workflow_urns": []string{u}}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Status).To(Equal(http.StatusOK), "cleanup: batchDeleteWorkflows %s answered %d: %s", u, r.Status, r.Snippet())
+	})
+	return u
+}
+
+// foreignProject is a well-formed project ID that is not the target's.
+func foreignProject(own string) string {
+	const other = "0f0e0d0c0b0a09080706050403020100"
+	if own == other {
+		return "00112233445566778899aabbccddeeff"
+	}
+	return other
+}
+
+// localIAMUser is the user the in-process emulator accepts: the framework
+// starts it with the emulator's dev defaults.
+func localIAMUser() (name, password string) {
+	return emulator.DefaultUser, emulator.DefaultPassword
+}
+
+func newUUID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("generated: read random bytes: %v", err))
+	}
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,128 @@
+// Package metrics holds the contract specs of the function metrics report and the tenant quotas.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	fw "github.com/fgharness/fgharness/suites/framework"
+)
+
+// settle is how long a figure may take to reach the report: none in the
+// in-process emulator; a cloud aggregates metrics over a minute or more.
+func settle() time.Duration {
+	if fw.Current().Local != nil {
+		return 2 * time.Second
+	}
+	return 3 * time.Minute
+}
+
+type report struct {
+	Values []struct {
+		Key   string `json:"key"`
+		Value int64  `json:"value"`
+	} `json:"values"`
+	Count *int64 `json:"count"`
+}
+
+func getReport(q url.Values) report {
+	GinkgoHelper()
+	var r report
+	fw.Call(fw.Request{Operation: "listFunctionAsMetric", Query: q}).ExpectStatus(http.StatusOK).Decode(&r)
+	return r
+}
+
+var _ = Describe("Function metrics report", Label(fw.LabelMetrics), func() {
+	It("counts each function's invocations and failures from real invocations",
+		Label(fw.LabelBehaviour, fw.LabelDestructive), fw.Judges("listFunctionAsMetric", fw.CheckBehaviour), func(ctx SpecContext) {
+			const succeed, failing = 3, 2
+			ok := fw.CreateFunction(fw.FunctionOptions{Env: map[string]string{"FGH_HANDLER": "echo"}})
+			bad := fw.CreateFunction(fw.FunctionOptions{Env: map[string]string{"FGH_HANDLER": "fail"}})
+			for i := range succeed {
+				resp := fw.Invoke(ok.URN, map[string]any{"n": i}, nil).ExpectStatus(http.StatusOK)
+				Expect(resp.Object()["status"]).To(BeNumerically("==", 200), "invokeFunction of the echo function: status")
+			}
+			for i := range failing {
+				resp := fw.Invoke(bad.URN, map[string]any{"n": i}, nil).ExpectStatus(http.StatusOK)
+				Expect(resp.Object()["status"]).To(BeNumerically("==", 500), "invokeFunction of the failing function: status: expected the function error's 500")
+			}
+			// Fresh functions: their figures are exact, whatever else runs on the target.
+			expectMetric := func(metric string, fn fw.Function, want int) {
+				GinkgoHelper()
+				Eventually(func(g Gomega) int { return fw.FunctionMetric(ctx, g, metric, fn.URN) }).
+					WithContext(ctx).WithTimeout(settle()).WithPolling(200*time.Millisecond).
+					Should(Equal(want), "listFunctionAsMetric type=%s: value of %s: expected %d from the invocations just made", metric, fn.Name, want)
+			}
+			expectMetric("count", ok, succeed)
+			expectMetric("count", bad, failing)
+			expectMetric("failcount", bad, failing)
+			Expect(fw.FunctionMetric(ctx, Default, "failcount", ok.URN)).To(BeNumerically("<=", 0),
+				"listFunctionAsMetric type=failcount: the echo function %s has failures although every invocation succeeded", ok.Name)
+		})
+
+	It("answers the default metric ranked from the highest value down",
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("listFunctionAsMetric", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+			r := getReport(nil)
+			for i := 1; i < len(r.Values); i++ {
+				Expect(r.Values[i].Value).To(BeNumerically("<=", r.Values[i-1].Value),
+					"listFunctionAsMetric: values[%d].value %d is higher than values[%d].value %d: expected a ranking", i, r.Values[i].Value, i-1, r.Values[i-1].Value)
+			}
+		})
+
+	It("returns at most limit entries",
+		Label(fw.LabelBehaviour), fw.Judges("listFunctionAsMetric", fw.CheckBehaviour), func() {
+			r := getReport(url.Values{"type": {"count"}, "limit": {"1"}})
+			Expect(len(r.Values)).To(BeNumerically("<=", 1), "listFunctionAsMetric limit=1: values: expected at most one entry, got %d", len(r.Values))
+		})
+
+	It("refuses an unknown metric type with 400",
+		Label(fw.LabelErrors, fw.LabelNegative), fw.Provokes("listFunctionAsMetric", http.StatusBadRequest), fw.Judges("listFunctionAsMetric", fw.CheckStatus, fw.CheckErrors), func() {
+			resp := fw.Call(fw.Request{Operation: "listFunctionAsMetric", Query: url.Values{"type": {"vibes"}}}).ExpectStatus(http.StatusBadRequest)
+			Expect(resp.String("error_code")).NotTo(BeEmpty(), "listFunctionAsMetric type=vibes: error_code")
+		})
+})
+
+type quotas struct {
+	Quotas struct {
+		Resources []struct {
+			Quota int64  `json:"quota"`
+			Used  int64  `json:"used"`
+			Type  string `json:"type"`
+		} `json:"resources"`
+	} `json:"quotas"`
+}
+
+// used is the quota use of one resource type, or -1 when it is not listed.
+func (q quotas) used(typ string) int64 {
+	for _, r := range q.Quotas.Resources {
+		if r.Type == typ {
+			return r.Used
+		}
+	}
+	return -1
+}
+
+func listQuotas(ctx context.Context, g Gomega) quotas {
+	var q quotas
+	fw.Poll(ctx, g, fw.Request{Operation: "listQuotas"}, http.StatusOK).Decode(&q)
+	return q
+}
+
+var _ = Describe("Tenant quotas", Label(fw.LabelMetrics), func() {
+	It("lists the function quota, whose use grows when a function is created",
+		Label(fw.LabelSchema, fw.LabelBehaviour, fw.LabelDestructive), fw.Judges("listQuotas", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func(ctx SpecContext) {
+			const functions = "fgs_func_num"
+			before := listQuotas(ctx, Default).used(functions)
+			Expect(before).To(BeNumerically(">=", 0), "listQuotas: quotas.resources: expected the %s quota", functions)
+			fw.CreateFunction(fw.FunctionOptions{})
+			// Other users of a shared target may create or delete functions meanwhile; one more is the least.
+			Eventually(func(g Gomega) int64 { return listQuotas(ctx, g).used(functions) }).
+				WithContext(ctx).WithTimeout(settle()).WithPolling(200*time.Millisecond).
+				Should(BeNumerically(">=", before+1), "listQuotas: %s used: expected at least %d after creating a function", functions, before+1)
+		})
+})

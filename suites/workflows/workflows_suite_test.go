@@ -1,0 +1,17 @@
+package workflows_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	_ "github.com/fgharness/fgharness/suites/workflows"
+)
+
+// TestWorkflows runs this area's specs against the in-process emulator, or
+// against FGH_TARGET when it is set (see framework.ConfigFromEnv).
+func TestWorkflows(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "workflows contract suite")
+}
