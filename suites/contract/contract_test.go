@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -233,23 +231,9 @@ func TestContractRunTwiceAgainstOneEmulator(t *testing.T) {
 // freePortRange finds n consecutive free loopback ports for the extension servers.
 func freePortRange(t *testing.T, n int) int {
 	t.Helper()
-	for range 64 {
-		base := 20000 + rand.IntN(40000)
-		var lns []net.Listener
-		for p := base; p < base+n; p++ {
-			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-			if err != nil {
-				break
-			}
-			lns = append(lns, ln)
-		}
-		for _, ln := range lns {
-			ln.Close()
-		}
-		if len(lns) == n {
-			return base
-		}
+	base, err := framework.FreePortRange(n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no range of free loopback ports")
-	return 0
+	return base
 }
