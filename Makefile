@@ -57,10 +57,10 @@ demo: build
 	$(BIN)/fgh demo
 
 contract: build
-	$(BIN)/fgh contract
+	$(BIN)/fgh contract --out reports/out/contract
 
 load: build
-	$(BIN)/fgh load sync-invoke --rate 200/s --duration 10s
+	$(BIN)/fgh load sync-invoke --rate 200/s --duration 10s --out reports/out/load
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
