@@ -34,6 +34,7 @@ type http1Client struct {
 
 type http1Conn struct {
 	c      net.Conn
+	w      io.Writer // c, or its raw socket (see rawSocket)
 	br     *bufio.Reader
 	buf    []byte // request bytes when they are built per request (AK/SK)
 	reused bool
@@ -70,7 +71,8 @@ func (c *http1Client) get(ctx context.Context) (*http1Conn, error) {
 			<-c.slots
 			return nil, err
 		}
-		hc := &http1Conn{c: conn, br: bufio.NewReaderSize(conn, 16<<10)}
+		r, w := socketIO(conn)
+		hc := &http1Conn{c: conn, w: w, br: bufio.NewReaderSize(r, 16<<10)}
 		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()
@@ -173,7 +175,7 @@ func (c *http1Client) roundTrip(hc *http1Conn, req []byte, build func(dst []byte
 		hc.buf = build(hc.buf[:0])
 		req = hc.buf
 	}
-	if _, err = hc.c.Write(req); err != nil {
+	if _, err = hc.w.Write(req); err != nil {
 		if hc.reused {
 			return res, errServerClosedIdle
 		}
@@ -288,6 +290,10 @@ const keptBodyLimit = 4 << 10
 
 // readN discards n bytes (all until EOF when n < 0), keeping the first 4 KB in keep when asked.
 func readN(br *bufio.Reader, n int64, keep *[]byte) (int64, error) {
+	if keep == nil && n >= 0 {
+		d, err := br.Discard(int(n))
+		return int64(d), err
+	}
 	var r io.Reader = br
 	if n >= 0 {
 		r = io.LimitReader(br, n)
@@ -301,10 +307,6 @@ func readN(br *bufio.Reader, n int64, keep *[]byte) (int64, error) {
 		}
 		rest, err := io.Copy(io.Discard, r)
 		return m + rest, err
-	}
-	if n >= 0 {
-		d, err := br.Discard(int(n))
-		return int64(d), err
 	}
 	return io.Copy(io.Discard, r)
 }

@@ -112,6 +112,14 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// contextSwitches is how often this process's threads gave up a CPU: each is
+// a sleep and a later wake-up, the main per-request cost at low rates.
+func contextSwitches() int64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Nvcsw + ru.Nivcsw
+}
+
 func peakRSSMB() float64 {
 	data, _ := os.ReadFile("/proc/self/status")
 	for _, line := range strings.Split(string(data), "\n") {
@@ -161,7 +169,8 @@ func vegetaRun(url string, rate int, d time.Duration, opts ...func(*vegeta.Attac
 // req/s, for fgharness and for Vegeta's library on the same server. System
 // time includes the kernel's loopback TCP work done on the sender's behalf,
 // and at low rates the per-request goroutine wake-ups dominate; both make the
-// figure depend on how idle the machine is.
+// figure depend on how idle the machine is. csw/req counts the process's
+// context switches per request, the best single predictor of that cost.
 func BenchmarkGeneratorCPU(b *testing.B) {
 	srv := startBareServer(b)
 	const d = 3 * time.Second
@@ -169,20 +178,22 @@ func BenchmarkGeneratorCPU(b *testing.B) {
 		b.Run(fmt.Sprintf("fgharness-%d", rate), func(b *testing.B) {
 			for range b.N {
 				runtime.GC()
-				c0 := cpuTime()
+				c0, s0 := cpuTime(), contextSwitches()
 				rep := fghRun(b, srv.URL, rate, d)
-				c1 := cpuTime()
+				c1, s1 := cpuTime(), contextSwitches()
 				b.ReportMetric(float64((c1-c0).Microseconds())/float64(rep.Requests), "cpu-µs/req")
+				b.ReportMetric(float64(s1-s0)/float64(rep.Requests), "csw/req")
 				b.ReportMetric(rep.AchievedRPS, "achieved-rps")
 			}
 		})
 		b.Run(fmt.Sprintf("vegeta-%d", rate), func(b *testing.B) {
 			for range b.N {
 				runtime.GC()
-				c0 := cpuTime()
+				c0, s0 := cpuTime(), contextSwitches()
 				m := vegetaRun(srv.URL, rate, d)
-				c1 := cpuTime()
+				c1, s1 := cpuTime(), contextSwitches()
 				b.ReportMetric(float64((c1-c0).Microseconds())/float64(m.Requests), "cpu-µs/req")
+				b.ReportMetric(float64(s1-s0)/float64(m.Requests), "csw/req")
 				b.ReportMetric(m.Rate, "achieved-rps")
 			}
 		})

@@ -1,0 +1,153 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// hitOnce sends one request through h's plain-HTTP fast path.
+func hitOnce(t *testing.T, h *InvokeHitter) Result {
+	t.Helper()
+	if h.fast == nil {
+		t.Fatal("the hitter does not use the plain-HTTP fast path")
+	}
+	start := time.Now()
+	res := Result{Sent: -1}
+	h.Hit(context.Background(), start, &res)
+	return res
+}
+
+func shortTimeoutHitter(t *testing.T, base string, timeout time.Duration) *InvokeHitter {
+	t.Helper()
+	h, err := NewInvokeHitter(Invocation{BaseURL: base, ProjectID: "p", FunctionURN: "urn:fss:r:p:function:default:f:latest",
+		Token: "t", Body: Payload(64), Connections: 1, Timeout: timeout, RequestIDs: true}, NewHTTPClient(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+func TestFastPathReadsLargeAndChunkedAnswers(t *testing.T) {
+	big := strings.Repeat("y", 100<<10) // several reads past the 16 KB buffer
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Cff-Request-Id", "id")
+		if n.Add(1)%2 == 0 {
+			w.(http.Flusher).Flush() // every other answer chunked: no Content-Length
+		}
+		w.Write([]byte(big))
+	}))
+	defer srv.Close()
+	h := shortTimeoutHitter(t, srv.URL, 5*time.Second)
+	for i := range 4 {
+		res := hitOnce(t, h)
+		if res.Error != "" || res.Code != 200 || res.BytesIn != uint64(len(big)) || res.RequestID != "id" {
+			t.Fatalf("request %d: code %d error %q bytes %d id %q; want 200, no error, %d bytes, id", i, res.Code, res.Error, res.BytesIn, res.RequestID, len(big))
+		}
+		if res.Sent < 0 || res.Done < res.Sent {
+			t.Fatalf("request %d: sent %v done %v", i, res.Sent, res.Done)
+		}
+	}
+}
+
+// closingServer answers every request on a connection, then closes it
+// without saying so (no Connection: close), as servers do with idle connections.
+func closingServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				req.Body.Close()
+				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				time.Sleep(20 * time.Millisecond) // let the client put the connection back first
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+func TestFastPathRetriesAConnectionTheServerClosed(t *testing.T) {
+	h := shortTimeoutHitter(t, closingServer(t), 5*time.Second)
+	for i := range 3 {
+		res := hitOnce(t, h)
+		if res.Error != "" || res.Code != 200 || res.BytesIn != 2 {
+			t.Fatalf("request %d: code %d error %q bytes %d; want a 200 on a fresh connection", i, res.Code, res.Error, res.BytesIn)
+		}
+		time.Sleep(40 * time.Millisecond) // the server has closed the kept connection by now
+	}
+}
+
+// silentServer accepts connections and never answers.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-done; c.Close() }()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+func TestFastPathTimesOut(t *testing.T) {
+	h := shortTimeoutHitter(t, silentServer(t), 150*time.Millisecond)
+	res := hitOnce(t, h)
+	if res.Error != "timeout" {
+		t.Fatalf("error = %q; want timeout", res.Error)
+	}
+	if took := res.Done - res.Sent; took < 150*time.Millisecond || took > 3*time.Second {
+		t.Fatalf("the request gave up after %v; want about the 150ms timeout", took)
+	}
+}
+
+func TestFastPathAbortUnblocksARequestInFlight(t *testing.T) {
+	h := shortTimeoutHitter(t, silentServer(t), time.Minute)
+	got := make(chan Result, 1)
+	go func() {
+		res := Result{Sent: -1}
+		h.Hit(context.Background(), time.Now(), &res)
+		got <- res
+	}()
+	time.Sleep(100 * time.Millisecond)
+	h.Abort()
+	select {
+	case res := <-got:
+		if res.Error == "" {
+			t.Fatal("an aborted request reported success")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Abort did not unblock the request in flight")
+	}
+}
