@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -37,10 +39,18 @@ func newSpecOpsCmd() *cobra.Command {
 				return err
 			}
 			var ops []spec.Operation
+			tags := map[string]bool{}
 			for _, op := range s.Operations() {
-				if tag == "" || (len(op.Tags) > 0 && op.Tags[0] == tag) {
+				for _, t := range op.Tags {
+					tags[t] = true
+				}
+				if tag == "" || slices.ContainsFunc(op.Tags, func(t string) bool { return strings.EqualFold(t, tag) }) {
 					ops = append(ops, op)
 				}
+			}
+			if len(ops) == 0 {
+				known := slices.Sorted(maps.Keys(tags))
+				return withExitCode(exitUsage, fmt.Errorf("no operation has tag %q; tags: %s", tag, strings.Join(known, ", ")))
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {

@@ -37,6 +37,14 @@ func TestSpecOpsListsEveryArea(t *testing.T) {
 	if !strings.Contains(out, `"registerExtension"`) || strings.Contains(out, "invokeFunction") {
 		t.Fatalf("--tag extension --json printed:\n%s", out)
 	}
+	if out, err = runFGH(t, "spec", "ops", "--tag", "Invocation"); err != nil || !strings.Contains(out, "invokeFunction") {
+		t.Fatalf("--tag is case-insensitive: err %v\n%s", err, out)
+	}
+	_, err = runFGH(t, "spec", "ops", "--tag", "nope")
+	var ec *exitError
+	if !errors.As(err, &ec) || ec.code != exitUsage || !strings.Contains(err.Error(), "invocation") {
+		t.Fatalf("unknown tag: err = %v, want exit %d naming the known tags", err, exitUsage)
+	}
 }
 
 func TestSpecValidate(t *testing.T) {
