@@ -99,19 +99,11 @@ func (e *Emulator) asyncSettings(f *function) (time.Duration, int) {
 }
 
 func showFunctionAsyncInvokeConfig(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
+	f, unlock := c.lockFunction(false)
+	if f == nil {
 		return
 	}
-	e := c.e
-	e.store.mu.RLock()
-	defer e.store.mu.RUnlock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
+	defer unlock()
 	if f.async != nil {
 		c.json(http.StatusOK, f.async)
 		return
@@ -166,19 +158,11 @@ func updateFunctionAsyncInvokeConfig(c *call) {
 }
 
 func deleteFunctionAsyncInvokeConfig(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
+	f, unlock := c.lockFunction(true)
+	if f == nil {
 		return
 	}
-	e := c.e
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
+	defer unlock()
 	f.async = nil
 	c.noContent()
 }

@@ -29,6 +29,29 @@ func (c *call) functionURN() (urn.URN, *apiError) {
 	return u, nil
 }
 
+// lockFunction takes the store lock (exclusive when write) and finds the
+// function the path names. On failure it has answered the error, released
+// the lock and returns nil; otherwise the caller defers unlock.
+func (c *call) lockFunction(write bool) (f *function, unlock func()) {
+	u, err := c.functionURN()
+	if err != nil {
+		c.fail(err)
+		return nil, nil
+	}
+	mu := &c.e.store.mu
+	lock, unlock := mu.RLock, mu.RUnlock
+	if write {
+		lock, unlock = mu.Lock, mu.Unlock
+	}
+	lock()
+	if f, err = c.e.store.lookup(u); err != nil {
+		unlock()
+		c.fail(err)
+		return nil, nil
+	}
+	return f, unlock
+}
+
 // lookup finds the function a URN names. Caller holds s.mu.
 func (s *store) lookup(u urn.URN) (*function, *apiError) {
 	f := s.functions[fnKey{u.Package, u.Name}]

@@ -159,19 +159,11 @@ func (e *Emulator) fireTimer(f *function, t *trigger, at time.Time) {
 }
 
 func listFunctionTriggers(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
+	f, unlock := c.lockFunction(false)
+	if f == nil {
 		return
 	}
-	e := c.e
-	e.store.mu.RLock()
-	defer e.store.mu.RUnlock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
+	defer unlock()
 	out := make([]*trigger, 0, len(f.triggers))
 	for _, t := range f.triggers {
 		out = append(out, t)

@@ -160,19 +160,11 @@ func createVersionAlias(c *call) {
 }
 
 func listVersionAliases(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
+	f, unlock := c.lockFunction(false)
+	if f == nil {
 		return
 	}
-	e := c.e
-	e.store.mu.RLock()
-	defer e.store.mu.RUnlock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
+	defer unlock()
 	out := make([]*alias, 0, len(f.aliases))
 	for _, a := range f.aliases {
 		out = append(out, a)
