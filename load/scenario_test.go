@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/loopback"
 	"github.com/fgharness/fgharness/reports"
 )
 
@@ -179,19 +178,9 @@ func TestEmulatorFanout(t *testing.T) {
 // freePortPair finds two consecutive free loopback ports.
 func freePortPair(t *testing.T) int {
 	t.Helper()
-	for range 50 {
-		a, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := a.Addr().(*net.TCPAddr).Port
-		b, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port+1)))
-		a.Close()
-		if err == nil {
-			b.Close()
-			return port
-		}
+	base, err := loopback.FreeRange(2)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Skip("no two consecutive free ports")
-	return 0
+	return base
 }

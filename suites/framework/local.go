@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/loopback"
 )
 
 // ExtensionSlots is how many extensions a function may have (documented: 10).
@@ -94,32 +93,13 @@ func (l *LocalEmulator) Close(ctx context.Context) error {
 // servers started outside the suites (fgh demo's fan-out sinks).
 func FreePortRange(n int) (int, error) { return freePortRange(n) }
 
-// freePortRange finds n consecutive free loopback ports in a high range.
-// Tries are bounded; a port taken between this check and its use makes the
-// extension specs fail with a clear bind error rather than hang.
+// freePortRange finds n consecutive free loopback ports below the ephemeral
+// range. A port taken between this check and its use makes the extension
+// specs fail with a clear bind error rather than hang.
 func freePortRange(n int) (int, error) {
-	for range 64 {
-		base := 20000 + rand.IntN(40000)
-		if portsFree(base, n) {
-			return base, nil
-		}
+	base, err := loopback.FreeRange(n)
+	if err != nil {
+		return 0, fmt.Errorf("%w; pass --extension-base-port", err)
 	}
-	return 0, errors.New("no range of free loopback ports for the extension servers found; pass --extension-base-port")
-}
-
-func portsFree(base, n int) bool {
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	for p := base; p < base+n; p++ {
-		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-		if err != nil {
-			return false
-		}
-		lns = append(lns, ln)
-	}
-	return true
+	return base, nil
 }
