@@ -30,7 +30,6 @@ func (o *Options) watch(a *Attack, pacing Pacing, aborted *[]reports.ThresholdRe
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionSetPredictTime(false),
-			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 		)
 	}
@@ -49,8 +48,8 @@ func (o *Options) watch(a *Attack, pacing Pacing, aborted *[]reports.ThresholdRe
 			line := progressLine(s)
 			switch {
 			case bar != nil:
+				_ = bar.Set64(s.Requests) // before Describe, which redraws
 				bar.Describe(line)
-				_ = bar.Set64(s.Requests)
 			case o.Progress != nil && time.Since(lastLine) >= plainEvery:
 				fmt.Fprintf(o.Progress, "%s %s\n", a.Name, line)
 				lastLine = time.Now()
