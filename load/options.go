@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,10 @@ type Options struct {
 
 	Workers, MaxWorkers, Connections int
 	Timeout, LateAfter               time.Duration
+	// Procs, when positive, sets GOMAXPROCS for the run (restored after):
+	// see GeneratorProcs. Zero leaves the scheduler as it is, which is right
+	// when the target runs in this process.
+	Procs int
 
 	OutDir string
 	Shard  Shard
@@ -134,6 +139,9 @@ func (o *Options) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("unknown scenario %q: use one of %s", o.Scenario, strings.Join(Scenarios, ", ")))
 	}
+	if o.Procs < 0 {
+		errs = append(errs, fmt.Errorf("--procs %d: want a positive number of scheduler threads, or 0 for the default", o.Procs))
+	}
 	if o.Duration <= 0 && o.MaxRequests == 0 {
 		errs = append(errs, errors.New("no --duration: every load run is bounded in time"))
 	}
@@ -198,6 +206,9 @@ func (o *Options) settings() map[string]string {
 	if o.Connections > 0 {
 		s["connections"] = strconv.Itoa(o.Connections)
 	}
+	if o.Procs > 0 {
+		s["procs"] = strconv.Itoa(o.Procs)
+	}
 	if o.Shard.Count > 1 {
 		s["shard"] = o.Shard.String()
 	}
@@ -211,4 +222,18 @@ func (o *Options) settings() map[string]string {
 		s["validate_sample"] = strconv.FormatFloat(o.ValidateSample*100, 'g', -1, 64) + "%"
 	}
 	return s
+}
+
+// AutoProcs sizes Procs for a run against a target outside this process:
+// from the peak rate of this shard, the highest rate find-max may try, and,
+// for fan-out, the deliveries the in-process extension sinks receive.
+func (o *Options) AutoProcs(cpus int) int {
+	peak := o.Pacing.PeakRPS(o.Duration) / float64(max(1, o.Shard.Count))
+	if o.FindMax != nil {
+		return cpus // the rate it ends at is not known in advance
+	}
+	if o.Scenario == ScenarioFanout && len(o.Fanout) > 0 {
+		peak *= float64(1 + slices.Max(o.Fanout))
+	}
+	return GeneratorProcs(peak, cpus)
 }

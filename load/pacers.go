@@ -171,3 +171,33 @@ func (s *schedule) nextConstant(r vegeta.Rate) (time.Duration, bool) {
 	s.hits++
 	return time.Duration(q), true
 }
+
+// PeakRPS is the highest rate p asks for within d.
+func (p Pacing) PeakRPS(d time.Duration) float64 {
+	switch p.Shape {
+	case "linear":
+		return max(RPS(p.Rate), RPS(p.Rate)+p.Slope*d.Seconds())
+	case "sine":
+		return RPS(p.Rate) + RPS(p.Amplitude)
+	default:
+		return RPS(p.Rate)
+	}
+}
+
+// procRPS is the rate one scheduler thread (P) of the generator paces with
+// room to spare: about 25–35 µs of CPU a request, so 20,000 req/s is half to
+// two thirds of a core, measured with 0 late requests and a lower p99 than
+// with two Ps.
+const procRPS = 20_000
+
+// GeneratorProcs is how many scheduler threads (GOMAXPROCS) a generator
+// pacing peakRPS needs, at most cpus. Fewer than the machine has is
+// cheaper: at a few thousand requests a second the process idles between
+// requests, and every idle P is another thread the runtime wakes to spin for
+// work; on a 2-core machine one P instead of two cut the CPU per request at
+// 5,000 req/s from about 48 µs to 31–34 µs, and at 20,000 req/s from 33 µs
+// to 25 µs, with the same achieved rate.
+func GeneratorProcs(peakRPS float64, cpus int) int {
+	n := int(math.Ceil(peakRPS / procRPS))
+	return max(1, min(n, cpus))
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/fgharness/fgharness/reports"
@@ -37,6 +38,9 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 		return nil, fmt.Errorf("create --out directory: %w", err)
 	}
 
+	if o.Procs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.Procs))
+	}
 	env, err := prepare(ctx, &o)
 	if err != nil {
 		return nil, err

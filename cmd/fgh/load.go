@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,7 +29,7 @@ type loadFlags struct {
 	slope                                    float64
 	sinePeriod, duration, timeout, lateAfter time.Duration
 	maxRequests                              uint64
-	workers, maxWorkers, connections         int
+	workers, maxWorkers, connections, procs  int
 	out, shard, startAt, config, progress    string
 	thresholds                               []string
 	validateSample                           string
@@ -98,6 +99,7 @@ Exit status: 0 ok, 1 failed, 2 usage, 99 a threshold failed, 130 interrupted.`,
 	fl.Uint64Var(&f.maxRequests, "max-requests", 0, "stop after this many requests as well (0: duration only)")
 	fl.IntVar(&f.workers, "workers", 0, "initial workers (0: sized from the rate)")
 	fl.IntVar(&f.maxWorkers, "max-workers", 0, "worker cap (0: Little's law from rate and timeout, capped per CPU)")
+	fl.IntVar(&f.procs, "procs", 0, "scheduler threads (GOMAXPROCS) for the generator (0: sized from the peak rate with --target; all CPUs with the built-in emulator, which shares the process)")
 	fl.IntVar(&f.connections, "connections", 0, "connections to the target (0: the worker cap)")
 	fl.DurationVar(&f.timeout, "timeout", load.DefaultTimeout, "per-request timeout")
 	fl.DurationVar(&f.lateAfter, "late-after", load.DefaultLateAfter, "a request that leaves later than this after its intended time is late")
@@ -278,6 +280,10 @@ func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
 	}
 	if f.findMax || scenario == load.ScenarioFindMax {
 		o.FindMax = &load.FindMaxOptions{SLO: f.slo, Factor: f.stepFactor, Step: f.step, MaxRate: f.maxRate, MaxSteps: f.maxSteps}
+	}
+	o.Procs = f.procs
+	if o.Procs == 0 && f.target != "" {
+		o.Procs = o.AutoProcs(runtime.NumCPU())
 	}
 	if f.target != "" {
 		if u, perr := url.Parse(f.target); perr != nil || u.Host == "" {

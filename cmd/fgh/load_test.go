@@ -71,6 +71,7 @@ func TestLoadExitCodes(t *testing.T) {
 		{"bad shard", []string{"load", "sync-invoke", "--shard", "3/2"}, exitUsage},
 		{"bad start-at", []string{"load", "sync-invoke", "--start-at", "noon"}, exitUsage},
 		{"relative target", []string{"load", "sync-invoke", "--target", "127.0.0.1:8000"}, exitUsage},
+		{"negative procs", []string{"load", "sync-invoke", "--procs", "-1", "--duration", "1s", "--out", dir + "/p"}, exitUsage},
 		{"ok", []string{"load", "sync-invoke", "--rate", "40/s", "--duration", "1s", "--progress", "none", "--out", dir + "/ok"}, 0},
 		{"threshold", []string{"load", "sync-invoke", "--rate", "20/s", "--duration", "1s", "--progress", "none",
 			"--threshold", "p50 < 1us", "--out", dir + "/gate"}, exitThreshold},

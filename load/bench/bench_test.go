@@ -176,6 +176,8 @@ func BenchmarkGeneratorCPU(b *testing.B) {
 	const d = 3 * time.Second
 	for _, rate := range []int{5000, 20000} {
 		b.Run(fmt.Sprintf("fgharness-%d", rate), func(b *testing.B) {
+			// As fgh load does against a --target: scheduler threads sized to the rate.
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(load.GeneratorProcs(float64(rate), runtime.NumCPU())))
 			for range b.N {
 				runtime.GC()
 				c0, s0 := cpuTime(), contextSwitches()
