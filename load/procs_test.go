@@ -66,3 +66,13 @@ func TestProcsIsSetForTheRunAndRestored(t *testing.T) {
 		t.Error("Procs -1 accepted")
 	}
 }
+
+// TestNarrowProcsKeepsTheWorkerCap: requests in flight wait on the network,
+// so a run on one P may still keep as many in flight as on the whole machine.
+func TestNarrowProcsKeepsTheWorkerCap(t *testing.T) {
+	want := WorkerCap(1e6, time.Minute)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	if got := WorkerCap(1e6, time.Minute); got != want {
+		t.Fatalf("WorkerCap on one P = %d, want the machine's %d", got, want)
+	}
+}

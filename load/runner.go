@@ -132,9 +132,14 @@ func DrainGrace(d time.Duration) func(*Runner) { return func(r *Runner) { r.drai
 // the schedule and are counted late rather than spawning without bound.
 func WorkerCap(rps float64, timeout time.Duration) int {
 	little := math.Ceil(rps * timeout.Seconds())
-	limit := float64(min(128*runtime.GOMAXPROCS(0), 768))
+	limit := float64(min(128*max(runtime.GOMAXPROCS(0), startProcs), 768))
 	return int(max(1, min(little, limit)))
 }
+
+// startProcs is the process's scheduler size before any run narrowed it
+// (Options.Procs): fewer Ps make pacing cheaper, but requests in flight wait
+// on the network, not on a P, so the worker cap keeps the machine's size.
+var startProcs = runtime.GOMAXPROCS(0)
 
 // initialWorkers is enough for about 10 ms of responses at the rate, grown on demand.
 func initialWorkers(rps float64, cap int) int {

@@ -283,7 +283,8 @@ func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
 	}
 	o.Procs = f.procs
 	if o.Procs == 0 && f.target != "" {
-		o.Procs = o.AutoProcs(runtime.NumCPU())
+		// Capped by GOMAXPROCS, which Go 1.25+ sizes from a container's CPU limit.
+		o.Procs = o.AutoProcs(runtime.GOMAXPROCS(0))
 	}
 	if f.target != "" {
 		if u, perr := url.Parse(f.target); perr != nil || u.Host == "" {

@@ -177,7 +177,7 @@ func BenchmarkGeneratorCPU(b *testing.B) {
 	for _, rate := range []int{5000, 20000} {
 		b.Run(fmt.Sprintf("fgharness-%d", rate), func(b *testing.B) {
 			// As fgh load does against a --target: scheduler threads sized to the rate.
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(load.GeneratorProcs(float64(rate), runtime.NumCPU())))
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(load.GeneratorProcs(float64(rate), runtime.GOMAXPROCS(0))))
 			for range b.N {
 				runtime.GC()
 				c0, s0 := cpuTime(), contextSwitches()
