@@ -14,17 +14,15 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/reports"
 )
-
-// maxExtensions is the Extension API's limit per function.
-const maxExtensions = 10
 
 // delivery is the account of one invocation request id.
 type delivery struct {
 	sent, answered time.Time // zero answered: events came before (or without) the answer
-	count          [maxExtensions]uint16
-	first          [maxExtensions]time.Time
+	count          [fgs.MaxExtensions]uint16
+	first          [fgs.MaxExtensions]time.Time
 }
 
 type expiring struct {
@@ -45,13 +43,13 @@ type FanoutAccount struct {
 	byID        map[string]*delivery
 	queue       []expiring
 	invocations int64
-	delivered   [maxExtensions]int64
-	missing     [maxExtensions]int64
-	duplicates  [maxExtensions]int64
-	late        [maxExtensions]int64
+	delivered   [fgs.MaxExtensions]int64
+	missing     [fgs.MaxExtensions]int64
+	duplicates  [fgs.MaxExtensions]int64
+	late        [fgs.MaxExtensions]int64
 	unmatched   int64
 	all         *hdr.Histogram
-	perExt      [maxExtensions]*hdr.Histogram
+	perExt      [fgs.MaxExtensions]*hdr.Histogram
 }
 
 // NewFanoutAccount accounts for k extensions, settling ids grace after their answer.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Scenarios fgh load knows.
@@ -155,8 +156,8 @@ func (o *Options) validate() error {
 		errs = append(errs, err)
 	}
 	for _, k := range o.Fanout {
-		if k < 0 || k > 10 {
-			errs = append(errs, fmt.Errorf("--fanout %d: the Extension API allows 0 to 10 extensions", k))
+		if k < 0 || k > fgs.MaxExtensions {
+			errs = append(errs, fmt.Errorf("--fanout %d: the Extension API allows 0 to %d extensions", k, fgs.MaxExtensions))
 		}
 	}
 	if o.ValidateSample < 0 || o.ValidateSample > 1 {

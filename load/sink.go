@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // ExtensionSink is one extension's HTTP server: it receives the platform's
@@ -24,12 +26,6 @@ type ExtensionSink struct {
 	srv      *http.Server
 	ln       net.Listener
 	received func(ext int, traceID string, at time.Time)
-}
-
-// invokeEvent is the body of /extension/invoke.
-type invokeEvent struct {
-	TraceID string `json:"traceId"`
-	URN     string `json:"invokedFunctionUrn"`
 }
 
 // StartExtensionSinks starts k sinks on 127.0.0.1, ports basePort, basePort+1, …
@@ -56,12 +52,12 @@ func StartExtensionSinks(k, basePort int, received func(ext int, traceID string,
 
 func (s *ExtensionSink) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
-	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/extension/invoke") {
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, fgs.ExtensionInvokePath) {
 		http.NotFound(w, r)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	var ev invokeEvent
+	var ev fgs.ExtensionInvokeEvent
 	if err != nil || json.Unmarshal(body, &ev) != nil || ev.TraceID == "" {
 		http.Error(w, "want a JSON body with traceId", http.StatusBadRequest)
 		return
@@ -88,12 +84,12 @@ func RegisterExtension(ctx context.Context, hc *http.Client, extAPI string, s *E
 	if !strings.Contains(u, "://") {
 		u = "http://" + u
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(u, "/")+"/extension/register", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(u, "/")+fgs.ExtensionRegisterPath, nil)
 	if err != nil {
 		return fmt.Errorf("register %s: %w", s.Name, err)
 	}
-	req.Header.Set("FunctionGraph-Extension-Name", s.Name)
-	req.Header.Set("FunctionGraph-Extension-Address", s.Address)
+	req.Header.Set(fgs.HeaderExtensionName, s.Name)
+	req.Header.Set(fgs.HeaderExtensionAddress, s.Address)
 	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("register %s at the Extension API %s: %w", s.Name, extAPI, err)
@@ -103,13 +99,8 @@ func RegisterExtension(ctx context.Context, hc *http.Client, extAPI string, s *E
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("register %s at the Extension API %s: %s: %s", s.Name, extAPI, resp.Status, strings.TrimSpace(string(body)))
 	}
-	var ans struct {
-		ErrorInfo *struct {
-			ErrorType    string `json:"errorType"`
-			ErrorMessage string `json:"errorMessage"`
-		} `json:"errorInfo"`
-	}
-	if json.Unmarshal(body, &ans) == nil && ans.ErrorInfo != nil && (ans.ErrorInfo.ErrorType != "" || ans.ErrorInfo.ErrorMessage != "") {
+	var ans fgs.ExtensionRegistration
+	if json.Unmarshal(body, &ans) == nil && (ans.ErrorInfo.ErrorType != "" || ans.ErrorInfo.ErrorMessage != "") {
 		return fmt.Errorf("register %s: %s: %s", s.Name, ans.ErrorInfo.ErrorType, ans.ErrorInfo.ErrorMessage)
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 func TestFindRoute(t *testing.T) {
@@ -15,9 +17,9 @@ func TestFindRoute(t *testing.T) {
 		wantURN     string
 		wantErr     error
 	}{
-		{"POST", base + "urn:fss:r:p1:function:default:f:latest/invocations", "invokeFunction", "urn:fss:r:p1:function:default:f:latest", nil},
-		{"POST", base + "urn%3Afss%3Ar%3Ap1%3Afunction%3Adefault%3Af/invocations", "invokeFunction", "urn:fss:r:p1:function:default:f", nil},
-		{"POST", base + "a%2Fb/invocations", "invokeFunction", "a/b", nil},
+		{"POST", base + "urn:fss:r:p1:function:default:f:latest/invocations", fgs.OpInvokeFunction, "urn:fss:r:p1:function:default:f:latest", nil},
+		{"POST", base + "urn%3Afss%3Ar%3Ap1%3Afunction%3Adefault%3Af/invocations", fgs.OpInvokeFunction, "urn:fss:r:p1:function:default:f", nil},
+		{"POST", base + "a%2Fb/invocations", fgs.OpInvokeFunction, "a/b", nil},
 		{"GET", base + "u/config", "showFunctionConfig", "u", nil},
 		{"PUT", base + "u/config", "updateFunctionConfig", "u", nil},
 		{"DELETE", base + "u", "deleteFunction", "u", nil},
@@ -53,7 +55,7 @@ func TestFindRoute(t *testing.T) {
 
 func TestExpandEscapesAndRequiresValues(t *testing.T) {
 	s := mustSpec(t)
-	op, _ := s.Operation("invokeFunction")
+	op, _ := s.Operation(fgs.OpInvokeFunction)
 	got, err := op.Expand(map[string]string{"project_id": "p", "function_urn": "a/b:c"})
 	if err != nil {
 		t.Fatal(err)
@@ -68,13 +70,13 @@ func TestExpandEscapesAndRequiresValues(t *testing.T) {
 
 func TestViolationsNameOperationStatusAndLocation(t *testing.T) {
 	s := mustSpec(t)
-	op, _ := s.Operation("invokeFunction")
+	op, _ := s.Operation(fgs.OpInvokeFunction)
 	req := sampleRequest(t, op, []byte(`{}`))
 	h := map[string][]string{"Content-Type": {"application/json"}}
 	vs := s.ValidateResponse(req, nil, 200, h, []byte(`{"request_id": 5, "result": "x", "status": 200, "log": ""}`))
 	found := false
 	for _, v := range vs {
-		if v.Operation == "invokeFunction" && v.Status == 200 && v.Location == "body /request_id" && v.Expected == "type string" {
+		if v.Operation == fgs.OpInvokeFunction && v.Status == 200 && v.Location == "body /request_id" && v.Expected == "type string" {
 			found = true
 		}
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"gopkg.in/yaml.v3"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 func mustSpec(t *testing.T) *Spec {
@@ -126,7 +128,7 @@ func TestResponseExamplesPassTheValidator(t *testing.T) {
 			for _, name := range requiredResponseHeaders(op, ex.Status) {
 				h.Set(name, "x")
 			}
-			if op.ID == "invokeFunction" && ex.Status == 200 {
+			if op.ID == fgs.OpInvokeFunction && ex.Status == 200 {
 				h.Set("X-Cff-Invoke-Summary", `{"duration":1}`)
 			}
 			if vs := s.ValidateResponse(req, nil, ex.Status, h, ex.Body); len(vs) > 0 {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 func runFGH(t *testing.T, args ...string) (string, error) {
@@ -25,7 +27,7 @@ func TestSpecOpsListsEveryArea(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"invokeFunction", "createFunctionVersion", "batchDeleteWorkflows", "registerExtension", "keystoneCreateUserTokenByPassword", "/v2/{project_id}/fgs/function/report"} {
+	for _, want := range []string{fgs.OpInvokeFunction, "createFunctionVersion", "batchDeleteWorkflows", "registerExtension", "keystoneCreateUserTokenByPassword", "/v2/{project_id}/fgs/function/report"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("fgh spec ops does not list %s", want)
 		}
@@ -34,10 +36,10 @@ func TestSpecOpsListsEveryArea(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, `"registerExtension"`) || strings.Contains(out, "invokeFunction") {
+	if !strings.Contains(out, `"registerExtension"`) || strings.Contains(out, fgs.OpInvokeFunction) {
 		t.Fatalf("--tag extension --json printed:\n%s", out)
 	}
-	if out, err = runFGH(t, "spec", "ops", "--tag", "Invocation"); err != nil || !strings.Contains(out, "invokeFunction") {
+	if out, err = runFGH(t, "spec", "ops", "--tag", "Invocation"); err != nil || !strings.Contains(out, fgs.OpInvokeFunction) {
 		t.Fatalf("--tag is case-insensitive: err %v\n%s", err, out)
 	}
 	_, err = runFGH(t, "spec", "ops", "--tag", "nope")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // APIError is a non-2xx answer, read from the standard error body
@@ -42,13 +44,9 @@ func (e *APIError) Error() string {
 // cleared of the client's secrets.
 func newAPIError(res *Response, redact *strings.Replacer) *APIError {
 	e := &APIError{Operation: res.Operation, Method: res.Method, Path: res.Path, Status: res.Status}
-	var body struct {
-		Code      string `json:"error_code"`
-		Message   string `json:"error_msg"`
-		RequestID string `json:"request_id"`
-	}
-	if err := json.Unmarshal(res.Body, &body); err == nil && (body.Code != "" || body.Message != "") {
-		e.Code, e.Message, e.RequestID = body.Code, body.Message, body.RequestID
+	var body fgs.ErrorBody
+	if err := json.Unmarshal(res.Body, &body); err == nil && (body.ErrorCode != "" || body.ErrorMsg != "") {
+		e.Code, e.Message, e.RequestID = body.ErrorCode, body.ErrorMsg, body.RequestID
 	} else {
 		e.Message = string(res.Body)
 	}

@@ -6,17 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // ExtensionRegistration is the Extension API's answer to a registration.
-type ExtensionRegistration struct {
-	FunctionName    string `json:"functionName"`
-	FunctionVersion string `json:"functionVersion"`
-	ErrorInfo       struct {
-		ErrorType    string `json:"errorType"`
-		ErrorMessage string `json:"errorMessage"`
-	} `json:"errorInfo"`
-}
+type ExtensionRegistration = fgs.ExtensionRegistration
 
 // RegisterExtension registers an extension with the Extension API at
 // extensionAPIAddr (EXTENSION_API_ADDR, host:port): name is the extension's
@@ -32,10 +27,10 @@ func (c *Client) RegisterExtension(ctx context.Context, extensionAPIAddr, name, 
 		return nil, fmt.Errorf("RegisterExtension: EXTENSION_API_ADDR %q is not host:port", extensionAPIAddr)
 	}
 	header := http.Header{}
-	header.Set("FunctionGraph-Extension-Name", name)
-	header.Set("FunctionGraph-Extension-Address", address)
+	header.Set(fgs.HeaderExtensionName, name)
+	header.Set(fgs.HeaderExtensionAddress, address)
 	res, err := c.Send(ctx, Request{
-		Operation: "RegisterExtension", Method: http.MethodPost, Path: "/extension/register",
+		Operation: "RegisterExtension", Method: http.MethodPost, Path: fgs.ExtensionRegisterPath,
 		Header: header, NoAuth: true, base: base,
 	})
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // FunctionConfig is a function's metadata as create, show, update, publish
@@ -43,16 +45,10 @@ type FunctionConfig struct {
 }
 
 // StrategyConfig limits a function's instances and per-instance concurrency.
-type StrategyConfig struct {
-	Concurrency   int `json:"concurrency"`
-	ConcurrentNum int `json:"concurrent_num,omitempty"`
-}
+type StrategyConfig = fgs.StrategyConfig
 
 // FuncCode is inline code: a base64 zip in File, or a Link to it.
-type FuncCode struct {
-	File string `json:"file,omitempty"`
-	Link string `json:"link,omitempty"`
-}
+type FuncCode = fgs.FuncCode
 
 // CreateFunctionRequest is the body of CreateFunction; the first six
 // fields are required by the API.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // InvokeOptions are the optional headers of a synchronous invocation.
@@ -53,12 +55,7 @@ func (c *Client) Invoke(ctx context.Context, urn string, payload []byte, opts In
 		Summary:         res.Header.Get("X-Cff-Invoke-Summary"),
 		Body:            res.Body,
 	}
-	var envelope struct {
-		RequestID *string `json:"request_id"`
-		Result    *string `json:"result"`
-		Log       string  `json:"log"`
-		Status    int     `json:"status"`
-	}
+	var envelope fgs.InvokeEnvelope
 	if opts.RequestVersion != "v0" && json.Unmarshal(res.Body, &envelope) == nil && (envelope.RequestID != nil || envelope.Result != nil) {
 		out.Log, out.Status = envelope.Log, envelope.Status
 		if envelope.RequestID != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/load"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/contract"
@@ -124,8 +125,8 @@ func (o *Options) validate() (vegeta.Rate, error) {
 		errs = append(errs, fmt.Errorf("--fanout-threshold: %w", err))
 	}
 	for _, k := range o.Fanout {
-		if k < 0 || k > framework.ExtensionSlots {
-			errs = append(errs, fmt.Errorf("--fanout %d: a function takes 0 to %d extensions", k, framework.ExtensionSlots))
+		if k < 0 || k > fgs.MaxExtensions {
+			errs = append(errs, fmt.Errorf("--fanout %d: a function takes 0 to %d extensions", k, fgs.MaxExtensions))
 		}
 	}
 	if !o.SkipLoad && (o.Duration <= 0 || o.FanoutDuration <= 0) {
@@ -170,12 +171,12 @@ func (o *Options) runContract(ctx context.Context, s *Summary) error {
 // runLoad starts one emulator for both load runs, its extension address
 // range on free loopback ports so the fan-out sinks collide with nothing.
 func (o *Options) runLoad(ctx context.Context, s *Summary, pacing load.Pacing) error {
-	base, err := framework.FreePortRange(framework.ExtensionSlots)
+	base, err := framework.FreePortRange(fgs.MaxExtensions)
 	if err != nil {
 		return err
 	}
 	cfg := emulator.DefaultConfig()
-	cfg.ExtensionPortMin, cfg.ExtensionPortMax = base, base+framework.ExtensionSlots-1
+	cfg.ExtensionPortMin, cfg.ExtensionPortMax = base, base+fgs.MaxExtensions-1
 	emu, err := emulator.StartLocal(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("start the built-in emulator: %w", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/suites/framework"
 )
 
@@ -201,9 +202,9 @@ func TestContractRunTwiceAgainstOneEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites twice")
 	}
-	base := freePortRange(t, framework.ExtensionSlots)
+	base := freePortRange(t, fgs.MaxExtensions)
 	cfg := emulator.DefaultConfig()
-	cfg.ExtensionPortMin, cfg.ExtensionPortMax = base, base+framework.ExtensionSlots-1
+	cfg.ExtensionPortMin, cfg.ExtensionPortMax = base, base+fgs.MaxExtensions-1
 	em, err := emulator.StartLocal(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

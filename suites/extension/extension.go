@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
@@ -115,7 +116,7 @@ var _ = Describe("Extension API registration rules", Ordered, Label(fw.LabelExte
 			base := fw.Current().ExtensionBasePort
 			for _, addr := range []string{
 				extensionAddress(base - 1),
-				extensionAddress(base + fw.ExtensionSlots),
+				extensionAddress(base + fgs.MaxExtensions),
 				net.JoinHostPort("127.0.0.2", strconv.Itoa(base)),
 				net.JoinHostPort("localhost", strconv.Itoa(base)),
 			} {
@@ -136,7 +137,7 @@ var _ = Describe("Extension API fan-out", Ordered, Label(fw.LabelExtension, fw.L
 		if api, reason = openExtensionAPI(ctx); reason != "" {
 			return
 		}
-		servers = fw.StartExtensionServers(fw.ExtensionSlots)
+		servers = fw.StartExtensionServers(fgs.MaxExtensions)
 		for range servers {
 			names = append(names, fw.Current().Name("ext")+".sh")
 		}
@@ -189,7 +190,7 @@ var _ = Describe("Extension API fan-out", Ordered, Label(fw.LabelExtension, fw.L
 		})
 
 	It("delivers each invocation to every extension exactly once, naming the request and the invoked function",
-		fw.Conformance([]string{"invokeExtension", "invokeFunction"}, fw.CheckSchema, fw.CheckBehaviour), func() {
+		fw.Conformance([]string{"invokeExtension", fgs.OpInvokeFunction}, fw.CheckSchema, fw.CheckBehaviour), func() {
 			registerAll()
 			for n := range 2 {
 				resp := fw.Invoke(api.fn.URN, map[string]any{"extension": n}, nil).ExpectStatus(http.StatusOK)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // DefaultExtensionBasePort is the first of the ten ports the Extension API
@@ -86,8 +87,8 @@ func (c Config) Validate() error {
 	} else if c.Target.ProjectID != "" || c.Target.Token != "" || c.Target.AK != "" {
 		errs = append(errs, errors.New("credentials or a project ID were given without a target: pass --target (or FGH_TARGET), or drop them to run against the built-in emulator"))
 	}
-	if c.ExtensionBasePort != 0 && (c.ExtensionBasePort < 1 || c.ExtensionBasePort+ExtensionSlots-1 > 65535) {
-		errs = append(errs, fmt.Errorf("extension base port %d: the %d extension ports must lie within 1–65535", c.ExtensionBasePort, ExtensionSlots))
+	if c.ExtensionBasePort != 0 && (c.ExtensionBasePort < 1 || c.ExtensionBasePort+fgs.MaxExtensions-1 > 65535) {
+		errs = append(errs, fmt.Errorf("extension base port %d: the %d extension ports must lie within 1–65535", c.ExtensionBasePort, fgs.MaxExtensions))
 	}
 	if c.Defect != "" && c.Target.BaseURL != "" {
 		errs = append(errs, errors.New("a test defect can only be injected into the in-process emulator: unset FGH_TARGET"))

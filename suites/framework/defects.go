@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 )
 
@@ -62,7 +63,7 @@ func Defects() []Defect {
 		{
 			Name: "request-id-number", Description: "invokeFunction answers request_id as a number",
 			LabelFilter: LabelInvocation, Mentions: "/request_id", Kind: CheckSchema,
-			wrap: editJSON("invokeFunction", func(_ *http.Request, _ *int, _ http.Header, m map[string]any) {
+			wrap: editJSON(fgs.OpInvokeFunction, func(_ *http.Request, _ *int, _ http.Header, m map[string]any) {
 				if _, ok := m["request_id"]; ok {
 					m["request_id"] = 12345
 				}
@@ -90,7 +91,7 @@ func Defects() []Defect {
 		{
 			Name: "request-id-header-missing", Description: "invokeFunction sends no X-Cff-Request-Id header",
 			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id", Kind: CheckHeaders,
-			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
+			wrap: editResponse(fgs.OpInvokeFunction, func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
 				h.Del("X-Cff-Request-Id")
 				return body
 			}),
@@ -98,7 +99,7 @@ func Defects() []Defect {
 		{
 			Name: "request-id-header-differs", Description: "X-Cff-Request-Id differs from the body's request_id",
 			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id", Kind: CheckHeaders,
-			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
+			wrap: editResponse(fgs.OpInvokeFunction, func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
 				if h.Get("X-Cff-Request-Id") != "" {
 					h.Set("X-Cff-Request-Id", "00000000-0000-0000-0000-000000000000")
 				}
@@ -108,7 +109,7 @@ func Defects() []Defect {
 		{
 			Name: "invoke-summary-not-json", Description: "X-Cff-Invoke-Summary is not a JSON object",
 			LabelFilter: LabelInvocation, Mentions: "X-Cff-Invoke-Summary", Kind: CheckHeaders,
-			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
+			wrap: editResponse(fgs.OpInvokeFunction, func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
 				if h.Get("X-Cff-Invoke-Summary") != "" {
 					h.Set("X-Cff-Invoke-Summary", "duration=1ms")
 				}
@@ -118,7 +119,7 @@ func Defects() []Defect {
 		{
 			Name: "log-over-4kb", Description: "the tail log is longer than 4 KB",
 			LabelFilter: LabelInvocation, Mentions: "/log", Kind: CheckBehaviour,
-			wrap: editJSON("invokeFunction", func(r *http.Request, _ *int, _ http.Header, m map[string]any) {
+			wrap: editJSON(fgs.OpInvokeFunction, func(r *http.Request, _ *int, _ http.Header, m map[string]any) {
 				if r.Header.Get("X-Cff-Log-Type") == "tail" {
 					m["log"] = strings.Repeat("l", 5000)
 				}
@@ -127,7 +128,7 @@ func Defects() []Defect {
 		{
 			Name: "log-despite-null", Description: "a log comes back although X-Cff-Log-Type is null",
 			LabelFilter: LabelInvocation, Mentions: "X-Cff-Log-Type", Kind: CheckBehaviour,
-			wrap: editJSON("invokeFunction", func(r *http.Request, _ *int, _ http.Header, m map[string]any) {
+			wrap: editJSON(fgs.OpInvokeFunction, func(r *http.Request, _ *int, _ http.Header, m map[string]any) {
 				if r.Header.Get("X-Cff-Log-Type") != "tail" {
 					m["log"] = "2024-01-01T00:00:00Z Start invoke request"
 				}
@@ -136,7 +137,7 @@ func Defects() []Defect {
 		{
 			Name: "json-as-text", Description: "invokeFunction labels its JSON body text/plain",
 			LabelFilter: LabelInvocation, Mentions: "Content-Type", Kind: CheckHeaders,
-			wrap: editResponse("invokeFunction", func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
+			wrap: editResponse(fgs.OpInvokeFunction, func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
 				h.Set("Content-Type", "text/plain")
 				return body
 			}),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 	"github.com/fgharness/fgharness/spec"
 )
@@ -133,7 +134,7 @@ func functionName(s string) string {
 // Invoke calls invokeFunction synchronously with an event and extra headers.
 func Invoke(functionURN string, event any, header http.Header) *Response {
 	GinkgoHelper()
-	return Call(Request{Operation: "invokeFunction", Path: map[string]string{"function_urn": functionURN}, Body: event, Header: header})
+	return Call(Request{Operation: fgs.OpInvokeFunction, Path: map[string]string{"function_urn": functionURN}, Body: event, Header: header})
 }
 
 // ExtensionAPI is where the function's extensions register: an fgh emulator

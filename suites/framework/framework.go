@@ -15,6 +15,7 @@ import (
 
 	"github.com/fgharness/fgharness/internal/aksk"
 	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 )
 
@@ -84,7 +85,7 @@ func Setup(ctx context.Context, cfg Config) (*Framework, error) {
 	f.ExtensionBasePort = cfg.ExtensionBasePort
 	if cfg.Target.BaseURL == "" {
 		if f.ExtensionBasePort == 0 {
-			if f.ExtensionBasePort, err = freePortRange(ExtensionSlots); err != nil {
+			if f.ExtensionBasePort, err = freePortRange(fgs.MaxExtensions); err != nil {
 				return nil, err
 			}
 		}

@@ -54,7 +54,7 @@ const (
 // Conformance decorates a spec that judges checks of one or more
 // operations; its outcome becomes those rows of the conformance summary.
 //
-//	It("...", framework.Conformance([]string{"invokeFunction"}, framework.CheckHeaders), func() {...})
+//	It("...", framework.Conformance([]string{fgs.OpInvokeFunction}, framework.CheckHeaders), func() {...})
 func Conformance(ops []string, checks ...string) Labels {
 	l := Labels{LabelConformance}
 	for _, op := range ops {

@@ -10,11 +10,9 @@ import (
 
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/loopback"
 )
-
-// ExtensionSlots is how many extensions a function may have (documented: 10).
-const ExtensionSlots = 10
 
 // LocalEmulator is the built-in emulator running in this process on a
 // random loopback port, optionally behind a defect (tests only).
@@ -47,7 +45,7 @@ func StartLocalEmulator(ctx context.Context, cfg Config, extBase int) (*LocalEmu
 	if cfg.Target.AK != "" {
 		ec.AK, ec.SK = cfg.Target.AK, cfg.Target.SK
 	}
-	ec.ExtensionPortMin, ec.ExtensionPortMax = extBase, extBase+ExtensionSlots-1
+	ec.ExtensionPortMin, ec.ExtensionPortMax = extBase, extBase+fgs.MaxExtensions-1
 	ec.ExtensionDeliveryTimeout = 2 * time.Second
 	emu, err := emulator.New(ec)
 	if err != nil {

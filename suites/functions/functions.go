@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
@@ -81,7 +82,7 @@ var _ = Describe("Function lifecycle", Ordered, Label(fw.LabelFunctions, fw.Labe
 		})
 
 	It("invokes the published version",
-		fw.Judges("invokeFunction", fw.CheckBehaviour), func() {
+		fw.Judges(fgs.OpInvokeFunction, fw.CheckBehaviour), func() {
 			event := map[string]any{"lifecycle": fw.Current().RunID}
 			resp := fw.Invoke(fw.WithQualifier(fn.URN, version), event, nil).ExpectStatus(http.StatusOK)
 			Expect(resp.Object()["status"]).To(BeNumerically("==", 200), "invokeFunction of version %s: status", version)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
@@ -14,7 +15,7 @@ import (
 var preferredExample = map[string]string{
 	"createFunction":                    "inlineZip",
 	"createDependency":                  "zip",
-	"invokeFunction":                    "downloadFile",
+	fgs.OpInvokeFunction:                "downloadFile",
 	"keystoneCreateUserTokenByPassword": "projectById",
 }
 

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 	"github.com/fgharness/fgharness/spec"
 	fw "github.com/fgharness/fgharness/suites/framework"
@@ -34,7 +35,7 @@ var bodyNeeds = map[string][]string{
 // readOnlyPosts are POST operations that change nothing the suites would
 // have to clean up.
 var readOnlyPosts = map[string]bool{
-	"invokeFunction":                    true,
+	fgs.OpInvokeFunction:                true,
 	"asyncInvokeFunction":               true,
 	"keystoneCreateUserTokenByPassword": true,
 }

@@ -10,13 +10,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	fw "github.com/fgharness/fgharness/suites/framework"
-)
-
-// Documented limits: the tail log is at most 4 KB, a synchronous payload at most 6 MB.
-const (
-	maxTailLog     = 4 << 10
-	maxSyncPayload = 6 << 20
 )
 
 var _ = Describe("Synchronous invocation", Ordered, Label(fw.LabelInvocation), func() {
@@ -26,8 +21,8 @@ var _ = Describe("Synchronous invocation", Ordered, Label(fw.LabelInvocation), f
 	logType := func(v string) http.Header { return http.Header{"X-Cff-Log-Type": {v}} }
 
 	It("answers 200 with the documented body, X-Cff-Request-Id equal to request_id",
-		Label(fw.LabelSchema), fw.Judges("invokeFunction", fw.CheckSchema, fw.CheckStatus, fw.CheckHeaders), func() {
-			event := fw.Example("invokeFunction", "downloadFile")
+		Label(fw.LabelSchema), fw.Judges(fgs.OpInvokeFunction, fw.CheckSchema, fw.CheckStatus, fw.CheckHeaders), func() {
+			event := fw.Example(fgs.OpInvokeFunction, "downloadFile")
 			resp := fw.Invoke(fn.URN, event, nil).ExpectStatus(http.StatusOK)
 			body := resp.Object()
 			Expect(resp.Header.Get("X-Cff-Request-Id")).NotTo(BeEmpty(), "invokeFunction: header X-Cff-Request-Id: expected the request ID, got none")
@@ -36,27 +31,27 @@ var _ = Describe("Synchronous invocation", Ordered, Label(fw.LabelInvocation), f
 		})
 
 	It("with X-Cff-Log-Type: tail returns a non-empty log of at most 4 KB",
-		Label(fw.LabelBehaviour), fw.Judges("invokeFunction", fw.CheckHeaders, fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpInvokeFunction, fw.CheckHeaders, fw.CheckBehaviour), func() {
 			resp := fw.Invoke(fn.URN, map[string]any{"log": "tail"}, logType("tail")).ExpectStatus(http.StatusOK)
 			log := resp.String("log")
 			Expect(log).NotTo(BeEmpty(), "invokeFunction with X-Cff-Log-Type: tail: body /log: expected the execution log, got none")
-			Expect(len(log)).To(BeNumerically("<=", maxTailLog), "invokeFunction with X-Cff-Log-Type: tail: body /log: expected at most 4 KB, got %d bytes", len(log))
+			Expect(len(log)).To(BeNumerically("<=", fgs.MaxTailLogBytes), "invokeFunction with X-Cff-Log-Type: tail: body /log: expected at most 4 KB, got %d bytes", len(log))
 			if h := resp.Header.Get("X-Cff-Function-Log"); h != "" {
 				dec, err := base64.StdEncoding.DecodeString(h)
 				Expect(err).NotTo(HaveOccurred(), "invokeFunction: header X-Cff-Function-Log: expected base64")
-				Expect(len(dec)).To(BeNumerically("<=", maxTailLog), "invokeFunction: header X-Cff-Function-Log: expected at most 4 KB of log")
+				Expect(len(dec)).To(BeNumerically("<=", fgs.MaxTailLogBytes), "invokeFunction: header X-Cff-Function-Log: expected at most 4 KB of log")
 			}
 		})
 
 	It("with X-Cff-Log-Type: null returns no log",
-		Label(fw.LabelBehaviour), fw.Judges("invokeFunction", fw.CheckHeaders, fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpInvokeFunction, fw.CheckHeaders, fw.CheckBehaviour), func() {
 			resp := fw.Invoke(fn.URN, map[string]any{"log": "null"}, logType("null")).ExpectStatus(http.StatusOK)
 			Expect(resp.String("log")).To(BeEmpty(), "invokeFunction with X-Cff-Log-Type: null: body /log: expected no log")
 			Expect(resp.Header.Get("X-Cff-Function-Log")).To(BeEmpty(), "invokeFunction with X-Cff-Log-Type: null: header X-Cff-Function-Log: expected none")
 		})
 
 	It("sends X-Cff-Invoke-Summary as JSON with its documented fields",
-		Label(fw.LabelSchema), fw.Judges("invokeFunction", fw.CheckHeaders), func() {
+		Label(fw.LabelSchema), fw.Judges(fgs.OpInvokeFunction, fw.CheckHeaders), func() {
 			resp := fw.Invoke(fn.URN, map[string]any{"summary": true}, nil).ExpectStatus(http.StatusOK)
 			raw := resp.Header.Get("X-Cff-Invoke-Summary")
 			Expect(raw).NotTo(BeEmpty(), "invokeFunction: header X-Cff-Invoke-Summary: expected the execution summary, got none")
@@ -70,10 +65,10 @@ var _ = Describe("Synchronous invocation", Ordered, Label(fw.LabelInvocation), f
 		})
 
 	It("accepts a payload of exactly 6 MB and refuses a larger one with 413",
-		Label(fw.LabelBehaviour, fw.LabelNegative), fw.Judges("invokeFunction", fw.CheckStatus, fw.CheckErrors, fw.CheckBehaviour), func() {
-			fw.Call(fw.Request{Operation: "invokeFunction", Path: map[string]string{"function_urn": fn.URN}, Body: payload(maxSyncPayload)}).
+		Label(fw.LabelBehaviour, fw.LabelNegative), fw.Judges(fgs.OpInvokeFunction, fw.CheckStatus, fw.CheckErrors, fw.CheckBehaviour), func() {
+			fw.Call(fw.Request{Operation: fgs.OpInvokeFunction, Path: map[string]string{"function_urn": fn.URN}, Body: payload(fgs.MaxSyncPayloadBytes)}).
 				ExpectStatus(http.StatusOK)
-			fw.Call(fw.Request{Operation: "invokeFunction", Path: map[string]string{"function_urn": fn.URN}, Body: payload(maxSyncPayload + 1)}).
+			fw.Call(fw.Request{Operation: fgs.OpInvokeFunction, Path: map[string]string{"function_urn": fn.URN}, Body: payload(fgs.MaxSyncPayloadBytes + 1)}).
 				ExpectStatus(http.StatusRequestEntityTooLarge)
 		})
 

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
@@ -114,7 +115,7 @@ var _ = Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.LabelD
 		})
 
 	It("invokes a published version with that version's configuration",
-		Label(fw.LabelBehaviour), fw.Judges("invokeFunction", fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpInvokeFunction, fw.CheckBehaviour), func() {
 			event := map[string]any{"version": named, "run": fw.Current().RunID}
 			resp := fw.Invoke(fw.WithQualifier(fn.URN, named), event, nil).ExpectStatus(http.StatusOK)
 			Expect(resp.Object()["status"]).To(BeNumerically("==", 200), "invokeFunction of version %s: status", named)

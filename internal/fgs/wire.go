@@ -1,0 +1,55 @@
+package fgs
+
+// Wire structs both the client and the emulator encode or decode. Only
+// shapes whose every field both sides agree on live here; a side that needs
+// a different view (the emulator's stored function, say) keeps its own.
+
+// StrategyConfig limits a function's instances and per-instance concurrency.
+type StrategyConfig struct {
+	Concurrency   int `json:"concurrency"`
+	ConcurrentNum int `json:"concurrent_num,omitempty"`
+}
+
+// FuncCode is inline code: a base64 zip in File, or a Link to it.
+type FuncCode struct {
+	File string `json:"file,omitempty"`
+	Link string `json:"link,omitempty"`
+}
+
+// InvokeEnvelope is the v1 body of a synchronous invocation. Pointers tell
+// an absent field from an empty one: a body with neither request_id nor
+// result is not the envelope but the function's bare result (v0).
+type InvokeEnvelope struct {
+	RequestID *string `json:"request_id"`
+	Result    *string `json:"result"`
+	Log       string  `json:"log"`
+	Status    int     `json:"status"`
+}
+
+// ExtensionRegistration is the 200 body of POST /extension/register.
+type ExtensionRegistration struct {
+	FunctionName    string             `json:"functionName"`
+	FunctionVersion string             `json:"functionVersion"`
+	ErrorInfo       ExtensionErrorInfo `json:"errorInfo"`
+}
+
+// ExtensionErrorInfo is a registration's errorInfo, empty on success.
+type ExtensionErrorInfo struct {
+	ErrorType    string `json:"errorType"`
+	ErrorMessage string `json:"errorMessage"`
+}
+
+// ExtensionInvokeEvent is the body the platform POSTs to an extension's
+// /extension/invoke for every invocation of its function.
+type ExtensionInvokeEvent struct {
+	TraceID            string `json:"traceId"`
+	InvokedFunctionURN string `json:"invokedFunctionUrn"`
+}
+
+// ErrorBody is the body of a refused request, FunctionGraph API and
+// Extension API alike.
+type ErrorBody struct {
+	ErrorCode string `json:"error_code"`
+	ErrorMsg  string `json:"error_msg"`
+	RequestID string `json:"request_id,omitempty"`
+}
