@@ -36,6 +36,9 @@ func MergeRuns(dirs []string, outDir string) (*reports.Report, error) {
 		}
 		runs[i] = r
 	}
+	if err := checkOneRun(dirs, runs); err != nil {
+		return nil, err
+	}
 	m := mergeTotals(runs)
 
 	lat, svc := newHistogram(), newHistogram()
@@ -87,10 +90,64 @@ func MergeRuns(dirs []string, outDir string) (*reports.Report, error) {
 	return m, nil
 }
 
+// checkOneRun refuses a merge that would not describe one run: a directory
+// given twice, a shard given twice (a copied directory), different
+// scenarios, or shards of different runs.
+func checkOneRun(dirs []string, runs []*reports.Report) error {
+	seen := make([]os.FileInfo, len(dirs))
+	for i, d := range dirs {
+		st, err := os.Stat(d)
+		if err != nil {
+			return fmt.Errorf("merge: %w", err)
+		}
+		seen[i] = st
+		for j := range i {
+			if os.SameFile(seen[j], st) {
+				return fmt.Errorf("merge: %s and %s are the same run directory: give each shard once", dirs[j], d)
+			}
+		}
+	}
+	first := runs[0]
+	for i, r := range runs[1:] {
+		d := dirs[i+1]
+		if r.Scenario != first.Scenario {
+			return fmt.Errorf("merge: %s ran %s but %s ran %s: merge only the shards of one run", dirs[0], first.Scenario, d, r.Scenario)
+		}
+		if r.RunID != first.RunID {
+			return fmt.Errorf("merge: %s belongs to run %s but %s to run %s: merge only the shards of one run (fgh load --run-id names a run)",
+				dirs[0], orUnknown(first.RunID), d, orUnknown(r.RunID))
+		}
+		if first.RunID == "" && r.Settings["start_at"] != first.Settings["start_at"] {
+			return fmt.Errorf("merge: %s started at %s but %s at %s: merge only the shards of one run",
+				dirs[0], orUnknown(first.Settings["start_at"]), d, orUnknown(r.Settings["start_at"]))
+		}
+	}
+	byShard := map[string]string{}
+	for i, r := range runs {
+		shard := r.Settings["shard"]
+		if shard == "" {
+			shard = "the whole run"
+		}
+		if prev, ok := byShard[shard]; ok {
+			return fmt.Errorf("merge: %s and %s are both %s of run %s: give each shard once", prev, dirs[i], shard, orUnknown(r.RunID))
+		}
+		byShard[shard] = dirs[i]
+	}
+	return nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(not recorded)"
+	}
+	return s
+}
+
 // mergeTotals adds up everything that is a count.
 func mergeTotals(runs []*reports.Report) *reports.Report {
 	first := runs[0]
 	m := &reports.Report{
+		RunID:       first.RunID,
 		Scenario:    first.Scenario,
 		Attack:      first.Scenario,
 		Target:      first.Target,

@@ -3,7 +3,9 @@ package load
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,6 +89,10 @@ func TestShardsMergeIntoOneRun(t *testing.T) {
 	if len(merged.Thresholds) != 1 || !merged.Thresholds[0].Pass {
 		t.Errorf("merged thresholds %+v", merged.Thresholds)
 	}
+	shard0, err := reports.ReadReport(dirs[0])
+	if err != nil || shard0.RunID == "" || merged.RunID != shard0.RunID {
+		t.Errorf("run ids: shard 0 %q, merged %q (%v); want one shared id", shard0.RunID, merged.RunID, err)
+	}
 	back, err := reports.ReadReport(filepath.Join(root, "merged"))
 	if err != nil || back.Requests != merged.Requests {
 		t.Fatalf("merged report.json: %v %+v", err, back)
@@ -141,5 +147,83 @@ func TestShardScheduleInterleaves(t *testing.T) {
 		if got != len(want) {
 			t.Errorf("%d/%s: %d shards schedule %d requests, one run %d", c.rate.Freq, c.rate.Per, c.n, got, len(want))
 		}
+	}
+}
+
+// TestMergeRefusesWhatIsNotOneRun: a directory twice, a copied shard, mixed
+// scenarios and shards of different runs are refused, naming the culprits.
+func TestMergeRefusesWhatIsNotOneRun(t *testing.T) {
+	root := t.TempDir()
+	shard := func(name, scenario, runID, shard string) string {
+		dir := filepath.Join(root, name)
+		r := &reports.Report{Scenario: scenario, RunID: runID, Target: "http://127.0.0.1:8000",
+			StartedAt: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), Settings: map[string]string{"shard": shard}}
+		if err := reports.WriteReport(dir, r); err != nil {
+			t.Fatal(err)
+		}
+		h := newHistogram()
+		recordDuration(h, 5*time.Millisecond)
+		line, err := reports.EncodeHistogramLine(0, reports.ClockLatency, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, reports.HistogramsFile), append(line, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	s0 := shard("s0", ScenarioSyncInvoke, "run-a", "shard 0/2")
+	s1 := shard("s1", ScenarioSyncInvoke, "run-a", "shard 1/2")
+	copied := shard("s1-copy", ScenarioSyncInvoke, "run-a", "shard 1/2")
+	other := shard("other", ScenarioSyncInvoke, "run-b", "shard 1/2")
+	fanout := shard("fanout", ScenarioFanout, "run-a", "shard 1/2")
+	for _, tc := range []struct {
+		name string
+		dirs []string
+		want string
+	}{
+		{"same directory twice", []string{s0, s0 + "/"}, "same run directory"},
+		{"a copied shard", []string{s0, s1, copied}, "both shard 1/2 of run run-a"},
+		{"mixed scenarios", []string{s0, fanout}, "ran extension-fanout"},
+		{"shards of different runs", []string{s0, other}, "to run run-b"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := MergeRuns(tc.dirs, filepath.Join(root, "merged-"+tc.name))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+	m, err := MergeRuns([]string{s0, s1}, filepath.Join(root, "merged"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RunID != "run-a" {
+		t.Errorf("merged run id %q, want the shards' run-a", m.RunID)
+	}
+}
+
+// TestRunIDSharedByShards: every shard of a run derives the same id without
+// talking to the others; another start, or an unsharded run, gets another.
+func TestRunIDSharedByShards(t *testing.T) {
+	start := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	opts := func(i int, at time.Time) *Options {
+		return &Options{Scenario: ScenarioSyncInvoke, Pacing: Pacing{Rate: vegeta.Rate{Freq: 300, Per: time.Second}},
+			Duration: time.Minute, Shard: Shard{Index: i, Count: 3}, StartAt: at, Procs: i + 1, Workers: 10 * i}
+	}
+	now := time.Now()
+	id0, id2 := opts(0, start).runID(now), opts(2, start).runID(now)
+	if id0 == "" || id0 != id2 {
+		t.Errorf("shards 0 and 2 of one run: ids %q and %q, want one non-empty id", id0, id2)
+	}
+	if later := opts(0, start.Add(time.Hour)).runID(now); later == id0 {
+		t.Errorf("a run starting an hour later shares id %q", later)
+	}
+	single := &Options{Scenario: ScenarioSyncInvoke, Duration: time.Minute}
+	if a, b := single.runID(now), single.runID(now); a == b {
+		t.Errorf("two unsharded runs share id %q", a)
+	}
+	if given := (&Options{RunID: "nightly-42", Shard: Shard{Count: 2}}).runID(now); given != "nightly-42" {
+		t.Errorf("--run-id nightly-42 gave %q", given)
 	}
 }

@@ -52,6 +52,8 @@ type Options struct {
 	Shard  Shard
 	// StartAt is the shared wall-clock start of every shard (zero: now).
 	StartAt time.Time
+	// RunID names the run in report.json (see runID); empty derives one.
+	RunID string
 
 	Thresholds     []ThresholdSpec
 	ValidateSample float64 // 0..1
@@ -103,6 +105,7 @@ func Exprs(ts []ThresholdSpec) []string {
 var ErrThresholds = errors.New("thresholds failed")
 
 func (o *Options) defaults() {
+	o.RunID = o.runID(time.Now())
 	if o.Scenario == "" {
 		o.Scenario = ScenarioSyncInvoke
 	}

@@ -99,6 +99,7 @@ func (o *Options) logf(format string, args ...any) {
 // finish fills what every report carries whatever the scenario.
 func (o *Options) finish(r *reports.Report, env *environment) {
 	r.Scenario = o.Scenario
+	r.RunID = o.RunID
 	r.Attack = o.attackName()
 	r.Target = o.Target.Redacted()
 	r.Function = env.function

@@ -55,7 +55,10 @@ type MetricComparison struct {
 	N2          int     `json:"n_current"`
 	Significant bool    `json:"significant"`
 	Regressed   bool    `json:"regressed"`
-	Note        string  `json:"note,omitempty"`
+	// Underpowered: with N1 vs N2 samples even a complete separation has a
+	// p-value of at least Alpha, so no change could ever be called significant.
+	Underpowered bool   `json:"underpowered,omitempty"`
+	Note         string `json:"note,omitempty"`
 }
 
 // Regressed reports whether any metric got worse beyond its tolerance with significance.
@@ -68,7 +71,19 @@ func (c *Comparison) Regressed() bool {
 	return false
 }
 
+// Underpowered reports whether some metric had too few samples to ever reach significance.
+func (c *Comparison) Underpowered() bool {
+	for _, m := range c.Metrics {
+		if m.Underpowered {
+			return true
+		}
+	}
+	return false
+}
+
 // ParseMaxRegression parses "p99=10%,throughput=5%" into relative tolerances.
+// The percent sign is required: a bare "10" reads as ten percent to some
+// and as a factor of ten to others, and guessing wrong silences the gate.
 func ParseMaxRegression(s string) (map[string]float64, error) {
 	out := map[string]float64{}
 	for _, part := range strings.Split(s, ",") {
@@ -85,15 +100,15 @@ func ParseMaxRegression(s string) (map[string]float64, error) {
 			return nil, fmt.Errorf("max-regression %q: unknown metric %q; valid metrics: %s", part, name, strings.Join(ThresholdMetrics(), ", "))
 		}
 		val = strings.TrimSpace(val)
-		pct := strings.HasSuffix(val, "%")
-		v, err := strconv.ParseFloat(strings.TrimSuffix(val, "%"), 64)
+		num, pct := strings.CutSuffix(val, "%")
+		v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 		if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("max-regression %q: bad tolerance %q; write a percentage such as 10%%", part, val)
+			return nil, fmt.Errorf("max-regression %q: bad tolerance %q; write a percentage such as %s=10%%", part, val, name)
 		}
-		if pct {
-			v /= 100
+		if !pct {
+			return nil, fmt.Errorf("max-regression %q: the tolerance needs its unit: write %s=%s%% (a relative change in percent)", part, name, num)
 		}
-		out[name] = v
+		out[name] = v / 100
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("max-regression %q names no metric", s)
@@ -204,8 +219,14 @@ func (c *Comparison) compareMetric(name string, tol float64) (MetricComparison, 
 	}
 	m.Significant = m.P < c.Alpha && m.Effect >= c.MinEffect
 	m.Regressed = m.Worse && math.Abs(m.Change) > tol && m.Significant
-	if c.Mode == CompareRuns && minOneSidedP(m.N1, m.N2) >= c.Alpha {
-		m.Note = fmt.Sprintf("%d vs %d runs can never reach p < %g; run at least 5 per side", m.N1, m.N2, c.Alpha)
+	if !canReach(m.N1, m.N2, c.Alpha) {
+		m.Underpowered = true
+		what := "runs"
+		if c.Mode == CompareSeconds {
+			what = "per-second samples"
+		}
+		m.Note = fmt.Sprintf("%d vs %d %s can never reach p < %g, so no change can be called significant; give at least %d per side (5 or more for nightly runs)",
+			m.N1, m.N2, what, c.Alpha, minSamplesPerSide(c.Alpha))
 	}
 	return m, nil
 }

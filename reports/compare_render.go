@@ -18,6 +18,8 @@ func (m MetricComparison) verdict() string {
 	switch {
 	case m.Regressed:
 		return "REGRESSED"
+	case m.Underpowered && m.Worse && math.Abs(m.Change) > m.Tolerance:
+		return "worse, too few samples to judge"
 	case m.Worse && m.Significant:
 		return "worse, within tolerance"
 	case m.Worse && math.Abs(m.Change) > m.Tolerance:
@@ -85,7 +87,31 @@ func (c *Comparison) headline() string {
 		}
 		return "REGRESSION: " + strings.Join(bad, ", ") + " got worse beyond tolerance, and the difference is significant"
 	}
+	if c.Underpowered() {
+		h := fmt.Sprintf("INCONCLUSIVE: too few samples to reach significance at α = %g, so this comparison cannot detect a regression", c.Alpha)
+		var worse []string
+		for _, m := range c.Metrics {
+			if m.Underpowered && m.Worse && math.Abs(m.Change) > m.Tolerance {
+				worse = append(worse, m.Metric+" "+fmtChange(m.Change))
+			}
+		}
+		if len(worse) > 0 {
+			h += "; worse beyond tolerance but untestable: " + strings.Join(worse, ", ")
+		}
+		return h
+	}
 	return "no significant regression beyond tolerance"
+}
+
+// verdictClass styles the headline: fail, warn (inconclusive) or pass.
+func (c *Comparison) verdictClass() string {
+	switch {
+	case c.Regressed():
+		return "fail"
+	case c.Underpowered():
+		return "warn"
+	}
+	return "pass"
 }
 
 // RenderText writes the comparison as a terminal table.
@@ -110,10 +136,7 @@ func (c *Comparison) RenderText(w io.Writer) error {
 // RenderMarkdown writes the comparison as a CI summary table.
 func (c *Comparison) RenderMarkdown(w io.Writer) error {
 	md := &mdWriter{w: w}
-	mark := "✅"
-	if c.Regressed() {
-		mark = "❌"
-	}
+	mark := map[string]string{"pass": "✅", "warn": "⚠️", "fail": "❌"}[c.verdictClass()]
 	md.printf("## Baseline comparison\n\n%s **%s**\n\n%s.\n\n", mark, c.headline(), c.method())
 	md.table(comparisonColumns, []bool{false, true, true, true, true, true, true, false})
 	for _, m := range c.Metrics {
@@ -161,7 +184,7 @@ func (c *Comparison) RenderHTML(w io.Writer) error {
 		rows[i] = m.cells()
 	}
 	return comparePage.Execute(w, map[string]any{
-		"Headline": c.headline(), "Regressed": c.Regressed(), "Method": c.method(),
+		"Headline": c.headline(), "Class": c.verdictClass(), "Method": c.method(),
 		"Columns": comparisonColumns, "Rows": rows, "Metrics": c.Metrics, "Charts": charts,
 		"Baseline": runLabels(c.Baseline), "Current": runLabels(c.Current),
 	})
@@ -183,12 +206,13 @@ var comparePage = template.Must(template.New("compare").Parse(`<!DOCTYPE html>
 <style>` + pageStyle + `</style></head>
 <body><main>
 <h1>Baseline comparison</h1>
-<div id="verdict" class="verdict {{if .Regressed}}fail{{else}}pass{{end}}">{{.Headline}}</div>
+<div id="verdict" class="verdict {{.Class}}">{{.Headline}}</div>
 <div class="sub">{{.Method}}</div>
 <table id="comparison"><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
 {{range $i, $r := .Rows}}<tr>{{range $r}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
-{{range .Charts}}<section class="plot">{{.}}</section>
+{{range .Metrics}}{{if .Note}}<p class="note"><b>{{.Metric}}</b>: {{.Note}}</p>
+{{end}}{{end}}{{range .Charts}}<section class="plot">{{.}}</section>
 {{end}}
 <h2>Runs</h2><table class="meta"><tr><th>baseline</th><td>{{range .Baseline}}{{.}}<br>{{end}}</td></tr>
 <tr><th>current</th><td>{{range .Current}}{{.}}<br>{{end}}</td></tr></table>

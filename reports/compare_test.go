@@ -94,16 +94,47 @@ func TestCompareWithinToleranceIsClean(t *testing.T) {
 	}
 }
 
-func TestCompareTooFewRunsSaysSo(t *testing.T) {
-	c, err := Compare(runs(10, 2, 12), runs(20, 2, 36), CompareOptions{MaxRegression: map[string]float64{"p99": 0.1}})
+func TestCompareTooFewSamplesIsInconclusive(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		base, cur []*Report
+	}{
+		{"3 vs 3 runs", runs(10, 3, 12), runs(20, 3, 36)},
+		{"2 vs 2 runs", runs(10, 2, 12), runs(20, 2, 36)},
+		{"one 3-second run per side", []*Report{synthReport(10, 12, 3)}, []*Report{synthReport(20, 36, 3)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Compare(tc.base, tc.cur, CompareOptions{MaxRegression: map[string]float64{"p99": 0.1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := c.RenderText(&b); err != nil {
+				t.Fatal(err)
+			}
+			if c.Regressed() {
+				t.Errorf("%s cannot be significant at 0.05, yet regressed:\n%s", tc.name, b.String())
+			}
+			if !c.Underpowered() || !c.Metrics[0].Underpowered {
+				t.Errorf("underpowered = %v, want true:\n%s", c.Underpowered(), b.String())
+			}
+			for _, want := range []string{"INCONCLUSIVE", "p99 +", "worse, too few samples to judge", "at least 4 per side"} {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("text does not say %q:\n%s", want, b.String())
+				}
+			}
+			var md strings.Builder
+			if err := c.RenderMarkdown(&md); err != nil || !strings.Contains(md.String(), "INCONCLUSIVE") {
+				t.Errorf("markdown does not say INCONCLUSIVE (%v):\n%s", err, md.String())
+			}
+		})
+	}
+	c, err := Compare(runs(10, 4, 12), runs(20, 4, 36), CompareOptions{MaxRegression: map[string]float64{"p99": 0.1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Regressed() {
-		t.Error("2 vs 2 runs cannot be significant at 0.05")
-	}
-	if !strings.Contains(c.Metrics[0].Note, "at least 5") {
-		t.Errorf("note %q does not recommend more runs", c.Metrics[0].Note)
+	if c.Underpowered() || !c.Regressed() {
+		t.Errorf("4 vs 4 runs 3x slower: underpowered=%v regressed=%v, want false/true", c.Underpowered(), c.Regressed())
 	}
 }
 
@@ -115,17 +146,20 @@ func TestCompareSingleRunRejectsMetricNotInSeries(t *testing.T) {
 }
 
 func TestParseMaxRegression(t *testing.T) {
-	got, err := ParseMaxRegression("p99=10%, throughput=5%,p999=0.2")
+	got, err := ParseMaxRegression("p99=10%, throughput=5%,p999=20 %")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got["p99"] != 0.10 || got["throughput"] != 0.05 || got["p99.9"] != 0.2 {
 		t.Fatalf("got %v", got)
 	}
-	for _, bad := range []string{"p98=10%", "p99", "p99=-1%", "p99=fast", ""} {
+	for _, bad := range []string{"p98=10%", "p99", "p99=-1%", "p99=fast", "", "p99=10", "p99=0.1", "p99=10ms"} {
 		if _, err := ParseMaxRegression(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+	if _, err := ParseMaxRegression("p99=10"); err == nil || !strings.Contains(err.Error(), "p99=10%") {
+		t.Errorf("a bare number: err = %v, want the fix spelled out (p99=10%%)", err)
 	}
 }
 

@@ -358,7 +358,7 @@ th{background:#f0f1f4} td:first-child,th:first-child{text-align:left}
 table.meta td{text-align:left} code{font:12px ui-monospace,Menlo,Consolas,monospace}
 .pass{color:#1a7f37;font-weight:600} .fail{color:#cf222e;font-weight:600}
 .verdict{padding:8px 12px;border-radius:6px;display:inline-block;margin:6px 0}
-.verdict.pass{background:#dafbe1} .verdict.fail{background:#ffebe9}
+.verdict.pass{background:#dafbe1} .verdict.fail{background:#ffebe9} .verdict.warn{background:#fff8c5;color:#7d4e00;font-weight:600}
 svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 `
 

@@ -55,6 +55,22 @@ func minOneSidedP(n1, n2 int) float64 {
 	return math.Exp(lg(n1) + lg(n2) - lg(n1+n2))
 }
 
+// canReach reports whether n1 vs n2 samples can give p < alpha at all. The
+// margin keeps 3 vs 3 at α = 0.05 (minimum p exactly 1/20) on the side it is
+// on, whatever the last bit of the Lgamma arithmetic says.
+func canReach(n1, n2 int, alpha float64) bool {
+	return minOneSidedP(n1, n2) < alpha*(1-1e-9)
+}
+
+// minSamplesPerSide is the smallest n for which n vs n samples can reach p < alpha.
+func minSamplesPerSide(alpha float64) int {
+	n := 1
+	for n < 1000 && !canReach(n, n, alpha) {
+		n++
+	}
+	return n
+}
+
 func finite(xs []float64) []float64 {
 	out := make([]float64, 0, len(xs))
 	for _, x := range xs {

@@ -16,16 +16,18 @@ const ReportFile = "report.json"
 // It is the stable interface between `fgh load` and every renderer, gate and comparison.
 // It never holds credentials: Target is scheme://host:port only.
 type Report struct {
-	SchemaVersion int       `json:"schema_version"`
-	Scenario      string    `json:"scenario"`
-	Attack        string    `json:"attack,omitempty"`
-	Target        string    `json:"target"`
-	Function      string    `json:"function,omitempty"`
-	StartedAt     time.Time `json:"started_at"`
-	EndedAt       time.Time `json:"ended_at"`
-	DurationS     float64   `json:"duration_s"`
-	Interrupted   bool      `json:"interrupted"`
-	Shards        int       `json:"shards,omitempty"`
+	SchemaVersion int `json:"schema_version"`
+	// RunID names the run: every shard of a sharded run carries the same one.
+	RunID       string    `json:"run_id,omitempty"`
+	Scenario    string    `json:"scenario"`
+	Attack      string    `json:"attack,omitempty"`
+	Target      string    `json:"target"`
+	Function    string    `json:"function,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	EndedAt     time.Time `json:"ended_at"`
+	DurationS   float64   `json:"duration_s"`
+	Interrupted bool      `json:"interrupted"`
+	Shards      int       `json:"shards,omitempty"`
 
 	RateRPS       float64          `json:"rate_rps"`
 	ThroughputRPS float64          `json:"throughput_rps"`

@@ -31,6 +31,7 @@ type loadFlags struct {
 	maxRequests                              uint64
 	workers, maxWorkers, connections, procs  int
 	out, shard, startAt, config, progress    string
+	runID                                    string
 	thresholds                               []string
 	validateSample                           string
 	fanout                                   []int
@@ -106,6 +107,7 @@ Exit status: 0 ok, 1 failed, 2 usage, 99 a threshold failed, 130 interrupted.`,
 	fl.StringVar(&f.out, "out", "fgh-load", "directory for report.json, results.bin and histograms.jsonl")
 	fl.StringVar(&f.shard, "shard", "", "run shard i of N (i/N, 0-based) at 1/N of the rate")
 	fl.StringVar(&f.startAt, "start-at", "", "shared wall-clock start of every shard (RFC 3339)")
+	fl.StringVar(&f.runID, "run-id", "", "name of the run in report.json, the same for every shard (default: derived from the shared settings, or start time and a random suffix)")
 	fl.StringVar(&f.config, "config", "", "YAML scenario file: flag names as keys, plus thresholds")
 	fl.StringArrayVar(&f.thresholds, "threshold", nil, `SLO expression, repeatable: "p99 < 200ms", "success > 99.9%"`)
 	fl.StringVar(&f.validateSample, "validate-sample", "", "validate this share of responses against the spec, e.g. 1%")
@@ -233,6 +235,7 @@ func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
 		Timeout:       f.timeout,
 		LateAfter:     f.lateAfter,
 		OutDir:        f.out,
+		RunID:         f.runID,
 		Fanout:        f.fanout,
 		ExtensionPort: f.extensionPort,
 		ExtensionAPI:  f.extensionAPI,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -78,6 +79,7 @@ func newReportCompareCmd() *cobra.Command {
 	var baseline []string
 	var maxRegression, htmlOut, format string
 	var alpha, minEffect float64
+	var requirePower bool
 	cmd := &cobra.Command{
 		Use:   "compare --baseline BASE... CURRENT...",
 		Short: "Compare a run (or runs) with a baseline; exit 1 on a significant regression",
@@ -95,8 +97,13 @@ the test runs over the per-second samples (p50, p99, service.p50,
 service.p99, throughput, success, errors, late), which are correlated in
 time: treat that as a smoke check.
 
-Tolerances are relative: p99=10% lets p99 grow by 10%, throughput=5% lets
-throughput fall by 5%.`,
+Tolerances are relative and carry their unit: p99=10% lets p99 grow by 10%,
+throughput=5% lets throughput fall by 5%; a bare number is refused.
+
+When a side has too few samples for any difference to reach significance at
+--alpha, the comparison says INCONCLUSIVE. With --require-power it then
+exits 2 instead of 0; that is the default when CI=true is set (most CI
+systems set it), and --require-power=false turns it off.`,
 		Example: `  fgh report compare --baseline runs/main runs/pr-123
   fgh report compare --baseline base1 --baseline base2 --baseline base3 --baseline base4 --baseline base5 \
       cur1 cur2 cur3 cur4 cur5 --max-regression p99=10%,throughput=5% --html compare.html`,
@@ -138,9 +145,13 @@ throughput fall by 5%.`,
 			if c.Regressed() {
 				return withExitCode(exitFailed, nil)
 			}
+			if c.Underpowered() && (requirePower || !cmd.Flags().Changed("require-power") && inCI()) {
+				return withExitCode(exitUsage, fmt.Errorf("too few samples to judge a regression at α = %g (--require-power): give more runs per side", alpha))
+			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&requirePower, "require-power", false, "exit 2 when too few samples make a regression undetectable (default true when CI=true)")
 	cmd.Flags().StringArrayVar(&baseline, "baseline", nil, "baseline run directory or report.json (repeatable: repeated runs)")
 	cmd.Flags().StringVar(&maxRegression, "max-regression", reports.DefaultMaxRegression, "tolerated relative change per metric, METRIC=PERCENT,...")
 	cmd.Flags().Float64Var(&alpha, "alpha", 0.05, "significance level of the Mann–Whitney U test")
@@ -274,6 +285,13 @@ column per target. Writes Markdown to stdout, and HTML with --html.`,
 	}
 	cmd.Flags().StringVar(&htmlOut, "html", "", "also write the matrix as an HTML page to this file")
 	return cmd
+}
+
+// inCI reports whether a CI system runs us: they set CI=true (GitHub
+// Actions, GitLab, CircleCI, Travis, Buildkite, ...).
+func inCI() bool {
+	v, _ := strconv.ParseBool(os.Getenv("CI"))
+	return v
 }
 
 // readReportFiles reads every path (run directory or report.json), failing with exitUsage.

@@ -75,6 +75,7 @@ func TestReportRender(t *testing.T) {
 }
 
 func TestReportCompareExitCodes(t *testing.T) {
+	t.Setenv("CI", "")
 	base := copyRun(t, "sync-invoke")
 	same := copyRun(t, "sync-invoke")
 	out, code := runReportCmd(t, "report", "compare", "--baseline", base, same)
@@ -106,6 +107,46 @@ func TestReportCompareExitCodes(t *testing.T) {
 	}
 	if _, code := runReportCmd(t, "report", "compare", slow); code != exitUsage {
 		t.Errorf("no --baseline: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestReportCompareTooFewSamples(t *testing.T) {
+	t.Setenv("CI", "")
+	short := func(name string, factor float64) string {
+		r, err := reports.ReadReport(filepath.Join(reportTestdata, "sync-invoke"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Series = r.Series[:3]
+		for i := range r.Series {
+			r.Series[i].P99 *= factor
+		}
+		r.Latency.P99 *= factor
+		dir := filepath.Join(t.TempDir(), name)
+		if err := reports.WriteReport(dir, r); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	base, slow := short("base", 1), short("slow", 2.84)
+	args := []string{"report", "compare", "--baseline", base, slow, "--max-regression", "p99=10%"}
+	out, code := runReportCmd(t, args...)
+	if code != 0 || !strings.Contains(out, "INCONCLUSIVE") || !strings.Contains(out, "p99 +184") {
+		t.Errorf("3 vs 3 seconds, p99 +184%%: exit %d, want 0 and a warning\n%s", code, out)
+	}
+	if out, code := runReportCmd(t, append(args, "--require-power")...); code != exitUsage || !strings.Contains(out, "too few samples") {
+		t.Errorf("--require-power: exit %d, want %d\n%s", code, exitUsage, out)
+	}
+	t.Setenv("CI", "true")
+	if out, code := runReportCmd(t, args...); code != exitUsage {
+		t.Errorf("CI=true: exit %d, want %d\n%s", code, exitUsage, out)
+	}
+	if out, code := runReportCmd(t, append(args, "--require-power=false")...); code != 0 {
+		t.Errorf("CI=true --require-power=false: exit %d, want 0\n%s", code, out)
+	}
+	out, code = runReportCmd(t, "report", "compare", "--baseline", base, slow, "--max-regression", "p99=10")
+	if code != exitUsage || !strings.Contains(out, "p99=10%") {
+		t.Errorf("--max-regression p99=10: exit %d, want %d naming the fix\n%s", code, exitUsage, out)
 	}
 }
 
