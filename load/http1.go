@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -36,7 +37,8 @@ type http1Conn struct {
 	c      net.Conn
 	w      io.Writer // c, or its raw socket (see rawSocket)
 	br     *bufio.Reader
-	buf    []byte // request bytes when they are built per request (AK/SK)
+	rc     syscall.RawConn // for peerClosed; nil where it cannot probe
+	buf    []byte          // request bytes when they are built per request (AK/SK)
 	reused bool
 }
 
@@ -71,8 +73,8 @@ func (c *http1Client) get(ctx context.Context) (*http1Conn, error) {
 			<-c.slots
 			return nil, err
 		}
-		r, w := socketIO(conn)
-		hc := &http1Conn{c: conn, w: w, br: bufio.NewReaderSize(r, 16<<10)}
+		r, w, rc := socketIO(conn)
+		hc := &http1Conn{c: conn, w: w, rc: rc, br: bufio.NewReaderSize(r, 16<<10)}
 		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()
@@ -131,11 +133,19 @@ type http1Response struct {
 	body      []byte // only for failed answers (error_code), at most 4 KB
 }
 
-var errServerClosedIdle = errors.New("server closed an idle connection")
+// Errors of a request on a kept-alive connection. Only errNotSent is
+// retried: an invocation is not idempotent, so a request that may have
+// reached the server is a failed request, never a hidden second one.
+var (
+	errNotSent = errors.New("kept-alive connection found closed before the request was written")
+	// errClosedUnanswered: the request was written whole, then the server closed without a byte of answer.
+	errClosedUnanswered = errors.New("server closed the connection after the request was sent, without answering (not re-sent: the invocation may have run)")
+)
 
-// do writes req (a whole HTTP/1.1 request) and reads the answer, retrying
-// once on a fresh connection when a reused one turns out closed before any
-// byte of the answer (as net/http does for requests it can replay).
+// do writes req (a whole HTTP/1.1 request) and reads the answer. A reused
+// connection is probed before the write; found closed, the request goes on
+// another connection, since provably nothing of it left. Any failure after
+// the first byte was written is final.
 func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte) []byte, wantID bool) (http1Response, error) {
 	for attempt := 0; ; attempt++ {
 		hc, err := c.get(ctx)
@@ -146,10 +156,8 @@ func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte)
 		switch {
 		case err == nil:
 			return res, nil
-		case errors.Is(err, errServerClosedIdle) && attempt == 0:
-			continue
-		case errors.Is(err, errServerClosedIdle):
-			return res, io.ErrUnexpectedEOF
+		case errors.Is(err, errNotSent) && attempt <= cap(c.slots):
+			continue // every idle connection may have gone stale at once (a server restart)
 		default:
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -168,6 +176,9 @@ func (c *http1Client) roundTrip(hc *http1Conn, req []byte, build func(dst []byte
 			c.discard(hc)
 		}
 	}()
+	if hc.reused && (hc.br.Buffered() > 0 || peerClosed(hc.rc)) {
+		return res, errNotSent
+	}
 	if err = hc.c.SetDeadline(time.Now().Add(c.timeout)); err != nil {
 		return res, err
 	}
@@ -175,34 +186,55 @@ func (c *http1Client) roundTrip(hc *http1Conn, req []byte, build func(dst []byte
 		hc.buf = build(hc.buf[:0])
 		req = hc.buf
 	}
-	if _, err = hc.w.Write(req); err != nil {
-		if hc.reused {
-			return res, errServerClosedIdle
+	if n, werr := hc.w.Write(req); werr != nil {
+		if n == 0 && hc.reused && !isTimeout(werr) {
+			return res, errNotSent
 		}
-		return res, err
+		// The server may have answered before reading the whole request
+		// (413 for a body too large) and closed: its answer is the result.
+		if early, _, rerr := readAnswer(hc.br, wantID); rerr == nil {
+			return early, nil
+		}
+		if isTimeout(werr) {
+			return res, werr
+		}
+		return res, fmt.Errorf("connection broken after %d of %d request bytes were written, no answer (not re-sent): %w", n, len(req), werr)
 	}
-	line, err := hc.br.ReadSlice('\n')
+	res, keep, err = readAnswer(hc.br, wantID)
+	return res, err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// readAnswer reads one answer (skipping 1xx) and its body; keep tells whether the connection may carry another request.
+func readAnswer(br *bufio.Reader, wantID bool) (res http1Response, keep bool, err error) {
+	line, err := br.ReadSlice('\n')
 	if err != nil {
-		if hc.reused && len(line) == 0 && (err == io.EOF || errors.Is(err, net.ErrClosed)) {
-			return res, errServerClosedIdle
+		if len(line) == 0 && (err == io.EOF || errors.Is(err, syscall.ECONNRESET)) {
+			return res, false, errClosedUnanswered
 		}
-		return res, err
+		return res, false, err
 	}
 	for {
-		if res.status, err = parseStatusLine(line); err != nil {
-			return res, err
+		var http10 bool
+		if res.status, http10, err = parseStatusLine(line); err != nil {
+			return res, false, err
 		}
-		n, chunked, closeConn, id, herr := readHeaders(hc.br, wantID)
+		h, herr := readHeaders(br, wantID)
 		if herr != nil {
-			return res, herr
+			return res, false, herr
 		}
 		if res.status >= 100 && res.status < 200 {
-			if line, err = hc.br.ReadSlice('\n'); err != nil {
-				return res, err
+			if line, err = br.ReadSlice('\n'); err != nil {
+				return res, false, err
 			}
 			continue
 		}
-		res.requestID = id
+		res.requestID = h.requestID
+		closeConn := h.close || (http10 && !h.keepAlive)
 		failed := res.status < 200 || res.status >= 400
 		var keepBody *[]byte
 		if failed {
@@ -210,45 +242,53 @@ func (c *http1Client) roundTrip(hc *http1Conn, req []byte, build func(dst []byte
 		}
 		switch {
 		case res.status == http.StatusNoContent || res.status == http.StatusNotModified:
-		case chunked:
-			res.bytesIn, err = readChunked(hc.br, keepBody)
-		case n >= 0:
-			res.bytesIn, err = readN(hc.br, n, keepBody)
+		case h.chunked:
+			res.bytesIn, err = readChunked(br, keepBody)
+		case h.length >= 0:
+			res.bytesIn, err = readN(br, h.length, keepBody)
 		default:
-			res.bytesIn, err = readN(hc.br, -1, keepBody)
+			res.bytesIn, err = readN(br, -1, keepBody)
 			closeConn = true
 		}
-		keep = err == nil && !closeConn
-		return res, err
+		return res, err == nil && !closeConn, err
 	}
 }
 
-func parseStatusLine(line []byte) (int, error) {
-	// "HTTP/1.1 200 OK\r\n"
+// parseStatusLine reads "HTTP/1.x NNN ..."; http10 tells an HTTP/1.0 answer, which closes unless it says keep-alive.
+func parseStatusLine(line []byte) (code int, http10 bool, err error) {
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
-		return 0, fmt.Errorf("malformed HTTP status line %q", bytes.TrimSpace(line))
+		return 0, false, fmt.Errorf("malformed HTTP status line %q", bytes.TrimSpace(line))
 	}
-	code, err := strconv.Atoi(string(line[9:12]))
+	code, err = strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return 0, fmt.Errorf("malformed HTTP status line %q", bytes.TrimSpace(line))
+		return 0, false, fmt.Errorf("malformed HTTP status line %q", bytes.TrimSpace(line))
 	}
-	return code, nil
+	return code, line[7] == '0', nil
 }
 
-// readHeaders reads the header block; n is Content-Length or -1.
-func readHeaders(br *bufio.Reader, wantID bool) (n int64, chunked, closeConn bool, id string, err error) {
-	n = -1
+// answerHead is what the hot path needs of an answer's header block.
+type answerHead struct {
+	length    int64 // Content-Length, or -1
+	chunked   bool
+	close     bool // "close" among the Connection tokens
+	keepAlive bool // "keep-alive" among them (what keeps an HTTP/1.0 connection open)
+	requestID string
+}
+
+// readHeaders reads the header block.
+func readHeaders(br *bufio.Reader, wantID bool) (h answerHead, err error) {
+	h.length = -1
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
 			if errors.Is(err, bufio.ErrBufferFull) {
-				return n, chunked, closeConn, id, errors.New("HTTP header line over 16 KB")
+				return h, errors.New("HTTP header line over 16 KB")
 			}
-			return n, chunked, closeConn, id, err
+			return h, err
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
-			return n, chunked, closeConn, id, nil
+			return h, nil
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
@@ -257,15 +297,19 @@ func readHeaders(br *bufio.Reader, wantID bool) (n int64, chunked, closeConn boo
 		value = bytes.TrimSpace(value)
 		switch {
 		case asciiEqualFold(name, "content-length"):
-			if n, err = strconv.ParseInt(string(value), 10, 64); err != nil || n < 0 {
-				return n, chunked, closeConn, id, fmt.Errorf("bad Content-Length %q", value)
+			if h.length, err = strconv.ParseInt(string(value), 10, 64); err != nil || h.length < 0 {
+				return h, fmt.Errorf("bad Content-Length %q", value)
 			}
 		case asciiEqualFold(name, "transfer-encoding"):
-			chunked = bytes.Contains(bytes.ToLower(value), []byte("chunked"))
+			h.chunked = bytes.Contains(bytes.ToLower(value), []byte("chunked"))
 		case asciiEqualFold(name, "connection"):
-			closeConn = asciiEqualFold(value, "close")
+			for tok := range bytes.SplitSeq(value, []byte(",")) {
+				tok = bytes.TrimSpace(tok)
+				h.close = h.close || asciiEqualFold(tok, "close")
+				h.keepAlive = h.keepAlive || asciiEqualFold(tok, "keep-alive")
+			}
 		case wantID && asciiEqualFold(name, "x-cff-request-id"):
-			id = string(value)
+			h.requestID = string(value)
 		}
 	}
 }
@@ -343,9 +387,14 @@ func readChunked(br *bufio.Reader, keep *[]byte) (int64, error) {
 		if err != nil {
 			return total, err
 		}
-		if _, err := br.Discard(2); err != nil {
+		crlf, err := br.Peek(2)
+		if err != nil {
 			return total, err
 		}
+		if crlf[0] != '\r' || crlf[1] != '\n' {
+			return total, fmt.Errorf("chunk of %d bytes not followed by CRLF", size)
+		}
+		br.Discard(2)
 	}
 }
 

@@ -151,3 +151,63 @@ func TestFastPathAbortUnblocksARequestInFlight(t *testing.T) {
 		t.Fatal("Abort did not unblock the request in flight")
 	}
 }
+
+func TestFastPathNeverResendsAWrittenRequest(t *testing.T) {
+	base, received, unanswered := closeEveryNthServer(t, 2)
+	h := shortTimeoutHitter(t, base, 5*time.Second)
+	if res := hitOnce(t, h); res.Error != "" || res.Code != 200 {
+		t.Fatalf("first request: code %d error %q; want 200", res.Code, res.Error)
+	}
+	res := hitOnce(t, h) // the server reads it on the kept connection and closes
+	if res.Error == "" || !strings.Contains(res.Error, "not re-sent") {
+		t.Fatalf("second request: code %d error %q; want a failure saying it was not re-sent", res.Code, res.Error)
+	}
+	if received.Load() != 2 || unanswered.Load() != 1 {
+		t.Fatalf("server received %d invocations (%d unanswered); want 2 (1): a written request was sent again", received.Load(), unanswered.Load())
+	}
+}
+
+func TestFastPathReportsAnEarly413(t *testing.T) {
+	base := early413Server(t, 1<<10)
+	h, err := NewInvokeHitter(Invocation{BaseURL: base, ProjectID: "p", FunctionURN: "urn:fss:r:p:function:default:f:latest",
+		Token: "t", Body: Payload(8 << 20), Connections: 1, Timeout: 5 * time.Second}, NewHTTPClient(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	res := hitOnce(t, h)
+	if res.Code != 413 || !strings.HasPrefix(res.Error, "413") {
+		t.Fatalf("code %d error %q; want the server's 413, not a broken pipe", res.Code, res.Error)
+	}
+}
+
+func TestReadAnswerConformance(t *testing.T) {
+	cases := []struct {
+		name, wire string
+		status     int
+		bytes      int64
+		keep       bool
+		err        string
+	}{
+		{"content-length", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 200, 2, true, ""},
+		{"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n1;x=y\r\n!\r\n0\r\nTrailer: t\r\n\r\n", 200, 3, true, ""},
+		{"chunk without CRLF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokXX0\r\n\r\n", 200, 2, false, "not followed by CRLF"},
+		{"connection list with close", "HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n", 200, 0, false, ""},
+		{"HTTP/1.0 closes", "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 200, 0, false, ""},
+		{"HTTP/1.0 keep-alive", "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n", 200, 0, true, ""},
+		{"1xx first", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\n!", 201, 1, true, ""},
+		{"until close", "HTTP/1.1 200 OK\r\n\r\nabc", 200, 3, false, ""},
+		{"closed unanswered", "", 0, 0, false, "not re-sent"},
+	}
+	for _, c := range cases {
+		res, keep, err := readAnswer(bufio.NewReader(strings.NewReader(c.wire)), false)
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: error %v; want one containing %q", c.name, err, c.err)
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case res.status != c.status || res.bytesIn != c.bytes || keep != c.keep:
+			t.Errorf("%s: status %d, %d bytes, keep %v; want %d, %d, %v", c.name, res.status, res.bytesIn, keep, c.status, c.bytes, c.keep)
+		}
+	}
+}

@@ -29,19 +29,46 @@ type rawSocket struct {
 	readFn, wrtFn  func(fd uintptr) bool
 }
 
-// socketIO returns the reader and writer of the hot path for conn.
-func socketIO(conn net.Conn) (io.Reader, io.Writer) {
+// socketIO returns the reader and writer of the hot path for conn, and
+// the raw connection peerClosed probes (nil when conn has none).
+func socketIO(conn net.Conn) (io.Reader, io.Writer, syscall.RawConn) {
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
-		return conn, conn
+		return conn, conn, nil
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return conn, conn
+		return conn, conn, nil
 	}
 	s := &rawSocket{rc: rc}
 	s.readFn, s.wrtFn = s.readOnce, s.writeAll
-	return s, s
+	return s, s, rc
+}
+
+// peerClosed tells, without blocking, whether an idle kept-alive
+// connection can no longer carry a request: the peer closed or reset it, or
+// sent bytes nobody asked for (a TLS close_notify, a stray answer). Checking
+// before the write is what makes a retry safe: a request is re-sent only
+// when it provably never left.
+func peerClosed(rc syscall.RawConn) bool {
+	if rc == nil {
+		return false
+	}
+	closed := false
+	err := rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		for {
+			_, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1,
+				syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+			if e == syscall.EINTR {
+				continue
+			}
+			// EOF, a reset or a stray byte all mean the connection is done.
+			closed = e != syscall.EAGAIN
+			return true
+		}
+	})
+	return closed || err != nil
 }
 
 func (s *rawSocket) Read(p []byte) (int, error) {

@@ -5,8 +5,13 @@ package load
 import (
 	"io"
 	"net"
+	"syscall"
 )
 
 // socketIO returns the reader and writer of the hot path for conn: the
 // connection itself outside Linux (see rawsock_linux.go).
-func socketIO(conn net.Conn) (io.Reader, io.Writer) { return conn, conn }
+func socketIO(conn net.Conn) (io.Reader, io.Writer, syscall.RawConn) { return conn, conn, nil }
+
+// peerClosed cannot probe a connection here: a reused connection is
+// trusted, and a request it fails after being written is not re-sent.
+func peerClosed(syscall.RawConn) bool { return false }
