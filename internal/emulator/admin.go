@@ -72,9 +72,9 @@ func (e *Emulator) adminFunction(r *http.Request) (*function, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	e.store.mu.RLock()
-	defer e.store.mu.RUnlock()
-	return e.store.lookup(u)
+	var f *function
+	e.store.read(func() { f, err = e.store.lookup(u) })
+	return f, err
 }
 
 func (e *Emulator) adminExtensionAPI(w http.ResponseWriter, r *http.Request, _ []byte) {

@@ -32,27 +32,18 @@ func (e *Emulator) goBackground(fn func()) bool {
 // AsyncConcurrency invocations run at a time and AsyncQueue wait; a failed
 // run is retried max_async_retry_attempts times while the event is younger
 // than max_async_event_age_in_seconds. Shutdown drains the queue.
-func asyncInvokeFunction(c *call) {
-	e := c.e
-	requestID := newID()
-	t, err := e.invocationTarget(c)
+func asyncInvokeFunction(c *call) (int, any, *apiError) {
+	t, err := c.invocationTarget()
 	if err != nil {
-		writeError(c, err, requestID)
-		return
+		return 0, nil, err
 	}
-	if !isJSONObject(c.body) {
-		writeError(c, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request body must be a JSON object (the function's event)"), requestID)
-		return
+	if err := c.checkEvent(); err != nil {
+		return 0, nil, err
 	}
-	if err := e.injectFaults(c.r.Context()); err != nil {
-		writeError(c, err, requestID)
-		return
+	if err := c.e.runAsync(t, append([]byte(nil), c.body...), c.requestID); err != nil {
+		return 0, nil, err
 	}
-	if err := e.runAsync(t, append([]byte(nil), c.body...), requestID); err != nil {
-		writeError(c, err, requestID)
-		return
-	}
-	c.json(http.StatusAccepted, map[string]string{"request_id": requestID})
+	return http.StatusAccepted, map[string]string{"request_id": c.requestID}, nil
 }
 
 // runAsync queues one invocation to run in the background; async
@@ -89,37 +80,40 @@ func (e *Emulator) runAsync(t target, event []byte, requestID string) *apiError 
 	return nil
 }
 
-func (e *Emulator) asyncSettings(f *function) (time.Duration, int) {
-	e.store.mu.RLock()
-	defer e.store.mu.RUnlock()
-	if f.async == nil {
-		return defaultAsyncEventAge * time.Second, defaultAsyncRetries
+// asyncHandlers are the async invocation operations (sync invocation is in invokeHandlers).
+func asyncHandlers() map[string]handler {
+	return map[string]handler{
+		opAsyncInvoke:                     asyncInvokeFunction,
+		"showFunctionAsyncInvokeConfig":   showFunctionAsyncInvokeConfig,
+		"updateFunctionAsyncInvokeConfig": updateFunctionAsyncInvokeConfig,
+		"deleteFunctionAsyncInvokeConfig": deleteFunctionAsyncInvokeConfig,
 	}
-	return time.Duration(f.async.MaxAsyncEventAgeInSeconds) * time.Second, f.async.MaxAsyncRetryAttempts
 }
 
-func showFunctionAsyncInvokeConfig(c *call) {
-	f, unlock := c.lockFunction(false)
-	if f == nil {
-		return
-	}
-	defer unlock()
-	if f.async != nil {
-		c.json(http.StatusOK, f.async)
-		return
-	}
-	c.json(http.StatusOK, &asyncConfig{
-		FuncURN: f.latest.FuncURN, MaxAsyncEventAgeInSeconds: defaultAsyncEventAge,
-		MaxAsyncRetryAttempts: defaultAsyncRetries, CreatedTime: f.latest.LastModified, LastModified: f.latest.LastModified,
+func (e *Emulator) asyncSettings(f *function) (age time.Duration, retries int) {
+	e.store.read(func() {
+		age, retries = defaultAsyncEventAge*time.Second, defaultAsyncRetries
+		if f.async != nil {
+			age, retries = time.Duration(f.async.MaxAsyncEventAgeInSeconds)*time.Second, f.async.MaxAsyncRetryAttempts
+		}
 	})
+	return age, retries
 }
 
-func updateFunctionAsyncInvokeConfig(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return
-	}
+func showFunctionAsyncInvokeConfig(c *call) (int, any, *apiError) {
+	cfg, err := readFunction(c, func(f *function) (*asyncConfig, *apiError) {
+		if f.async != nil {
+			return f.async, nil
+		}
+		return &asyncConfig{
+			FuncURN: f.latest.FuncURN, MaxAsyncEventAgeInSeconds: defaultAsyncEventAge,
+			MaxAsyncRetryAttempts: defaultAsyncRetries, CreatedTime: f.latest.LastModified, LastModified: f.latest.LastModified,
+		}, nil
+	})
+	return http.StatusOK, cfg, err
+}
+
+func updateFunctionAsyncInvokeConfig(c *call) (int, any, *apiError) {
 	var req struct {
 		MaxAsyncEventAgeInSeconds *int            `json:"max_async_event_age_in_seconds"`
 		MaxAsyncRetryAttempts     *int            `json:"max_async_retry_attempts"`
@@ -127,42 +121,34 @@ func updateFunctionAsyncInvokeConfig(c *call) {
 		EnableAsyncStatusLog      bool            `json:"enable_async_status_log"`
 	}
 	if err := c.decode(&req); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	e := c.e
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	now := nowStamp(time.Now())
-	next := &asyncConfig{FuncURN: f.latest.FuncURN, MaxAsyncEventAgeInSeconds: defaultAsyncEventAge,
-		MaxAsyncRetryAttempts: defaultAsyncRetries, CreatedTime: now}
-	if f.async != nil {
-		next.CreatedTime = f.async.CreatedTime
-	}
-	if req.MaxAsyncEventAgeInSeconds != nil {
-		next.MaxAsyncEventAgeInSeconds = *req.MaxAsyncEventAgeInSeconds
-	}
-	if req.MaxAsyncRetryAttempts != nil {
-		next.MaxAsyncRetryAttempts = *req.MaxAsyncRetryAttempts
-	}
-	next.DestinationConfig = req.DestinationConfig
-	next.EnableAsyncStatusLog = req.EnableAsyncStatusLog
-	next.LastModified = now
-	f.async = next
-	c.json(http.StatusOK, next)
+	next, err := writeFunction(c, func(f *function) (*asyncConfig, *apiError) {
+		now := nowStamp(time.Now())
+		next := &asyncConfig{FuncURN: f.latest.FuncURN, MaxAsyncEventAgeInSeconds: defaultAsyncEventAge,
+			MaxAsyncRetryAttempts: defaultAsyncRetries, CreatedTime: now}
+		if f.async != nil {
+			next.CreatedTime = f.async.CreatedTime
+		}
+		if req.MaxAsyncEventAgeInSeconds != nil {
+			next.MaxAsyncEventAgeInSeconds = *req.MaxAsyncEventAgeInSeconds
+		}
+		if req.MaxAsyncRetryAttempts != nil {
+			next.MaxAsyncRetryAttempts = *req.MaxAsyncRetryAttempts
+		}
+		next.DestinationConfig = req.DestinationConfig
+		next.EnableAsyncStatusLog = req.EnableAsyncStatusLog
+		next.LastModified = now
+		f.async = next
+		return next, nil
+	})
+	return http.StatusOK, next, err
 }
 
-func deleteFunctionAsyncInvokeConfig(c *call) {
-	f, unlock := c.lockFunction(true)
-	if f == nil {
-		return
-	}
-	defer unlock()
-	f.async = nil
-	c.noContent()
+func deleteFunctionAsyncInvokeConfig(c *call) (int, any, *apiError) {
+	_, err := writeFunction(c, func(f *function) (any, *apiError) {
+		f.async = nil
+		return nil, nil
+	})
+	return http.StatusNoContent, nil, err
 }

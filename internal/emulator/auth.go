@@ -86,24 +86,21 @@ type passwordTokenRequest struct {
 // issueToken emulates IAM's password login: a configured user and password
 // scoped to this endpoint's project (by ID, or by region name) gets a token
 // in X-Subject-Token, valid for TokenTTL.
-func issueToken(c *call) {
+func issueToken(c *call) (int, any, *apiError) {
 	var req passwordTokenRequest
 	if err := c.decode(&req); err != nil {
-		c.fail(newError(http.StatusBadRequest, codeIAMBadRequest, "Request body is invalid: %s", err.msg))
-		return
+		return 0, nil, newError(http.StatusBadRequest, codeIAMBadRequest, "Request body is invalid: %s", err.msg)
 	}
 	e := c.e
 	u := req.Auth.Identity.Password.User
 	want, known := e.cfg.Users[u.Name]
 	if !known || subtle.ConstantTimeCompare([]byte(u.Password), []byte(want)) != 1 {
-		c.fail(newError(http.StatusUnauthorized, codeIAMUnauthorized, "The username or password is wrong."))
-		return
+		return 0, nil, newError(http.StatusUnauthorized, codeIAMUnauthorized, "The username or password is wrong.")
 	}
 	p := req.Auth.Scope.Project
 	if (p.ID != "" && p.ID != e.cfg.ProjectID) || (p.ID == "" && p.Name != e.cfg.Region) {
 		// The IAM document answers 404 when the scope's project does not exist.
-		c.fail(newError(http.StatusNotFound, codeIAMNotFound, "The project named in the scope does not exist."))
-		return
+		return 0, nil, newError(http.StatusNotFound, codeIAMNotFound, "The project named in the scope does not exist.")
 	}
 	now := time.Now().UTC()
 	exp := now.Add(e.cfg.TokenTTL)
@@ -115,12 +112,17 @@ func issueToken(c *call) {
 		domain["name"] = u.Domain.ID
 	}
 	c.Header().Set("X-Subject-Token", tok)
-	c.json(http.StatusCreated, map[string]any{"token": map[string]any{
+	return http.StatusCreated, map[string]any{"token": map[string]any{
 		"expires_at": exp.Format("2006-01-02T15:04:05.000000Z"),
 		"issued_at":  now.Format("2006-01-02T15:04:05.000000Z"),
 		"methods":    []string{"password"},
 		"project":    map[string]any{"name": e.cfg.Region, "id": e.cfg.ProjectID, "domain": domain},
 		"user":       map[string]any{"name": u.Name, "id": "fgh-user-" + u.Name, "domain": domain},
 		"roles":      []map[string]string{{"name": "te_admin", "id": "0"}},
-	}})
+	}}, nil
+}
+
+// iamHandlers are the IAM operations the emulator serves.
+func iamHandlers() map[string]handler {
+	return map[string]handler{"keystoneCreateUserTokenByPassword": issueToken}
 }

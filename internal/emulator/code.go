@@ -88,64 +88,48 @@ func codeView(cfg *functionConfig) functionCodeView {
 	return v
 }
 
-func showFunctionCode(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return
+// codeHandlers are the code package operations.
+func codeHandlers() map[string]handler {
+	return map[string]handler{
+		"showFunctionCode":   showFunctionCode,
+		"updateFunctionCode": updateFunctionCode,
 	}
-	c.e.store.mu.RLock()
-	defer c.e.store.mu.RUnlock()
-	f, err := c.e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	cfg, err := f.resolve(u.Qualifier)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	c.json(http.StatusOK, codeView(cfg))
 }
 
-func updateFunctionCode(c *call) {
-	u, err := c.functionURN()
+func showFunctionCode(c *call) (int, any, *apiError) {
+	_, cfg, err := resolvedConfig(c)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
+	return http.StatusOK, codeView(cfg), nil
+}
+
+func updateFunctionCode(c *call) (int, any, *apiError) {
 	var req functionRequest
 	if err := c.decode(&req); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	code, err := buildCode(&req)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	e := c.e
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if !u.IsLatest() {
-		c.fail(badField(codeBadVersion, "function_urn", "%s is a published version or alias, which cannot change; update latest", u))
-		return
-	}
-	next := *f.latest
-	next.CodeType, next.CodeURL, next.CodeFilename = req.CodeType, req.CodeURL, req.CodeFilename
-	if req.DependVersionList != nil {
-		if err := e.resolveDependencies(&next, req.DependVersionList); err != nil {
-			c.fail(err)
-			return
+	next, err := writeFunction(c, func(f *function) (*functionConfig, *apiError) {
+		if !c.fn.IsLatest() {
+			return nil, errNotLatest(c.fn)
 		}
+		next := *f.latest
+		next.CodeType, next.CodeURL, next.CodeFilename = req.CodeType, req.CodeURL, req.CodeFilename
+		if req.DependVersionList != nil {
+			if err := c.e.resolveDependencies(&next, req.DependVersionList); err != nil {
+				return nil, err
+			}
+		}
+		setCode(&next, code, time.Now())
+		f.latest = &next
+		return &next, nil
+	})
+	if err != nil {
+		return 0, nil, err
 	}
-	setCode(&next, code, time.Now())
-	f.latest = &next
-	c.json(http.StatusOK, codeView(&next))
+	return http.StatusOK, codeView(next), nil
 }

@@ -60,10 +60,22 @@ func seedDependencies(s *store, cfg Config) {
 	}
 }
 
+// dependencyHandlers are the dependency package operations.
+func dependencyHandlers() map[string]handler {
+	return map[string]handler{
+		"createDependency":        createDependency,
+		"createDependencyVersion": createDependency,
+		"listDependencies":        listDependencies,
+		"listDependencyVersions":  listDependencyVersions,
+		"showDependencyVersion":   showDependencyVersion,
+		"deleteDependencyVersion": deleteDependencyVersion,
+	}
+}
+
 // createDependency serves both the documented POST .../dependencies and the
 // SDK's POST .../dependencies/version: a new name starts a dependency, a
 // known name adds a version to it.
-func createDependency(c *call) {
+func createDependency(c *call) (int, any, *apiError) {
 	var req struct {
 		DependFile  string `json:"depend_file"`
 		DependLink  string `json:"depend_link"`
@@ -73,8 +85,7 @@ func createDependency(c *call) {
 		Description string `json:"description"`
 	}
 	if err := c.decode(&req); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	e := c.e
 	v := &dependencyRef{Owner: e.cfg.DomainID, Runtime: req.Runtime, Name: req.Name, Description: req.Description,
@@ -83,55 +94,51 @@ func createDependency(c *call) {
 	case "zip":
 		content, err := base64.StdEncoding.DecodeString(req.DependFile)
 		if req.DependFile == "" || err != nil {
-			c.fail(badField(codeBadRequest, "depend_file", "depend_type zip needs the zip file, base64-encoded"))
-			return
+			return 0, nil, badField(codeBadRequest, "depend_file", "depend_type zip needs the zip file, base64-encoded")
 		}
 		sum := md5.Sum(content)
 		v.Etag, v.Size, v.FileName = hex.EncodeToString(sum[:]), int64(len(content)), req.Name+".zip"
 	case "obs":
 		u, err := url.Parse(req.DependLink)
 		if req.DependLink == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			c.fail(badField(codeBadURL, "depend_link", "depend_type obs needs an http(s) link to the package, got %q", req.DependLink))
-			return
+			return 0, nil, badField(codeBadURL, "depend_link", "depend_type obs needs an http(s) link to the package, got %q", req.DependLink)
 		}
 		sum := md5.Sum([]byte(req.DependLink))
 		v.Etag, v.Link, v.FileName = hex.EncodeToString(sum[:]), req.DependLink, path.Base(u.Path)
 	default:
-		c.fail(badField(codeBadRequest, "depend_type", "%q is neither zip nor obs", req.DependType))
-		return
+		return 0, nil, badField(codeBadRequest, "depend_type", "%q is neither zip nor obs", req.DependType)
 	}
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	var d *dependency
-	for _, cand := range e.store.dependencies {
-		if cand.Name == req.Name && cand.Owner != "public" {
-			d = cand
+	e.store.write(func() {
+		var d *dependency
+		for _, cand := range e.store.dependencies {
+			if cand.Name == req.Name && cand.Owner != "public" {
+				d = cand
+			}
 		}
-	}
-	if d == nil {
-		d = &dependency{ID: newID(), Name: req.Name, Owner: v.Owner, seq: e.store.nextSeq()}
-		e.store.dependencies[d.ID] = d
-	}
-	v.DepID = d.ID
-	v.ID = newID()
-	v.Version = 1
-	if len(d.Versions) > 0 {
-		v.Version = d.latest().Version + 1
-	}
-	if v.Link == "" {
-		v.Link = "https://obs." + e.cfg.Region + ".example.invalid/depends/" + e.cfg.ProjectID + "/" + v.ID + ".zip"
-	}
-	d.Versions = append(d.Versions, v)
-	c.json(http.StatusOK, v)
+		if d == nil {
+			d = &dependency{ID: newID(), Name: req.Name, Owner: v.Owner, seq: e.store.nextSeq()}
+			e.store.dependencies[d.ID] = d
+		}
+		v.DepID = d.ID
+		v.ID = newID()
+		v.Version = 1
+		if len(d.Versions) > 0 {
+			v.Version = d.latest().Version + 1
+		}
+		if v.Link == "" {
+			v.Link = "https://obs." + e.cfg.Region + ".example.invalid/depends/" + e.cfg.ProjectID + "/" + v.ID + ".zip"
+		}
+		d.Versions = append(d.Versions, v)
+	})
+	return http.StatusOK, v, nil
 }
 
 // listDependencies lists each dependency's latest version, filtered by
 // dependency_type / ispublic, runtime and name (substring).
-func listDependencies(c *call) {
+func listDependencies(c *call) (int, any, *apiError) {
 	marker, size, err := pageParams(c, "maxitems", 400, 400)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	if s := c.query("limit"); s != "" && c.query("maxitems") == "" {
 		if n, convErr := strconv.Atoi(s); convErr == nil && n > 0 {
@@ -146,27 +153,26 @@ func listDependencies(c *call) {
 		kind = "private"
 	}
 	runtime, name := c.query("runtime"), c.query("name")
-	e := c.e
-	e.store.mu.RLock()
-	deps := make([]*dependency, 0, len(e.store.dependencies))
-	for _, d := range e.store.dependencies {
-		deps = append(deps, d)
-	}
-	sortBy(deps, func(d *dependency) int64 { return d.seq })
 	var matched []*dependencyRef
-	for _, d := range deps {
-		v := d.latest()
-		isPublic := d.Owner == "public"
-		if (kind == "public" && !isPublic) || (kind == "private" && isPublic) {
-			continue
+	c.e.store.read(func() {
+		deps := make([]*dependency, 0, len(c.e.store.dependencies))
+		for _, d := range c.e.store.dependencies {
+			deps = append(deps, d)
 		}
-		if (runtime == "" || v.Runtime == runtime) && (name == "" || strings.Contains(d.Name, name)) {
-			matched = append(matched, v)
+		sortBy(deps, func(d *dependency) int64 { return d.seq })
+		for _, d := range deps {
+			v := d.latest()
+			isPublic := d.Owner == "public"
+			if (kind == "public" && !isPublic) || (kind == "private" && isPublic) {
+				continue
+			}
+			if (runtime == "" || v.Runtime == runtime) && (name == "" || strings.Contains(d.Name, name)) {
+				matched = append(matched, v)
+			}
 		}
-	}
-	e.store.mu.RUnlock()
+	})
 	page, next := paginate(matched, marker, size)
-	c.json(http.StatusOK, map[string]any{"dependencies": page, "next_marker": next, "count": len(matched)})
+	return http.StatusOK, map[string]any{"dependencies": page, "next_marker": next, "count": len(matched)}, nil
 }
 
 // dependencyByID finds a dependency by its ID, or by the ID of one of its
@@ -185,72 +191,81 @@ func (s *store) dependencyByID(id string) *dependency {
 	return nil
 }
 
-func listDependencyVersions(c *call) {
+func listDependencyVersions(c *call) (int, any, *apiError) {
 	marker, size, err := pageParams(c, "maxitems", 400, 400)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	e := c.e
-	e.store.mu.RLock()
-	d := e.store.dependencyByID(c.param("depend_id"))
 	var versions []*dependencyRef
-	if d != nil {
-		versions = append(versions, d.Versions...)
-	}
-	e.store.mu.RUnlock()
-	if d == nil {
-		c.fail(newError(http.StatusNotFound, codeNotFound, "dependency %s not found", c.param("depend_id")))
-		return
+	c.e.store.read(func() {
+		var d *dependency
+		if d, err = c.dependency(); err == nil {
+			versions = append(versions, d.Versions...)
+		}
+	})
+	if err != nil {
+		return 0, nil, err
 	}
 	page, next := paginate(versions, marker, size)
-	c.json(http.StatusOK, map[string]any{"dependencies": page, "next_marker": next, "count": len(versions)})
+	return http.StatusOK, map[string]any{"dependencies": page, "next_marker": next, "count": len(versions)}, nil
 }
 
-// dependencyVersion finds depend_id's version by number. Caller holds the lock.
-func (c *call) dependencyVersion() (*dependency, int, *apiError) {
+// dependency finds the path's depend_id. Caller holds the store lock.
+func (c *call) dependency() (*dependency, *apiError) {
 	d := c.e.store.dependencyByID(c.param("depend_id"))
 	if d == nil {
-		return nil, 0, newError(http.StatusNotFound, codeNotFound, "dependency %s not found", c.param("depend_id"))
+		return nil, newError(http.StatusNotFound, codeNotFound, "dependency %s not found", c.param("depend_id"))
 	}
-	n, err := strconv.ParseInt(c.param("version"), 10, 64)
+	return d, nil
+}
+
+// dependencyVersion finds depend_id's version by number. Caller holds the store lock.
+func (c *call) dependencyVersion() (*dependency, int, *apiError) {
+	d, err := c.dependency()
+	if err != nil {
+		return nil, 0, err
+	}
+	n, convErr := strconv.ParseInt(c.param("version"), 10, 64)
 	for i, v := range d.Versions {
-		if err == nil && v.Version == n {
+		if convErr == nil && v.Version == n {
 			return d, i, nil
 		}
 	}
 	return nil, 0, newError(http.StatusNotFound, codeNotFound, "dependency %s has no version %s", d.Name, c.param("version"))
 }
 
-func showDependencyVersion(c *call) {
-	c.e.store.mu.RLock()
-	defer c.e.store.mu.RUnlock()
-	d, i, err := c.dependencyVersion()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	c.json(http.StatusOK, d.Versions[i])
+func showDependencyVersion(c *call) (int, any, *apiError) {
+	var v *dependencyRef
+	var err *apiError
+	c.e.store.read(func() {
+		var d *dependency
+		var i int
+		if d, i, err = c.dependencyVersion(); err == nil {
+			v = d.Versions[i]
+		}
+	})
+	return http.StatusOK, v, err
 }
 
-func deleteDependencyVersion(c *call) {
-	e := c.e
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	d, i, err := c.dependencyVersion()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if d.Owner == "public" {
-		c.fail(newError(http.StatusForbidden, codeForbidden, "public dependency %s cannot be deleted", d.Name))
-		return
-	}
-	d.Versions = append(d.Versions[:i:i], d.Versions[i+1:]...)
-	if len(d.Versions) == 0 {
-		delete(e.store.dependencies, d.ID)
-	}
-	c.noContent()
+func deleteDependencyVersion(c *call) (int, any, *apiError) {
+	s := c.e.store
+	var err *apiError
+	s.write(func() {
+		var d *dependency
+		var i int
+		if d, i, err = c.dependencyVersion(); err != nil {
+			return
+		}
+		if d.Owner == "public" {
+			err = newError(http.StatusForbidden, codeForbidden, "public dependency %s cannot be deleted", d.Name)
+			return
+		}
+		d.Versions = append(d.Versions[:i:i], d.Versions[i+1:]...)
+		if len(d.Versions) == 0 {
+			delete(s.dependencies, d.ID)
+		}
+	})
+	return http.StatusNoContent, nil, err
 }
 
 // resolveDependencies turns depend_version_list (version IDs) into the

@@ -47,21 +47,29 @@ type customImage struct {
 	Image string `json:"image"`
 }
 
-func createFunction(c *call) {
+// functionHandlers are the function lifecycle operations.
+func functionHandlers() map[string]handler {
+	return map[string]handler{
+		"createFunction":       createFunction,
+		"listFunctions":        listFunctions,
+		"showFunctionConfig":   showFunctionConfig,
+		"updateFunctionConfig": updateFunctionConfig,
+		"deleteFunction":       deleteFunction,
+	}
+}
+
+func createFunction(c *call) (int, any, *apiError) {
 	var req functionRequest
 	if err := c.decode(&req); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	e := c.e
 	if err := checkHandler("handler", req.Handler); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	code, err := buildCode(&req)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	now := time.Now()
 	u := urn.Function(e.cfg.Region, e.cfg.ProjectID, req.Package, req.FuncName, urn.Latest)
@@ -79,29 +87,30 @@ func createFunction(c *call) {
 		cfg.StrategyConfig = *req.StrategyConfig
 	}
 	if err := applyConfig(cfg, &req, now); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	setCode(cfg, code, now)
 
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	key := fnKey{req.Package, req.FuncName}
-	if e.store.functions[key] != nil {
-		c.fail(newError(http.StatusConflict, codeConflict, "The function %s already exists in package %s", req.FuncName, req.Package))
-		return
-	}
-	if err := e.resolveDependencies(cfg, req.DependVersionList); err != nil {
-		c.fail(err)
-		return
-	}
-	e.store.functions[key] = &function{
-		key: key, seq: e.store.nextSeq(), latest: cfg,
-		versions: map[string]*functionConfig{}, aliases: map[string]*alias{},
-		triggers: map[string]*trigger{}, rt: &runtimeState{},
+	e.store.write(func() {
+		key := fnKey{req.Package, req.FuncName}
+		if e.store.functions[key] != nil {
+			err = newError(http.StatusConflict, codeConflict, "The function %s already exists in package %s", req.FuncName, req.Package)
+			return
+		}
+		if err = e.resolveDependencies(cfg, req.DependVersionList); err != nil {
+			return
+		}
+		e.store.functions[key] = &function{
+			key: key, seq: e.store.nextSeq(), latest: cfg,
+			versions: map[string]*functionConfig{}, aliases: map[string]*alias{},
+			triggers: map[string]*trigger{}, rt: &runtimeState{},
+		}
+	})
+	if err != nil {
+		return 0, nil, err
 	}
 	e.log.Info("function created", "urn", cfg.FuncURN, "runtime", cfg.Runtime, "handler_behaviour", cfg.behaviour.kind)
-	c.json(http.StatusOK, cfg)
+	return http.StatusOK, cfg, nil
 }
 
 // applyConfig copies the settable configuration of req onto cfg and derives
@@ -170,124 +179,84 @@ func setCode(cfg *functionConfig, code []byte, now time.Time) {
 	cfg.LastModified = nowStamp(now)
 }
 
-func listFunctions(c *call) {
-	e := c.e
+func listFunctions(c *call) (int, any, *apiError) {
 	marker, maxItems, err := pageParams(c, "maxitems", 400, 400)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	pkg, name := c.query("package_name"), c.query("func_name")
-	e.store.mu.RLock()
 	var matched []*functionConfig
-	for _, f := range e.store.sortedFunctions() {
-		if (pkg == "" || f.key.pkg == pkg) && (name == "" || strings.Contains(f.key.name, name)) {
-			matched = append(matched, f.latest)
+	c.e.store.read(func() {
+		for _, f := range c.e.store.sortedFunctions() {
+			if (pkg == "" || f.key.pkg == pkg) && (name == "" || strings.Contains(f.key.name, name)) {
+				matched = append(matched, f.latest)
+			}
 		}
-	}
-	e.store.mu.RUnlock()
+	})
 	page, next := paginate(matched, marker, maxItems)
-	c.json(http.StatusOK, map[string]any{"functions": page, "next_marker": next, "count": len(matched)})
+	return http.StatusOK, map[string]any{"functions": page, "next_marker": next, "count": len(matched)}, nil
 }
 
-func showFunctionConfig(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	c.e.store.mu.RLock()
-	defer c.e.store.mu.RUnlock()
-	f, err := c.e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	cfg, err := f.resolve(u.Qualifier)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	c.json(http.StatusOK, cfg)
+func showFunctionConfig(c *call) (int, any, *apiError) {
+	_, cfg, err := resolvedConfig(c)
+	return http.StatusOK, cfg, err
 }
 
-func updateFunctionConfig(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return
-	}
+// errNotLatest refuses a change to a published version or alias.
+func errNotLatest(u urn.URN) *apiError {
+	return badField(codeBadVersion, "function_urn", "%s is a published version or alias, which cannot change; update latest", u)
+}
+
+func updateFunctionConfig(c *call) (int, any, *apiError) {
 	var req functionRequest
 	if err := c.decode(&req); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	if err := checkHandler("handler", req.Handler); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	e := c.e
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if !u.IsLatest() {
-		c.fail(badField(codeBadVersion, "function_urn", "%s is a published version or alias, which cannot change; update latest", u))
-		return
-	}
-	if req.FuncName != f.key.name {
-		c.fail(badField(codeBadFuncName, "func_name", "%q differs from the function's name %q; a function cannot be renamed", req.FuncName, f.key.name))
-		return
-	}
-	next := *f.latest
-	if req.StrategyConfig != nil {
-		next.StrategyConfig = *req.StrategyConfig
-	}
-	if err := applyConfig(&next, &req, time.Now()); err != nil {
-		c.fail(err)
-		return
-	}
-	f.latest = &next
-	c.json(http.StatusOK, &next)
+	next, err := writeFunction(c, func(f *function) (*functionConfig, *apiError) {
+		if !c.fn.IsLatest() {
+			return nil, errNotLatest(c.fn)
+		}
+		if req.FuncName != f.key.name {
+			return nil, badField(codeBadFuncName, "func_name", "%q differs from the function's name %q; a function cannot be renamed", req.FuncName, f.key.name)
+		}
+		next := *f.latest
+		if req.StrategyConfig != nil {
+			next.StrategyConfig = *req.StrategyConfig
+		}
+		if err := applyConfig(&next, &req, time.Now()); err != nil {
+			return nil, err
+		}
+		f.latest = &next
+		return &next, nil
+	})
+	return http.StatusOK, next, err
 }
 
-func deleteFunction(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	e := c.e
-	e.store.mu.Lock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		e.store.mu.Unlock()
-		c.fail(err)
-		return
-	}
-	if !u.IsLatest() {
-		err := f.deleteVersion(u.Qualifier)
-		e.store.mu.Unlock()
-		if err != nil {
-			c.fail(err)
-			return
+// deleteFunction deletes the function with its versions, aliases and
+// triggers, or, for a qualified URN, one version or alias.
+func deleteFunction(c *call) (int, any, *apiError) {
+	u := c.fn
+	var triggers []*trigger
+	f, err := writeFunction(c, func(f *function) (*function, *apiError) {
+		if !u.IsLatest() {
+			return nil, f.deleteVersion(u.Qualifier)
 		}
-		c.noContent()
-		return
+		delete(c.e.store.functions, f.key)
+		for _, t := range f.triggers {
+			triggers = append(triggers, t)
+		}
+		return f, nil
+	})
+	if err != nil || f == nil {
+		return http.StatusNoContent, nil, err
 	}
-	delete(e.store.functions, f.key)
-	triggers := make([]*trigger, 0, len(f.triggers))
-	for _, t := range f.triggers {
-		triggers = append(triggers, t)
-	}
-	e.store.mu.Unlock()
 	for _, t := range triggers {
 		t.stop()
 	}
-	e.hub.Remove(fnHubKey(f))
-	e.log.Info("function deleted", "urn", u.Unqualified().String())
-	c.noContent()
+	c.e.hub.Remove(fnHubKey(f))
+	c.e.log.Info("function deleted", "urn", u.Unqualified().String())
+	return http.StatusNoContent, nil, nil
 }

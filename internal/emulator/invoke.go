@@ -29,25 +29,26 @@ type target struct {
 	invoked string // the URN as invoked, qualified ("...:latest" when it was not)
 }
 
-func (e *Emulator) invocationTarget(c *call) (target, *apiError) {
-	u, err := c.functionURN()
+// invocationTarget resolves the path's function_urn to what it runs.
+func (c *call) invocationTarget() (target, *apiError) {
+	f, cfg, err := resolvedConfig(c)
 	if err != nil {
 		return target{}, err
 	}
-	e.store.mu.RLock()
-	defer e.store.mu.RUnlock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		return target{}, err
-	}
-	cfg, err := f.resolve(u.Qualifier)
-	if err != nil {
-		return target{}, err
-	}
+	u := c.fn
 	if u.Qualifier == "" {
 		u.Qualifier = urn.Latest
 	}
 	return target{fn: f, cfg: cfg, invoked: u.String()}, nil
+}
+
+// checkEvent refuses an event that is not a JSON object, then applies the
+// injected faults; both invocation paths run it just before executing.
+func (c *call) checkEvent() *apiError {
+	if !isJSONObject(c.body) {
+		return newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request body must be a JSON object (the function's event)")
+	}
+	return c.e.injectFaults(c.r.Context())
 }
 
 // isJSONObject tells whether body is one JSON object (events are objects).
@@ -98,15 +99,17 @@ func (e *Emulator) execute(ctx context.Context, t target, event []byte, requestI
 	return x, nil
 }
 
+// invokeHandlers is sync invocation (async is in asyncHandlers).
+func invokeHandlers() map[string]handler {
+	return map[string]handler{opInvoke: invokeFunction}
+}
+
 // invokeFunction is the sync invocation hot path: no generic validation,
 // no reflection, pooled buffers.
-func invokeFunction(c *call) {
-	e := c.e
-	requestID := newID()
-	t, err := e.invocationTarget(c)
+func invokeFunction(c *call) (int, any, *apiError) {
+	t, err := c.invocationTarget()
 	if err != nil {
-		writeError(c, err, requestID)
-		return
+		return 0, nil, err
 	}
 	h := c.r.Header
 	wantLog, textBody := false, false
@@ -115,38 +118,30 @@ func invokeFunction(c *call) {
 		wantLog = true
 	case "", "null":
 	default:
-		writeError(c, badField(codeBadRequest, "X-Cff-Log-Type", "%q is neither tail nor null", v), requestID)
-		return
+		return 0, nil, badField(codeBadRequest, "X-Cff-Log-Type", "%q is neither tail nor null", v)
 	}
 	switch v := h.Get("X-Cff-Request-Version"); v {
 	case "", "v1":
 	case "v0":
 		textBody = true
 	default:
-		writeError(c, badField(codeBadRequest, "X-CFF-Request-Version", "%q is neither v0 nor v1", v), requestID)
-		return
+		return 0, nil, badField(codeBadRequest, "X-CFF-Request-Version", "%q is neither v0 nor v1", v)
 	}
 	memory := t.cfg.MemorySize
 	if v := h.Get("X-Cff-Instance-Memory"); v != "" {
 		m, convErr := strconv.Atoi(v)
 		if convErr != nil || m < 128 || m > 10240 {
-			writeError(c, badField(codeBadMemory, "X-Cff-Instance-Memory", "%q is not a memory size in MB", v), requestID)
-			return
+			return 0, nil, badField(codeBadMemory, "X-Cff-Instance-Memory", "%q is not a memory size in MB", v)
 		}
 		memory = m
 	}
-	if !isJSONObject(c.body) {
-		writeError(c, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request body must be a JSON object (the function's event)"), requestID)
-		return
+	if err := c.checkEvent(); err != nil {
+		return 0, nil, err
 	}
-	if err := e.injectFaults(c.r.Context()); err != nil {
-		writeError(c, err, requestID)
-		return
-	}
-	x, err := e.execute(c.r.Context(), t, c.body, requestID)
+	requestID := c.requestID
+	x, err := c.e.execute(c.r.Context(), t, c.body, requestID)
 	if err != nil {
-		writeError(c, err, requestID)
-		return
+		return 0, nil, err
 	}
 	result := x.output
 	status := http.StatusOK
@@ -156,7 +151,6 @@ func invokeFunction(c *call) {
 	}
 
 	buf := getBuf()
-	defer putBuf(buf)
 	b := (*buf)[:0]
 	hdr := c.Header()
 	if textBody {
@@ -193,9 +187,7 @@ func invokeFunction(c *call) {
 		hdr["X-Is-Func-Err"] = hdrFalse
 		hdr["X-Func-Err-Code"] = hdrNoErr
 	}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(b))}
-	c.WriteHeader(http.StatusOK)
-	_, _ = c.Write(b)
+	return http.StatusOK, rawBody{buf}, nil
 }
 
 // bytesString views b as a string without copying; the string must not

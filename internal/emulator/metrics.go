@@ -42,12 +42,12 @@ func (e *Emulator) registerRuntimeMetrics() {
 		Namespace: "fgh", Subsystem: "emulator", Name: "executions_in_flight",
 		Help: "Function executions running now: sync and async invocations and timer firings.",
 	}, func() float64 {
-		e.store.mu.RLock()
-		defer e.store.mu.RUnlock()
 		var n int64
-		for _, f := range e.store.functions {
-			n += f.rt.inFlight.Load()
-		}
+		e.store.read(func() {
+			for _, f := range e.store.functions {
+				n += f.rt.inFlight.Load()
+			}
+		})
 		return float64(n)
 	}))
 }
@@ -84,25 +84,31 @@ var metricTypes = map[string]func(c *invocationCounts) int64{
 	"minduration": func(c *invocationCounts) int64 { return c.minNs.Load() / int64(time.Millisecond) },
 }
 
+// metricHandlers are the metric and quota operations.
+func metricHandlers() map[string]handler {
+	return map[string]handler{
+		"listFunctionAsMetric": listFunctionAsMetric,
+		"listQuotas":           listQuotas,
+	}
+}
+
 // listFunctionAsMetric reports one value per function (count, failcount,
 // rejectcount, duration = mean ms, maxduration, minduration), highest first.
 // start_time and end_time are accepted; counts cover the emulator's life.
-func listFunctionAsMetric(c *call) {
+func listFunctionAsMetric(c *call) (int, any, *apiError) {
 	typ := c.query("type")
 	if typ == "" {
 		typ = "failcount"
 	}
 	get, ok := metricTypes[typ]
 	if !ok {
-		c.fail(newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter type: %q is not one of count, failcount, rejectcount, duration, maxduration, minduration", typ))
-		return
+		return 0, nil, newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter type: %q is not one of count, failcount, rejectcount, duration, maxduration, minduration", typ)
 	}
 	limit := 10
 	if s := c.query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			c.fail(newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter limit: %q is not a count", s))
-			return
+			return 0, nil, newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter limit: %q is not a count", s)
 		}
 		if n > 0 {
 			limit = n
@@ -112,39 +118,39 @@ func listFunctionAsMetric(c *call) {
 		Key   string `json:"key"`
 		Value int64  `json:"value"`
 	}
-	e := c.e
-	e.store.mu.RLock()
-	values := make([]value, 0, len(e.store.functions))
-	for _, f := range e.store.sortedFunctions() {
-		u := f.latest.FuncURN
-		values = append(values, value{Key: u[:len(u)-len(":latest")], Value: get(&f.rt.counts)})
-	}
-	e.store.mu.RUnlock()
+	var values []value
+	c.e.store.read(func() {
+		values = make([]value, 0, len(c.e.store.functions))
+		for _, f := range c.e.store.sortedFunctions() {
+			u := f.latest.FuncURN
+			values = append(values, value{Key: u[:len(u)-len(":latest")], Value: get(&f.rt.counts)})
+		}
+	})
 	sortBy(values, func(v value) int64 { return -v.Value })
 	page, next := paginate(values, 0, limit)
-	c.json(http.StatusOK, map[string]any{"values": page, "next_marker": next, "count": len(values)})
+	return http.StatusOK, map[string]any{"values": page, "next_marker": next, "count": len(values)}, nil
 }
 
 // listQuotas reports the documented quota types with usage computed from the store.
-func listQuotas(c *call) {
-	e := c.e
-	e.store.mu.RLock()
+func listQuotas(c *call) (int, any, *apiError) {
 	var codeBytes int64
-	for _, f := range e.store.functions {
-		codeBytes += f.latest.CodeSize
-	}
-	fns, wfs := len(e.store.functions), len(e.store.workflows)
-	e.store.mu.RUnlock()
+	var fns, wfs int
+	c.e.store.read(func() {
+		for _, f := range c.e.store.functions {
+			codeBytes += f.latest.CodeSize
+		}
+		fns, wfs = len(c.e.store.functions), len(c.e.store.workflows)
+	})
 	type resource struct {
 		Quota int64  `json:"quota"`
 		Used  int64  `json:"used"`
 		Type  string `json:"type"`
 		Unit  string `json:"unit,omitempty"`
 	}
-	c.json(http.StatusOK, map[string]any{"quotas": map[string]any{"resources": []resource{
+	return http.StatusOK, map[string]any{"quotas": map[string]any{"resources": []resource{
 		{Quota: 400, Used: int64(fns), Type: "fgs_func_num"},
 		{Quota: 81920, Used: codeBytes >> 20, Type: "fgs_func_code_size", Unit: "MB"},
 		{Quota: 1000, Used: int64(wfs), Type: "fgs_workflow_num"},
 		{Quota: 1000, Used: 0, Type: "fgs_func_occurs"},
-	}}})
+	}}}, nil
 }

@@ -29,30 +29,43 @@ func (c *call) functionURN() (urn.URN, *apiError) {
 	return u, nil
 }
 
-// lockFunction takes the store lock (exclusive when write) and finds the
-// function the path names. On failure it has answered the error, released
-// the lock and returns nil; otherwise the caller defers unlock.
-func (c *call) lockFunction(write bool) (f *function, unlock func()) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return nil, nil
-	}
-	mu := &c.e.store.mu
-	lock, unlock := mu.RLock, mu.RUnlock
-	if write {
-		lock, unlock = mu.Lock, mu.Unlock
-	}
-	lock()
-	if f, err = c.e.store.lookup(u); err != nil {
-		unlock()
-		c.fail(err)
-		return nil, nil
-	}
-	return f, unlock
+// readFunction runs fn on the function the path's function_urn names,
+// holding the store's read lock: the one way a handler reads a function.
+// An unknown function is 404 FSS.1051; fn's error comes back as it is.
+func readFunction[T any](c *call, fn func(f *function) (T, *apiError)) (out T, err *apiError) {
+	c.e.store.read(func() { out, err = onFunction(c, fn) })
+	return out, err
 }
 
-// lookup finds the function a URN names. Caller holds s.mu.
+// writeFunction is readFunction holding the exclusive lock, for handlers
+// that change the function.
+func writeFunction[T any](c *call, fn func(f *function) (T, *apiError)) (out T, err *apiError) {
+	c.e.store.write(func() { out, err = onFunction(c, fn) })
+	return out, err
+}
+
+func onFunction[T any](c *call, fn func(f *function) (T, *apiError)) (T, *apiError) {
+	f, err := c.e.store.lookup(c.fn)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return fn(f)
+}
+
+// resolvedConfig is the configuration the path's function_urn resolves to
+// (latest, a version, or an alias's pick), with its function.
+func resolvedConfig(c *call) (*function, *functionConfig, *apiError) {
+	var cfg *functionConfig
+	f, err := readFunction(c, func(f *function) (*function, *apiError) {
+		var err *apiError
+		cfg, err = f.resolve(c.fn.Qualifier)
+		return f, err
+	})
+	return f, cfg, err
+}
+
+// lookup finds the function a URN names. Caller holds the store lock.
 func (s *store) lookup(u urn.URN) (*function, *apiError) {
 	f := s.functions[fnKey{u.Package, u.Name}]
 	if f == nil {
@@ -62,7 +75,7 @@ func (s *store) lookup(u urn.URN) (*function, *apiError) {
 }
 
 // resolve maps a qualifier to the configuration it runs: latest, a version,
-// or an alias (honouring additional_version_weights). Caller holds s.mu.
+// or an alias (honouring additional_version_weights). Caller holds the store lock.
 func (f *function) resolve(q string) (*functionConfig, *apiError) {
 	if q == "" || q == urn.Latest {
 		return f.latest, nil

@@ -6,21 +6,34 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/fgharness/fgharness/internal/urn"
 	"github.com/fgharness/fgharness/spec"
 )
+
+// handler answers one operation. It returns the success status and the body
+// (encoded as JSON; nil for none; a rawBody as it is), or an error, and the
+// route writes whichever it got; a handler writes only headers itself.
+type handler func(c *call) (status int, body any, err *apiError)
+
+// rawBody is a body already encoded by the handler (the invoke hot path);
+// the route writes it as it is and returns the buffer to the pool. The
+// handler sets Content-Type.
+type rawBody struct{ buf *[]byte }
 
 // route is one operation's handler with what the middleware needs to know.
 type route struct {
 	op      spec.Operation
-	handle  func(*call)
+	handle  handler
 	public  bool // no authentication (IAM token issuing)
 	invoke  bool // invocation: MaxInvokeBody, no generic validation
+	onFunc  bool // the path names a function (function_urn), parsed into call.fn
 	lenient map[string]bool
 	// errorRequestID puts a request_id in error bodies, as the workflow
 	// pages document for their 400 and 500 answers.
@@ -40,6 +53,9 @@ type call struct {
 	body   []byte
 	buf    *[]byte
 	status int
+	fn     urn.URN // the function_urn path parameter, on routes with one
+	// requestID is the invocation's request_id, which its error bodies carry too.
+	requestID string
 }
 
 func (c *call) Header() http.Header         { return c.w.Header() }
@@ -51,16 +67,30 @@ func (c *call) WriteHeader(status int) {
 	c.w.WriteHeader(status)
 }
 
-func (c *call) fail(err *apiError) {
-	id := ""
-	if c.rt != nil && c.rt.errorRequestID {
-		id = newID()
+// respond writes what the handler returned: the error in the documented
+// Error body, or the body with the status.
+func (c *call) respond(status int, body any, err *apiError) {
+	if err != nil {
+		id := c.requestID
+		if id == "" && c.rt != nil && c.rt.errorRequestID {
+			id = newID()
+		}
+		writeError(c, err, id)
+		return
 	}
-	writeError(c, err, id)
+	switch b := body.(type) {
+	case nil:
+		c.WriteHeader(status)
+	case rawBody:
+		c.Header()["Content-Length"] = []string{strconv.Itoa(len(*b.buf))}
+		c.WriteHeader(status)
+		_, _ = c.Write(*b.buf)
+		putBuf(b.buf)
+	default:
+		writeJSON(c, status, body)
+	}
 }
 
-func (c *call) json(status int, v any)   { writeJSON(c, status, v) }
-func (c *call) noContent()               { c.WriteHeader(http.StatusNoContent) }
 func (c *call) param(name string) string { return c.r.PathValue(name) }
 func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
 func (c *call) decode(v any) *apiError   { return decodeBody(c.body, v) }
@@ -82,14 +112,15 @@ func (e *Emulator) buildRouter() http.Handler {
 		if !ok {
 			id := op.ID
 			e.log.Warn("spec operation has no emulator handler; it answers 503", "operation", id)
-			h = func(c *call) {
-				c.fail(newError(http.StatusServiceUnavailable, codeUnavailable, "operation %s is not emulated", id))
+			h = func(*call) (int, any, *apiError) {
+				return 0, nil, newError(http.StatusServiceUnavailable, codeUnavailable, "operation %s is not emulated", id)
 			}
 		}
 		rt := &route{
 			op: op, handle: h,
 			public:   op.Raw().Security != nil && len(*op.Raw().Security) == 0,
 			invoke:   op.ID == opInvoke || op.ID == opAsyncInvoke,
+			onFunc:   strings.Contains(op.Path, "{function_urn}"),
 			lenient:  lenientQuery[op.ID],
 			observer: e.metrics.latency.WithLabelValues(op.ID),
 
@@ -166,10 +197,20 @@ func (e *Emulator) serveRoute(rt *route) http.Handler {
 			callPool.Put(c)
 		}()
 		if err := e.admit(c); err != nil {
-			c.fail(err)
+			c.respond(0, nil, err)
 			return
 		}
-		rt.handle(c)
+		if rt.invoke {
+			c.requestID = newID()
+		}
+		if rt.onFunc {
+			var err *apiError
+			if c.fn, err = c.functionURN(); err != nil {
+				c.respond(0, nil, err)
+				return
+			}
+		}
+		c.respond(rt.handle(c))
 	})
 }
 

@@ -31,6 +31,20 @@ func newStore() *store {
 
 func (s *store) nextSeq() int64 { s.seq++; return s.seq }
 
+// read runs fn holding the store's read lock; fn must not modify the store.
+func (s *store) read(fn func()) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	fn()
+}
+
+// write runs fn holding the store's exclusive lock.
+func (s *store) write(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn()
+}
+
 // function is one function: its editable head ("latest"), its published
 // versions, aliases, triggers and async settings, plus run-time state.
 type function struct {
@@ -173,7 +187,7 @@ func (s *store) snapshot() string {
 	return string(b)
 }
 
-// sortedFunctions lists functions in creation order. Caller holds s.mu.
+// sortedFunctions lists functions in creation order. Caller holds the store lock.
 func (s *store) sortedFunctions() []*function {
 	out := make([]*function, 0, len(s.functions))
 	for _, f := range s.functions {

@@ -55,12 +55,16 @@ func timerSchedule(data map[string]any) (schedule, *apiError) {
 	return sched, nil
 }
 
-func createFunctionTrigger(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return
+// triggerHandlers are the trigger operations.
+func triggerHandlers() map[string]handler {
+	return map[string]handler{
+		"createFunctionTrigger": createFunctionTrigger,
+		"listFunctionTriggers":  listFunctionTriggers,
+		"deleteFunctionTrigger": deleteFunctionTrigger,
 	}
+}
+
+func createFunctionTrigger(c *call) (int, any, *apiError) {
 	var req struct {
 		TriggerTypeCode string         `json:"trigger_type_code"`
 		TriggerStatus   string         `json:"trigger_status"`
@@ -68,17 +72,16 @@ func createFunctionTrigger(c *call) {
 		EventData       map[string]any `json:"event_data"`
 	}
 	if err := c.decode(&req); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	if req.TriggerStatus == "" {
 		req.TriggerStatus = "ACTIVE"
 	}
 	var sched schedule
 	if req.TriggerTypeCode == "TIMER" {
+		var err *apiError
 		if sched, err = timerSchedule(req.EventData); err != nil {
-			c.fail(err)
-			return
+			return 0, nil, err
 		}
 	}
 	e := c.e
@@ -89,20 +92,18 @@ func createFunctionTrigger(c *call) {
 	if timed {
 		t.stopCh = make(chan struct{})
 	}
-	e.store.mu.Lock()
-	f, err := e.store.lookup(u)
+	f, err := writeFunction(c, func(f *function) (*function, *apiError) {
+		f.triggers[t.TriggerID] = t
+		return f, nil
+	})
 	if err != nil {
-		e.store.mu.Unlock()
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	f.triggers[t.TriggerID] = t
-	e.store.mu.Unlock()
 	if timed {
 		e.goBackground(func() { e.runTimer(f, t, sched) })
 	}
-	e.log.Info("trigger created", "urn", u.Unqualified().String(), "type", t.TriggerTypeCode, "trigger_id", t.TriggerID, "status", t.TriggerStatus)
-	c.json(http.StatusCreated, t)
+	e.log.Info("trigger created", "urn", c.fn.Unqualified().String(), "type", t.TriggerTypeCode, "trigger_id", t.TriggerID, "status", t.TriggerStatus)
+	return http.StatusCreated, t, nil
 }
 
 // runTimer fires t on its schedule until the trigger or its function is
@@ -138,9 +139,8 @@ func (e *Emulator) runTimer(f *function, t *trigger, sched schedule) {
 // fireTimer queues one invocation of f's latest with the documented timer
 // event, on the async path so it counts like any other invocation.
 func (e *Emulator) fireTimer(f *function, t *trigger, at time.Time) {
-	e.store.mu.RLock()
-	cfg := f.latest
-	e.store.mu.RUnlock()
+	var cfg *functionConfig
+	e.store.read(func() { cfg = f.latest })
 	userEvent, _ := t.EventData["user_event"].(string)
 	event, _ := json.Marshal(map[string]any{
 		"version": "v1.0", "time": at.Format(time.RFC3339), "trigger_type": "TIMER",
@@ -158,43 +158,26 @@ func (e *Emulator) fireTimer(f *function, t *trigger, at time.Time) {
 	e.log.Debug("timer trigger fired", "trigger_id", t.TriggerID, "urn", invoked, "request_id", requestID)
 }
 
-func listFunctionTriggers(c *call) {
-	f, unlock := c.lockFunction(false)
-	if f == nil {
-		return
-	}
-	defer unlock()
-	out := make([]*trigger, 0, len(f.triggers))
-	for _, t := range f.triggers {
-		out = append(out, t)
-	}
-	sortBy(out, func(t *trigger) string { return t.CreatedTime + t.TriggerID })
-	c.json(http.StatusOK, out)
+func listFunctionTriggers(c *call) (int, any, *apiError) {
+	out, err := readFunction(c, func(f *function) ([]*trigger, *apiError) {
+		return sortedValues(f.triggers, func(t *trigger) string { return t.CreatedTime + t.TriggerID }), nil
+	})
+	return http.StatusOK, out, err
 }
 
-func deleteFunctionTrigger(c *call) {
-	u, err := c.functionURN()
+func deleteFunctionTrigger(c *call) (int, any, *apiError) {
+	t, err := writeFunction(c, func(f *function) (*trigger, *apiError) {
+		id, code := c.param("trigger_id"), c.param("trigger_type_code")
+		t := f.triggers[id]
+		if t == nil || t.TriggerTypeCode != code {
+			return nil, newError(http.StatusNotFound, codeNotFound, "function %s has no %s trigger %s", f.key.name, code, id)
+		}
+		delete(f.triggers, id)
+		return t, nil
+	})
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	e := c.e
-	e.store.mu.Lock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		e.store.mu.Unlock()
-		c.fail(err)
-		return
-	}
-	id, code := c.param("trigger_id"), c.param("trigger_type_code")
-	t := f.triggers[id]
-	if t == nil || t.TriggerTypeCode != code {
-		e.store.mu.Unlock()
-		c.fail(newError(http.StatusNotFound, codeNotFound, "function %s has no %s trigger %s", f.key.name, code, id))
-		return
-	}
-	delete(f.triggers, id)
-	e.store.mu.Unlock()
 	t.stop()
-	c.noContent()
+	return http.StatusNoContent, nil, nil
 }

@@ -29,10 +29,10 @@ func (te *testEmulator) createTimer(fn, status, kind, schedule string) *trigger 
 	if r.status != 201 {
 		te.t.Fatalf("create trigger: %d %s", r.status, r.body)
 	}
-	em := te.local.Emulator
-	em.store.mu.RLock()
-	defer em.store.mu.RUnlock()
-	return em.store.functions[fnKey{"default", fn}].triggers[out.ID]
+	s := te.local.Emulator.store
+	var t *trigger
+	s.read(func() { t = s.functions[fnKey{"default", fn}].triggers[out.ID] })
+	return t
 }
 
 // reportedCount is the function's invocation count as GET .../function/report says.

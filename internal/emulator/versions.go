@@ -16,14 +16,19 @@ var (
 	aliasName   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,62}$`)
 )
 
+// versionHandlers are the version and alias operations.
+func versionHandlers() map[string]handler {
+	return map[string]handler{
+		"createFunctionVersion": createFunctionVersion,
+		"listFunctionVersions":  listFunctionVersions,
+		"createVersionAlias":    createVersionAlias,
+		"listVersionAliases":    listVersionAliases,
+	}
+}
+
 // createFunctionVersion publishes latest as an immutable copy, named by the
 // request or vYYYYMMDD-HHMMSS.
-func createFunctionVersion(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return
-	}
+func createFunctionVersion(c *call) (int, any, *apiError) {
 	var req struct {
 		Digest      string `json:"digest"`
 		Version     string `json:"version"`
@@ -31,8 +36,7 @@ func createFunctionVersion(c *call) {
 	}
 	if len(c.body) > 0 {
 		if err := c.decode(&req); err != nil {
-			c.fail(err)
-			return
+			return 0, nil, err
 		}
 	}
 	now := time.Now()
@@ -40,73 +44,55 @@ func createFunctionVersion(c *call) {
 		req.Version = "v" + now.UTC().Format("20060102-150405")
 	}
 	if req.Version == urn.Latest || !versionName.MatchString(req.Version) {
-		c.fail(badField(codeBadVersion, "version", "%q: a version name is 1-42 letters, digits, '.', '_' or '-' and not %q", req.Version, urn.Latest))
-		return
+		return 0, nil, badField(codeBadVersion, "version", "%q: a version name is 1-42 letters, digits, '.', '_' or '-' and not %q", req.Version, urn.Latest)
 	}
 	e := c.e
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	f, err := e.store.lookup(u)
+	v, err := writeFunction(c, func(f *function) (*functionConfig, *apiError) {
+		if req.Digest != "" && req.Digest != f.latest.Digest {
+			return nil, badField(codeBadRequest, "digest", "does not match the digest of latest's code; the code changed since you read it")
+		}
+		if f.versions[req.Version] != nil || f.aliases[req.Version] != nil {
+			return nil, newError(http.StatusConflict, codeConflict, "version %s of %s already exists", req.Version, f.key.name)
+		}
+		v := *f.latest
+		v.Version = req.Version
+		v.VersionDescription = req.Description
+		v.FuncURN = urn.Function(e.cfg.Region, e.cfg.ProjectID, f.key.pkg, f.key.name, req.Version).String()
+		v.LastModified = nowStamp(now)
+		v.ImageName = imageName(req.Version, now)
+		f.versions[req.Version] = &v
+		f.order = append(f.order, req.Version)
+		return &v, nil
+	})
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	if req.Digest != "" && req.Digest != f.latest.Digest {
-		c.fail(badField(codeBadRequest, "digest", "does not match the digest of latest's code; the code changed since you read it"))
-		return
-	}
-	if f.versions[req.Version] != nil || f.aliases[req.Version] != nil {
-		c.fail(newError(http.StatusConflict, codeConflict, "version %s of %s already exists", req.Version, f.key.name))
-		return
-	}
-	v := *f.latest
-	v.Version = req.Version
-	v.VersionDescription = req.Description
-	v.FuncURN = urn.Function(e.cfg.Region, e.cfg.ProjectID, f.key.pkg, f.key.name, req.Version).String()
-	v.LastModified = nowStamp(now)
-	v.ImageName = imageName(req.Version, now)
-	f.versions[req.Version] = &v
-	f.order = append(f.order, req.Version)
 	e.log.Info("function version published", "urn", v.FuncURN)
-	c.json(http.StatusOK, &v)
+	return http.StatusOK, v, nil
 }
 
 // listFunctionVersions lists latest first, then the published versions in publish order.
-func listFunctionVersions(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return
-	}
+func listFunctionVersions(c *call) (int, any, *apiError) {
 	marker, size, err := pageParams(c, "maxitems", 400, 400)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	e := c.e
-	e.store.mu.RLock()
-	f, err := e.store.lookup(u)
+	all, err := readFunction(c, func(f *function) ([]*functionConfig, *apiError) {
+		all := make([]*functionConfig, 0, 1+len(f.order))
+		all = append(all, f.latest)
+		for _, name := range f.order {
+			all = append(all, f.versions[name])
+		}
+		return all, nil
+	})
 	if err != nil {
-		e.store.mu.RUnlock()
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	all := make([]*functionConfig, 0, 1+len(f.order))
-	all = append(all, f.latest)
-	for _, name := range f.order {
-		all = append(all, f.versions[name])
-	}
-	e.store.mu.RUnlock()
 	page, next := paginate(all, marker, size)
-	c.json(http.StatusOK, map[string]any{"versions": page, "next_marker": next, "count": len(all)})
+	return http.StatusOK, map[string]any{"versions": page, "next_marker": next, "count": len(all)}, nil
 }
 
-func createVersionAlias(c *call) {
-	u, err := c.functionURN()
-	if err != nil {
-		c.fail(err)
-		return
-	}
+func createVersionAlias(c *call) (int, any, *apiError) {
 	var req struct {
 		Name                     string         `json:"name"`
 		Version                  string         `json:"version"`
@@ -114,63 +100,45 @@ func createVersionAlias(c *call) {
 		AdditionalVersionWeights map[string]int `json:"additional_version_weights"`
 	}
 	if err := c.decode(&req); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	if !aliasName.MatchString(req.Name) || req.Name == urn.Latest {
-		c.fail(badField(codeBadAlias, "name", "%q: an alias name starts with a letter and has up to 63 letters, digits, '_' or '-'", req.Name))
-		return
+		return 0, nil, badField(codeBadAlias, "name", "%q: an alias name starts with a letter and has up to 63 letters, digits, '_' or '-'", req.Name)
 	}
-	e := c.e
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	f, err := e.store.lookup(u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	exists := func(v string) bool { return v == urn.Latest || f.versions[v] != nil }
-	if !exists(req.Version) {
-		c.fail(badField(codeBadVersion, "version", "%q is not a published version of %s", req.Version, f.key.name))
-		return
-	}
-	total := 0
-	for v, w := range req.AdditionalVersionWeights {
-		if !exists(v) || w < 0 {
-			c.fail(badField(codeBadVersion, "additional_version_weights", "%q is not a published version, or its weight is negative", v))
-			return
+	a, err := writeFunction(c, func(f *function) (*alias, *apiError) {
+		exists := func(v string) bool { return v == urn.Latest || f.versions[v] != nil }
+		if !exists(req.Version) {
+			return nil, badField(codeBadVersion, "version", "%q is not a published version of %s", req.Version, f.key.name)
 		}
-		total += w
-	}
-	if total > 100 {
-		c.fail(badField(codeBadRequest, "additional_version_weights", "weights add up to %d%%, more than 100", total))
-		return
-	}
-	if f.aliases[req.Name] != nil || f.versions[req.Name] != nil {
-		c.fail(newError(http.StatusConflict, codeConflict, "alias %s of %s already exists", req.Name, f.key.name))
-		return
-	}
-	a := &alias{
-		Name: req.Name, Version: req.Version, Description: req.Description, LastModified: nowStamp(time.Now()),
-		AliasURN:                 urn.Function(e.cfg.Region, e.cfg.ProjectID, f.key.pkg, f.key.name, urn.AliasPrefix+req.Name).String(),
-		AdditionalVersionWeights: req.AdditionalVersionWeights,
-	}
-	f.aliases[req.Name] = a
-	c.json(http.StatusOK, a)
+		total := 0
+		for v, w := range req.AdditionalVersionWeights {
+			if !exists(v) || w < 0 {
+				return nil, badField(codeBadVersion, "additional_version_weights", "%q is not a published version, or its weight is negative", v)
+			}
+			total += w
+		}
+		if total > 100 {
+			return nil, badField(codeBadRequest, "additional_version_weights", "weights add up to %d%%, more than 100", total)
+		}
+		if f.aliases[req.Name] != nil || f.versions[req.Name] != nil {
+			return nil, newError(http.StatusConflict, codeConflict, "alias %s of %s already exists", req.Name, f.key.name)
+		}
+		a := &alias{
+			Name: req.Name, Version: req.Version, Description: req.Description, LastModified: nowStamp(time.Now()),
+			AliasURN:                 urn.Function(c.e.cfg.Region, c.e.cfg.ProjectID, f.key.pkg, f.key.name, urn.AliasPrefix+req.Name).String(),
+			AdditionalVersionWeights: req.AdditionalVersionWeights,
+		}
+		f.aliases[req.Name] = a
+		return a, nil
+	})
+	return http.StatusOK, a, err
 }
 
-func listVersionAliases(c *call) {
-	f, unlock := c.lockFunction(false)
-	if f == nil {
-		return
-	}
-	defer unlock()
-	out := make([]*alias, 0, len(f.aliases))
-	for _, a := range f.aliases {
-		out = append(out, a)
-	}
-	sortBy(out, func(a *alias) string { return a.Name })
-	c.json(http.StatusOK, out)
+func listVersionAliases(c *call) (int, any, *apiError) {
+	out, err := readFunction(c, func(f *function) ([]*alias, *apiError) {
+		return sortedValues(f.aliases, func(a *alias) string { return a.Name }), nil
+	})
+	return http.StatusOK, out, err
 }
 
 // deleteVersion removes one published version (or alias, "!name"). Caller holds the store lock.

@@ -32,11 +32,19 @@ const (
 	maxWorkflowsLimit = 200 // "limit over 200 counts as 200"
 )
 
-func createWorkflow(c *call) {
+// workflowHandlers are the function flow operations.
+func workflowHandlers() map[string]handler {
+	return map[string]handler{
+		"listWorkflows":        listWorkflows,
+		"createWorkflow":       createWorkflow,
+		"batchDeleteWorkflows": batchDeleteWorkflows,
+	}
+}
+
+func createWorkflow(c *call) (int, any, *apiError) {
 	var def map[string]any
 	if err := c.decode(&def); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	var req struct {
 		Name                 string `json:"name"`
@@ -45,8 +53,7 @@ func createWorkflow(c *call) {
 		EnableStreamResponse bool   `json:"enable_stream_response"`
 	}
 	if err := c.decode(&req); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	if req.Mode == "" {
 		req.Mode = "NORMAL"
@@ -58,26 +65,26 @@ func createWorkflow(c *call) {
 		Name: req.Name, Description: req.Description, CreatedTime: now, UpdatedTime: now, CreatedBy: "fgh-emulator",
 		Mode: req.Mode, Stream: req.EnableStreamResponse, Definition: def,
 	}
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	if e.store.workflows[w.WorkflowURN] != nil {
-		c.fail(newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter name: the workflow %s already exists", req.Name))
-		return
-	}
-	w.seq = e.store.nextSeq()
-	e.store.workflows[w.WorkflowURN] = w
-	c.json(http.StatusOK, w)
+	var err *apiError
+	e.store.write(func() {
+		if e.store.workflows[w.WorkflowURN] != nil {
+			err = newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter name: the workflow %s already exists", req.Name)
+			return
+		}
+		w.seq = e.store.nextSeq()
+		e.store.workflows[w.WorkflowURN] = w
+	})
+	return http.StatusOK, w, err
 }
 
 // listWorkflows filters by workflow_name (substring) and mode, then pages
 // with limit/offset normalised as documented.
-func listWorkflows(c *call) {
+func listWorkflows(c *call) (int, any, *apiError) {
 	limit, offset := maxWorkflowsLimit, 0
 	if s := c.query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			c.fail(newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter limit: %q is not a number", s))
-			return
+			return 0, nil, newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter limit: %q is not a number", s)
 		}
 		if n >= 1 {
 			limit = min(n, maxWorkflowsLimit)
@@ -86,57 +93,54 @@ func listWorkflows(c *call) {
 	if s := c.query("offset"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			c.fail(newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter offset: %q is not a number", s))
-			return
+			return 0, nil, newError(http.StatusBadRequest, codeBadQuery, "Invalid query parameter offset: %q is not a number", s)
 		}
 		offset = max(n, 0)
 	}
 	name, mode := c.query("workflow_name"), c.query("mode")
-	e := c.e
-	e.store.mu.RLock()
 	var matched []*workflow
-	for _, w := range e.store.workflows {
-		if (name == "" || strings.Contains(w.Name, name)) && (mode == "" || w.Mode == mode) {
-			matched = append(matched, w)
+	c.e.store.read(func() {
+		for _, w := range c.e.store.workflows {
+			if (name == "" || strings.Contains(w.Name, name)) && (mode == "" || w.Mode == mode) {
+				matched = append(matched, w)
+			}
 		}
-	}
-	e.store.mu.RUnlock()
+	})
 	sortBy(matched, func(w *workflow) int64 { return w.seq })
 	page, _ := paginate(matched, offset, limit)
-	c.json(http.StatusOK, map[string]any{"total": len(matched), "size": len(page), "workflows": page})
+	return http.StatusOK, map[string]any{"total": len(matched), "size": len(page), "workflows": page}, nil
 }
 
 // batchDeleteWorkflows deletes what exists and reports the rest in fail.
-func batchDeleteWorkflows(c *call) {
+func batchDeleteWorkflows(c *call) (int, any, *apiError) {
 	var req struct {
 		WorkflowURNs []string `json:"workflow_urns"`
 	}
 	if err := c.decode(&req); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	type failure struct {
 		WorkflowURN string `json:"workflow_urn"`
 		ErrorDetail string `json:"error_detail"`
 	}
 	success, fail := []string{}, []failure{}
-	e := c.e
-	e.store.mu.Lock()
-	defer e.store.mu.Unlock()
-	for _, s := range req.WorkflowURNs {
-		u, err := urn.Parse(s)
-		if u.Qualifier == "" {
-			u.Qualifier = urn.Latest
+	s := c.e.store
+	s.write(func() {
+		for _, text := range req.WorkflowURNs {
+			u, err := urn.Parse(text)
+			if u.Qualifier == "" {
+				u.Qualifier = urn.Latest
+			}
+			switch {
+			case err != nil || u.Kind != urn.KindWorkflow:
+				fail = append(fail, failure{text, "malformed workflow URN"})
+			case s.workflows[u.String()] == nil:
+				fail = append(fail, failure{text, "workflow not found"})
+			default:
+				delete(s.workflows, u.String())
+				success = append(success, text)
+			}
 		}
-		switch {
-		case err != nil || u.Kind != urn.KindWorkflow:
-			fail = append(fail, failure{s, "malformed workflow URN"})
-		case e.store.workflows[u.String()] == nil:
-			fail = append(fail, failure{s, "workflow not found"})
-		default:
-			delete(e.store.workflows, u.String())
-			success = append(success, s)
-		}
-	}
-	c.json(http.StatusOK, map[string]any{"success": success, "fail": fail})
+	})
+	return http.StatusOK, map[string]any{"success": success, "fail": fail}, nil
 }
