@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fgharness/fgharness/internal/extapi"
+	"github.com/fgharness/fgharness/internal/emulator/extapi"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 

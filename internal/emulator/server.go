@@ -14,7 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/fgharness/fgharness/internal/extapi"
+	"github.com/fgharness/fgharness/internal/emulator/extapi"
 	"github.com/fgharness/fgharness/spec"
 )
 
