@@ -2,9 +2,14 @@ package load
 
 import (
 	"bytes"
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -29,9 +34,24 @@ func (f *ScenarioFile) Keys() []string {
 	return keys
 }
 
-// ReadScenarioFile parses a --config file.
+// builtinScenarios are the shipped load/scenarios files, so that the
+// documented `--config load/scenarios/nightly.yaml` works from any directory.
+//
+//go:embed scenarios/*.yaml
+var builtinScenarios embed.FS
+
+// ReadScenarioFile parses a --config file. A path that is not on disk but
+// names a shipped scenario (load/scenarios/nightly.yaml, nightly.yaml or
+// nightly) reads the copy built into fgh.
 func ReadScenarioFile(path string) (*ScenarioFile, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if builtin, ok := builtinScenario(path); ok {
+			data, err = builtin, nil
+		} else {
+			return nil, fmt.Errorf("read --config: %w (built-in scenarios: %s)", err, strings.Join(BuiltinScenarios(), ", "))
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read --config: %w", err)
 	}
@@ -40,6 +60,29 @@ func ReadScenarioFile(path string) (*ScenarioFile, error) {
 		return nil, fmt.Errorf("--config %s: %w", path, err)
 	}
 	return f, nil
+}
+
+// BuiltinScenarios names the shipped scenario files.
+func BuiltinScenarios() []string {
+	entries, _ := builtinScenarios.ReadDir("scenarios")
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	return names
+}
+
+// builtinScenario returns the shipped file a missing --config path names.
+func builtinScenario(path string) ([]byte, bool) {
+	dir, name := filepath.Split(filepath.ToSlash(path))
+	if dir != "" && dir != "scenarios/" && !strings.HasSuffix(dir, "load/scenarios/") {
+		return nil, false
+	}
+	if !strings.HasSuffix(name, ".yaml") {
+		name += ".yaml"
+	}
+	data, err := builtinScenarios.ReadFile("scenarios/" + name)
+	return data, err == nil
 }
 
 // ParseScenarioFile parses the YAML of a --config file.

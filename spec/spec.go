@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -121,4 +122,16 @@ func (s *Spec) Documents() []string { return append([]string(nil), s.names...) }
 func (s *Spec) Document(name string) (*openapi3.T, bool) {
 	d, ok := s.docs[name]
 	return d, ok
+}
+
+// EmbeddedSource returns the source of the embedded document a path names
+// (spec/functiongraph.yaml or functiongraph.yaml), so `fgh spec validate
+// spec/functiongraph.yaml` works outside a checkout.
+func EmbeddedSource(file string) ([]byte, bool) {
+	dir, name := path.Split(filepath.ToSlash(file))
+	if dir != "" && dir != "spec/" && !strings.HasSuffix(dir, "/spec/") {
+		return nil, false
+	}
+	data, err := files.ReadFile(name)
+	return data, err == nil
 }

@@ -73,7 +73,9 @@ usage or connection error.`,
 	fl.BoolVar(&opts.ReadOnly, "read-only", false, "run only specs that create nothing (invocations use --function)")
 	fl.StringVar(&opts.FunctionURN, "function", "", "existing function URN for invocation specs (with --read-only)")
 	fl.StringVar(&opts.ExtensionAPI, "extension-api", "", "host:port of the target's Extension API, when reachable from here")
-	fl.IntVar(&opts.ExtensionBasePort, "extension-base-port", framework.DefaultExtensionBasePort, "first of the 10 ports the suites' extension servers listen on (0 with the built-in emulator: a free range)")
+	fl.IntVar(&opts.ExtensionBasePort, "extension-port", framework.DefaultExtensionBasePort, "first of the 10 ports the suites' extension servers listen on (0 with the built-in emulator: a free range)")
+	fl.IntVar(&opts.ExtensionBasePort, "extension-base-port", framework.DefaultExtensionBasePort, "old name of --extension-port")
+	_ = fl.MarkDeprecated("extension-base-port", "use --extension-port, as fgh load does")
 	fl.BoolVar(&opts.Verbose, "verbose", false, "print every spec, not only failures")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "bound for the whole run (default 30m)")
 	// The suites' own tests break the built-in emulator on purpose to prove the specs catch it.

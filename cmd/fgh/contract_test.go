@@ -92,7 +92,7 @@ func ranSpecs(t *testing.T, dir string) []types.SpecReport {
 func TestContractPassesAgainstTheBuiltInEmulator(t *testing.T) {
 	t.Parallel()
 	out := t.TempDir()
-	runFGHProcess(t, nil, "contract", "--label-filter", "extension", "--extension-base-port", "0", "--out", out).
+	runFGHProcess(t, nil, "contract", "--label-filter", "extension", "--extension-port", "0", "--out", out).
 		expect(t, 0, "conformance:", "0 failed")
 	for _, name := range reportFiles {
 		if st, err := os.Stat(filepath.Join(out, name)); err != nil || st.Size() == 0 {

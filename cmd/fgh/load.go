@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -104,19 +105,20 @@ Exit status: 0 ok, 1 failed, 2 usage, 99 a threshold failed, 130 interrupted.`,
 	fl.IntVar(&f.connections, "connections", 0, "connections to the target (0: the worker cap)")
 	fl.DurationVar(&f.timeout, "timeout", load.DefaultTimeout, "per-request timeout")
 	fl.DurationVar(&f.lateAfter, "late-after", load.DefaultLateAfter, "a request that leaves later than this after its intended time is late")
-	fl.StringVar(&f.out, "out", "fgh-load", "directory for report.json, results.bin and histograms.jsonl")
+	fl.StringVar(&f.out, "out", filepath.Join("reports", "out", "load"), "directory for report.json, results.bin and histograms.jsonl")
 	fl.StringVar(&f.shard, "shard", "", "run shard i of N (i/N, 0-based) at 1/N of the rate")
 	fl.StringVar(&f.startAt, "start-at", "", "shared wall-clock start of every shard (RFC 3339)")
 	fl.StringVar(&f.runID, "run-id", "", "name of the run in report.json, the same for every shard (default: derived from the shared settings, or start time and a random suffix)")
 	fl.StringVar(&f.config, "config", "", "YAML scenario file: flag names as keys, plus thresholds")
-	fl.StringArrayVar(&f.thresholds, "threshold", nil, `SLO expression, repeatable: "p99 < 200ms", "success > 99.9%"`)
+	fl.StringArrayVar(&f.thresholds, "threshold", nil, `SLO expression, repeatable: "p99 < 200ms", "success > 99.9%"; with find-max, what every step must hold (default "p99 < 100ms" and "success >= 99.9%")`)
 	fl.StringVar(&f.validateSample, "validate-sample", "", "validate this share of responses against the spec, e.g. 1%")
 	fl.IntSliceVar(&f.fanout, "fanout", nil, "extension-fanout: extensions to register; several values sweep (0,1,5,10)")
-	fl.IntVar(&f.extensionPort, "extension-port", 8081, "first extension sink port")
+	fl.IntVar(&f.extensionPort, "extension-port", 8081, "first of the extension sinks' ports (0: free ports)")
 	fl.StringVar(&f.extensionAPI, "extension-api", "", "Extension API address host:port (default: asked from the emulator)")
 	fl.DurationVar(&f.fanoutGrace, "fanout-grace", 2*time.Second, "how long after an answer its extension events still count")
 	fl.BoolVar(&f.findMax, "find-max", false, "step the rate up from --rate until the SLO breaks")
-	fl.StringArrayVar(&f.slo, "slo", nil, `find-max SLO, repeatable (default "p99 < 100ms" and "success >= 99.9%")`)
+	fl.StringArrayVar(&f.slo, "slo", nil, "old name of --threshold for find-max")
+	_ = fl.MarkDeprecated("slo", "use --threshold: one name for an SLO expression in every command")
 	fl.Float64Var(&f.stepFactor, "step-factor", 1.5, "find-max: multiply the rate by this each step")
 	fl.Float64Var(&f.step, "step", 0, "find-max: add this many req/s each step instead")
 	fl.Float64Var(&f.maxRate, "max-rate", 100000, "find-max: highest rate to try")
@@ -184,6 +186,9 @@ func parsedLoadOptions(fl *pflag.FlagSet, scenario string, f *loadFlags) (load.O
 		return o, err
 	}
 	o.Thresholds = append(fileThresholds, o.Thresholds...)
+	if o.FindMax != nil {
+		o.FindMax.SLO = load.Exprs(o.Thresholds) // find-max climbs until a step breaks them
+	}
 	return o, nil
 }
 
@@ -241,8 +246,11 @@ func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
 		ExtensionAPI:  f.extensionAPI,
 		FanoutGrace:   f.fanoutGrace,
 	}
-	for _, t := range f.thresholds {
+	for _, t := range append(append([]string(nil), f.thresholds...), f.slo...) {
 		o.Thresholds = append(o.Thresholds, load.ThresholdSpec{Expr: t})
+	}
+	if f.extensionPort == 0 {
+		o.ExtensionPort = -1 // free ports, as 0 means for fgh contract
 	}
 	var err error
 	if o.Pacing.Rate, err = load.ParseRate(f.rate); err != nil {
@@ -282,7 +290,7 @@ func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
 		o.ValidateSample = v
 	}
 	if f.findMax || scenario == load.ScenarioFindMax {
-		o.FindMax = &load.FindMaxOptions{SLO: f.slo, Factor: f.stepFactor, Step: f.step, MaxRate: f.maxRate, MaxSteps: f.maxSteps}
+		o.FindMax = &load.FindMaxOptions{SLO: load.Exprs(o.Thresholds), Factor: f.stepFactor, Step: f.step, MaxRate: f.maxRate, MaxSteps: f.maxSteps}
 	}
 	o.Procs = f.procs
 	if o.Procs == 0 && f.target != "" {

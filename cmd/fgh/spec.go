@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -82,14 +84,22 @@ func newSpecOpsCmd() *cobra.Command {
 
 func newSpecValidateCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "validate FILE...",
-		Short:   "Check OpenAPI 3 documents (YAML or JSON), their examples included",
+		Use:   "validate FILE...",
+		Short: "Check OpenAPI 3 documents (YAML or JSON), their examples included",
+		Long: `Checks each file as an OpenAPI 3 document. A path that is not on disk but
+names an embedded document (spec/functiongraph.yaml, spec/iam.yaml,
+spec/extension.yaml) checks the copy built into fgh.`,
 		Example: "  fgh spec validate spec/functiongraph.yaml\n  fgh spec validate vendor-openapi.json",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			failed := 0
 			for _, file := range args {
 				data, err := os.ReadFile(file)
+				if errors.Is(err, fs.ErrNotExist) {
+					if embedded, ok := spec.EmbeddedSource(file); ok {
+						data, err = embedded, nil
+					}
+				}
 				if err != nil {
 					return withExitCode(exitUsage, err)
 				}
