@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Defaults of the async invocation settings when none were set (the SDK's request defaults).
@@ -83,10 +85,10 @@ func (e *Emulator) runAsync(t target, event []byte, requestID string) *apiError 
 // asyncHandlers are the async invocation operations (sync invocation is in invokeHandlers).
 func asyncHandlers() map[string]handler {
 	return map[string]handler{
-		opAsyncInvoke:                     asyncInvokeFunction,
-		"showFunctionAsyncInvokeConfig":   showFunctionAsyncInvokeConfig,
-		"updateFunctionAsyncInvokeConfig": updateFunctionAsyncInvokeConfig,
-		"deleteFunctionAsyncInvokeConfig": deleteFunctionAsyncInvokeConfig,
+		fgs.OpAsyncInvokeFunction:             asyncInvokeFunction,
+		fgs.OpShowFunctionAsyncInvokeConfig:   showFunctionAsyncInvokeConfig,
+		fgs.OpUpdateFunctionAsyncInvokeConfig: updateFunctionAsyncInvokeConfig,
+		fgs.OpDeleteFunctionAsyncInvokeConfig: deleteFunctionAsyncInvokeConfig,
 	}
 }
 

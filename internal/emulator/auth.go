@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fgharness/fgharness/internal/aksk"
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // checkToken accepts the static token or one IAM issued. ok=false with a
@@ -124,5 +125,5 @@ func issueToken(c *call) (int, any, *apiError) {
 
 // iamHandlers are the IAM operations the emulator serves.
 func iamHandlers() map[string]handler {
-	return map[string]handler{"keystoneCreateUserTokenByPassword": issueToken}
+	return map[string]handler{fgs.OpKeystoneCreateUserTokenByPassword: issueToken}
 }

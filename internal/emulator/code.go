@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"path"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // buildCode checks that the fields each code type needs are there and
@@ -56,20 +58,20 @@ func buildCode(req *functionRequest) ([]byte, *apiError) {
 
 // functionCodeView is the body of showFunctionCode and updateFunctionCode.
 type functionCodeView struct {
-	FuncURN           string          `json:"func_urn"`
-	FuncName          string          `json:"func_name"`
-	DomainID          string          `json:"domain_id"`
-	Runtime           string          `json:"runtime"`
-	CodeType          string          `json:"code_type"`
-	CodeURL           string          `json:"code_url,omitempty"`
-	CodeFilename      string          `json:"code_filename,omitempty"`
-	CodeSize          int64           `json:"code_size"`
-	Digest            string          `json:"digest"`
-	LastModified      string          `json:"last_modified"`
-	FuncCode          funcCode        `json:"func_code"`
-	DependVersionList []string        `json:"depend_version_list"`
-	StrategyConfig    strategyConfig  `json:"strategy_config"`
-	Dependencies      []dependencyRef `json:"dependencies"`
+	FuncURN           string             `json:"func_urn"`
+	FuncName          string             `json:"func_name"`
+	DomainID          string             `json:"domain_id"`
+	Runtime           string             `json:"runtime"`
+	CodeType          string             `json:"code_type"`
+	CodeURL           string             `json:"code_url,omitempty"`
+	CodeFilename      string             `json:"code_filename,omitempty"`
+	CodeSize          int64              `json:"code_size"`
+	Digest            string             `json:"digest"`
+	LastModified      string             `json:"last_modified"`
+	FuncCode          fgs.FuncCode       `json:"func_code"`
+	DependVersionList []string           `json:"depend_version_list"`
+	StrategyConfig    fgs.StrategyConfig `json:"strategy_config"`
+	Dependencies      []dependencyRef    `json:"dependencies"`
 }
 
 func codeView(cfg *functionConfig) functionCodeView {
@@ -91,8 +93,8 @@ func codeView(cfg *functionConfig) functionCodeView {
 // codeHandlers are the code package operations.
 func codeHandlers() map[string]handler {
 	return map[string]handler{
-		"showFunctionCode":   showFunctionCode,
-		"updateFunctionCode": updateFunctionCode,
+		fgs.OpShowFunctionCode:   showFunctionCode,
+		fgs.OpUpdateFunctionCode: updateFunctionCode,
 	}
 }
 

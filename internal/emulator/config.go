@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Config is everything an emulator instance needs. Zero fields take the
@@ -78,14 +80,14 @@ func DefaultConfig() Config {
 		SK:                       DefaultSK,
 		Users:                    map[string]string{DefaultUser: DefaultPassword},
 		ExtensionHost:            "127.0.0.1",
-		ExtensionPortMin:         8081,
-		ExtensionPortMax:         8090,
-		MaxExtensions:            10,
+		ExtensionPortMin:         fgs.ExtensionPortMin,
+		ExtensionPortMax:         fgs.ExtensionPortMax,
+		MaxExtensions:            fgs.MaxExtensions,
 		ExtensionDeliveryTimeout: 5 * time.Second,
 		IdleTimeout:              10 * time.Minute,
 		MaxSkew:                  15 * time.Minute,
 		TokenTTL:                 24 * time.Hour,
-		MaxInvokeBody:            6 << 20,
+		MaxInvokeBody:            fgs.MaxSyncPayloadBytes,
 		MaxBody:                  64 << 20,
 		AsyncConcurrency:         32,
 		AsyncQueue:               4096,

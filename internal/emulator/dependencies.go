@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // dependency is a dependency package with its versions (version numbers from 1).
@@ -63,12 +65,12 @@ func seedDependencies(s *store, cfg Config) {
 // dependencyHandlers are the dependency package operations.
 func dependencyHandlers() map[string]handler {
 	return map[string]handler{
-		"createDependency":        createDependency,
-		"createDependencyVersion": createDependency,
-		"listDependencies":        listDependencies,
-		"listDependencyVersions":  listDependencyVersions,
-		"showDependencyVersion":   showDependencyVersion,
-		"deleteDependencyVersion": deleteDependencyVersion,
+		fgs.OpCreateDependency:        createDependency,
+		fgs.OpCreateDependencyVersion: createDependency,
+		fgs.OpListDependencies:        listDependencies,
+		fgs.OpListDependencyVersions:  listDependencyVersions,
+		fgs.OpShowDependencyVersion:   showDependencyVersion,
+		fgs.OpDeleteDependencyVersion: deleteDependencyVersion,
 	}
 }
 

@@ -8,39 +8,35 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
 // functionRequest is the body of createFunction and updateFunctionConfig
 // (update ignores package and the code fields).
 type functionRequest struct {
-	FuncName            string          `json:"func_name"`
-	Package             string          `json:"package"`
-	Runtime             string          `json:"runtime"`
-	Timeout             int             `json:"timeout"`
-	Handler             string          `json:"handler"`
-	MemorySize          int             `json:"memory_size"`
-	CodeType            string          `json:"code_type"`
-	CodeURL             string          `json:"code_url"`
-	CodeFilename        string          `json:"code_filename"`
-	FuncCode            *funcCode       `json:"func_code"`
-	CustomImage         *customImage    `json:"custom_image"`
-	UserData            *string         `json:"user_data"`
-	EncryptedUserData   *string         `json:"encrypted_user_data"`
-	Xrole               *string         `json:"xrole"`
-	AppXrole            *string         `json:"app_xrole"`
-	Description         *string         `json:"description"`
-	InitializerHandler  *string         `json:"initializer_handler"`
-	InitializerTimeout  *int            `json:"initializer_timeout"`
-	EnterpriseProjectID *string         `json:"enterprise_project_id"`
-	Type                string          `json:"type"`
-	DependVersionList   []string        `json:"depend_version_list"`
-	StrategyConfig      *strategyConfig `json:"strategy_config"`
-}
-
-type funcCode struct {
-	File string `json:"file,omitempty"`
-	Link string `json:"link,omitempty"`
+	FuncName            string              `json:"func_name"`
+	Package             string              `json:"package"`
+	Runtime             string              `json:"runtime"`
+	Timeout             int                 `json:"timeout"`
+	Handler             string              `json:"handler"`
+	MemorySize          int                 `json:"memory_size"`
+	CodeType            string              `json:"code_type"`
+	CodeURL             string              `json:"code_url"`
+	CodeFilename        string              `json:"code_filename"`
+	FuncCode            *fgs.FuncCode       `json:"func_code"`
+	CustomImage         *customImage        `json:"custom_image"`
+	UserData            *string             `json:"user_data"`
+	EncryptedUserData   *string             `json:"encrypted_user_data"`
+	Xrole               *string             `json:"xrole"`
+	AppXrole            *string             `json:"app_xrole"`
+	Description         *string             `json:"description"`
+	InitializerHandler  *string             `json:"initializer_handler"`
+	InitializerTimeout  *int                `json:"initializer_timeout"`
+	EnterpriseProjectID *string             `json:"enterprise_project_id"`
+	Type                string              `json:"type"`
+	DependVersionList   []string            `json:"depend_version_list"`
+	StrategyConfig      *fgs.StrategyConfig `json:"strategy_config"`
 }
 
 type customImage struct {
@@ -50,11 +46,11 @@ type customImage struct {
 // functionHandlers are the function lifecycle operations.
 func functionHandlers() map[string]handler {
 	return map[string]handler{
-		"createFunction":       createFunction,
-		"listFunctions":        listFunctions,
-		"showFunctionConfig":   showFunctionConfig,
-		"updateFunctionConfig": updateFunctionConfig,
-		"deleteFunction":       deleteFunction,
+		fgs.OpCreateFunction:       createFunction,
+		fgs.OpListFunctions:        listFunctions,
+		fgs.OpShowFunctionConfig:   showFunctionConfig,
+		fgs.OpUpdateFunctionConfig: updateFunctionConfig,
+		fgs.OpDeleteFunction:       deleteFunction,
 	}
 }
 
@@ -78,7 +74,7 @@ func createFunction(c *call) (int, any, *apiError) {
 		Namespace: e.cfg.ProjectID, ProjectName: e.cfg.Region, Package: req.Package,
 		CodeType: req.CodeType, CodeURL: req.CodeURL, CodeFilename: req.CodeFilename,
 		Version: urn.Latest, EnterpriseProjectID: "0", Type: "v2",
-		StrategyConfig: strategyConfig{Concurrency: -1, ConcurrentNum: 1},
+		StrategyConfig: fgs.StrategyConfig{Concurrency: -1, ConcurrentNum: 1},
 	}
 	if req.Type != "" {
 		cfg.Type = req.Type

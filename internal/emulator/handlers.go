@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Built-in function behaviours. A function's behaviour is chosen by keys in
@@ -34,8 +36,7 @@ const (
 	behaviourLarge       = "large"
 	behaviourRandomError = "random-error"
 
-	maxResultBytes = 6 << 20 // the platform's limit on a function's result
-	maxUserDataVar = 20      // documented maximum number of environment variables
+	maxUserDataVar = 20 // documented maximum number of environment variables
 )
 
 type behaviour struct {
@@ -89,8 +90,8 @@ func parseBehaviour(userData string) (behaviour, *apiError) {
 		n := 1 << 20
 		if s, ok := env["FGH_RESULT_BYTES"]; ok {
 			v, err := strconv.Atoi(s)
-			if err != nil || v < 0 || v > maxResultBytes+1024 {
-				return b, badField(codeBadUserData, "user_data", "FGH_RESULT_BYTES %q is not a size between 0 and %d", s, maxResultBytes+1024)
+			if err != nil || v < 0 || v > fgs.MaxSyncPayloadBytes+1024 {
+				return b, badField(codeBadUserData, "user_data", "FGH_RESULT_BYTES %q is not a size between 0 and %d", s, fgs.MaxSyncPayloadBytes+1024)
 			}
 			n = v
 		}
@@ -144,7 +145,7 @@ func (b *behaviour) run(ctx context.Context, event []byte, timeout time.Duration
 	case behaviourFail:
 		return outcome{failed: true, errType: "FunctionError", errMsg: b.errorMsg, logLine: "error: " + b.errorMsg}
 	case behaviourLarge:
-		if len(b.result) > maxResultBytes {
+		if len(b.result) > fgs.MaxSyncPayloadBytes {
 			return outcome{failed: true, errType: "ResultTooLarge",
 				errMsg: "the size of the result of the function exceeds the maximum allowed limit (6 MB)"}
 		}

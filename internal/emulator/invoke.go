@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -71,7 +72,7 @@ type execution struct {
 // behaviour under the function timeout, counters and extension fan-out.
 func (e *Emulator) execute(ctx context.Context, t target, event []byte, requestID string) (execution, *apiError) {
 	rt := t.fn.rt
-	limit := t.cfg.StrategyConfig.limit()
+	limit := executionLimit(t.cfg.StrategyConfig)
 	if limit == 0 {
 		rt.counts.reject.Add(1)
 		return execution{}, newError(http.StatusForbidden, codeForbidden, "the function is disabled (strategy_config.concurrency is 0)")
@@ -101,7 +102,7 @@ func (e *Emulator) execute(ctx context.Context, t target, event []byte, requestI
 
 // invokeHandlers is sync invocation (async is in asyncHandlers).
 func invokeHandlers() map[string]handler {
-	return map[string]handler{opInvoke: invokeFunction}
+	return map[string]handler{fgs.OpInvokeFunction: invokeFunction}
 }
 
 // invokeFunction is the sync invocation hot path: no generic validation,
@@ -223,9 +224,8 @@ func invokeSummary(cfg *functionConfig, x *execution, memory, eventLen int) stri
 	return string(b)
 }
 
-const maxLogBytes = 4096
-
-// appendLog writes the execution log in the platform's format, keeping the last 4 KB.
+// appendLog writes the execution log in the platform's format, keeping the
+// last fgs.MaxTailLogBytes.
 func appendLog(b []byte, requestID, version string, x *execution, memory int) []byte {
 	start := len(b)
 	now := time.Now().UTC()
@@ -249,9 +249,9 @@ func appendLog(b []byte, requestID, version string, x *execution, memory int) []
 	b = append(b, "MB, billing memory: "...)
 	b = strconv.AppendInt(b, int64(memory), 10)
 	b = append(b, "MB"...)
-	if n := len(b) - start; n > maxLogBytes {
-		copy(b[start:], b[len(b)-maxLogBytes:])
-		b = b[:start+maxLogBytes]
+	if n := len(b) - start; n > fgs.MaxTailLogBytes {
+		copy(b[start:], b[len(b)-fgs.MaxTailLogBytes:])
+		b = b[:start+fgs.MaxTailLogBytes]
 	}
 	return b
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // serverMetrics are the emulator's Prometheus metrics, in its own registry
@@ -87,8 +89,8 @@ var metricTypes = map[string]func(c *invocationCounts) int64{
 // metricHandlers are the metric and quota operations.
 func metricHandlers() map[string]handler {
 	return map[string]handler{
-		"listFunctionAsMetric": listFunctionAsMetric,
-		"listQuotas":           listQuotas,
+		fgs.OpListFunctionAsMetric: listFunctionAsMetric,
+		fgs.OpListQuotas:           listQuotas,
 	}
 }
 

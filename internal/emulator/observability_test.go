@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fgharness/fgharness/internal/aksk"
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
@@ -102,7 +103,7 @@ func TestLogsAreStructuredAndKeepSecrets(t *testing.T) {
 				t.Errorf("log line carries a credential: %s", line)
 			}
 		}
-		sawRequest = sawRequest || (entry["msg"] == "request" && entry["operation"] == opInvoke && entry["status"] == float64(200))
+		sawRequest = sawRequest || (entry["msg"] == "request" && entry["operation"] == fgs.OpInvokeFunction && entry["status"] == float64(200))
 		sawCreated = sawCreated || (entry["msg"] == "function created" && entry["urn"] == te.fnURN("logged"))
 	}
 	if !sawRequest || !sawCreated {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 	"github.com/fgharness/fgharness/spec"
 )
@@ -119,7 +120,7 @@ func (e *Emulator) buildRouter() http.Handler {
 		rt := &route{
 			op: op, handle: h,
 			public:   op.Raw().Security != nil && len(*op.Raw().Security) == 0,
-			invoke:   op.ID == opInvoke || op.ID == opAsyncInvoke,
+			invoke:   op.ID == fgs.OpInvokeFunction || op.ID == fgs.OpAsyncInvokeFunction,
 			onFunc:   strings.Contains(op.Path, "{function_urn}"),
 			lenient:  lenientQuery[op.ID],
 			observer: e.metrics.latency.WithLabelValues(op.ID),

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // store holds every resource of the emulated project. One RWMutex guards
@@ -62,52 +64,47 @@ type function struct {
 // functionConfig is an immutable snapshot: the body of show config, plus
 // what the emulator derived from it. Never modify one that is stored.
 type functionConfig struct {
-	FuncID              string          `json:"func_id"`
-	FuncURN             string          `json:"func_urn"`
-	FuncName            string          `json:"func_name"`
-	DomainID            string          `json:"domain_id"`
-	Namespace           string          `json:"namespace"`
-	ProjectName         string          `json:"project_name"`
-	Package             string          `json:"package"`
-	Runtime             string          `json:"runtime"`
-	Timeout             int             `json:"timeout"`
-	Handler             string          `json:"handler"`
-	MemorySize          int             `json:"memory_size"`
-	CPU                 int             `json:"cpu"`
-	CodeType            string          `json:"code_type"`
-	CodeURL             string          `json:"code_url,omitempty"`
-	CodeFilename        string          `json:"code_filename,omitempty"`
-	CodeSize            int64           `json:"code_size"`
-	UserData            string          `json:"user_data,omitempty"`
-	EncryptedUserData   string          `json:"encrypted_user_data,omitempty"`
-	Digest              string          `json:"digest"`
-	Version             string          `json:"version"`
-	VersionDescription  string          `json:"version_description,omitempty"`
-	ImageName           string          `json:"image_name"`
-	Xrole               string          `json:"xrole,omitempty"`
-	AppXrole            string          `json:"app_xrole,omitempty"`
-	Description         string          `json:"description,omitempty"`
-	LastModified        string          `json:"last_modified"`
-	StrategyConfig      strategyConfig  `json:"strategy_config"`
-	DependVersionList   []string        `json:"depend_version_list,omitempty"`
-	Dependencies        []dependencyRef `json:"dependencies,omitempty"`
-	InitializerHandler  string          `json:"initializer_handler,omitempty"`
-	InitializerTimeout  int             `json:"initializer_timeout,omitempty"`
-	EnterpriseProjectID string          `json:"enterprise_project_id"`
-	Type                string          `json:"type"`
+	FuncID              string             `json:"func_id"`
+	FuncURN             string             `json:"func_urn"`
+	FuncName            string             `json:"func_name"`
+	DomainID            string             `json:"domain_id"`
+	Namespace           string             `json:"namespace"`
+	ProjectName         string             `json:"project_name"`
+	Package             string             `json:"package"`
+	Runtime             string             `json:"runtime"`
+	Timeout             int                `json:"timeout"`
+	Handler             string             `json:"handler"`
+	MemorySize          int                `json:"memory_size"`
+	CPU                 int                `json:"cpu"`
+	CodeType            string             `json:"code_type"`
+	CodeURL             string             `json:"code_url,omitempty"`
+	CodeFilename        string             `json:"code_filename,omitempty"`
+	CodeSize            int64              `json:"code_size"`
+	UserData            string             `json:"user_data,omitempty"`
+	EncryptedUserData   string             `json:"encrypted_user_data,omitempty"`
+	Digest              string             `json:"digest"`
+	Version             string             `json:"version"`
+	VersionDescription  string             `json:"version_description,omitempty"`
+	ImageName           string             `json:"image_name"`
+	Xrole               string             `json:"xrole,omitempty"`
+	AppXrole            string             `json:"app_xrole,omitempty"`
+	Description         string             `json:"description,omitempty"`
+	LastModified        string             `json:"last_modified"`
+	StrategyConfig      fgs.StrategyConfig `json:"strategy_config"`
+	DependVersionList   []string           `json:"depend_version_list,omitempty"`
+	Dependencies        []dependencyRef    `json:"dependencies,omitempty"`
+	InitializerHandler  string             `json:"initializer_handler,omitempty"`
+	InitializerTimeout  int                `json:"initializer_timeout,omitempty"`
+	EnterpriseProjectID string             `json:"enterprise_project_id"`
+	Type                string             `json:"type"`
 
 	behaviour behaviour // parsed from UserData
 	code      []byte    // the code package (decoded func_code.file, or the link)
 }
 
-type strategyConfig struct {
-	Concurrency   int `json:"concurrency"`
-	ConcurrentNum int `json:"concurrent_num,omitempty"`
-}
-
-// limit is the number of executions that may run at once: -1 unlimited,
-// 0 disabled, otherwise instances × per-instance concurrency.
-func (s strategyConfig) limit() int64 {
+// executionLimit is the number of executions that may run at once: -1
+// unlimited, 0 disabled, otherwise instances × per-instance concurrency.
+func executionLimit(s fgs.StrategyConfig) int64 {
 	if s.Concurrency < 0 {
 		return -1
 	}

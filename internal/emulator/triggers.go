@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -58,9 +59,9 @@ func timerSchedule(data map[string]any) (schedule, *apiError) {
 // triggerHandlers are the trigger operations.
 func triggerHandlers() map[string]handler {
 	return map[string]handler{
-		"createFunctionTrigger": createFunctionTrigger,
-		"listFunctionTriggers":  listFunctionTriggers,
-		"deleteFunctionTrigger": deleteFunctionTrigger,
+		fgs.OpCreateFunctionTrigger: createFunctionTrigger,
+		fgs.OpListFunctionTriggers:  listFunctionTriggers,
+		fgs.OpDeleteFunctionTrigger: deleteFunctionTrigger,
 	}
 }
 

@@ -8,20 +8,15 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
-)
-
-// Operation IDs the emulator refers to by name (the spec's operationIds).
-const (
-	opInvoke      = "invokeFunction"
-	opAsyncInvoke = "asyncInvokeFunction"
 )
 
 // lenientQuery lists query parameters whose out-of-range values the
 // documents say are normalised rather than refused.
 var lenientQuery = map[string]map[string]bool{
 	// "limit over 200 counts as 200, offset under 0 counts as 0"
-	"listWorkflows": {"limit": true, "offset": true},
+	fgs.OpListWorkflows: {"limit": true, "offset": true},
 }
 
 // fieldCodes maps the first body field a violation names to the documented

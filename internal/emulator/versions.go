@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -19,10 +20,10 @@ var (
 // versionHandlers are the version and alias operations.
 func versionHandlers() map[string]handler {
 	return map[string]handler{
-		"createFunctionVersion": createFunctionVersion,
-		"listFunctionVersions":  listFunctionVersions,
-		"createVersionAlias":    createVersionAlias,
-		"listVersionAliases":    listVersionAliases,
+		fgs.OpCreateFunctionVersion: createFunctionVersion,
+		fgs.OpListFunctionVersions:  listFunctionVersions,
+		fgs.OpCreateVersionAlias:    createVersionAlias,
+		fgs.OpListVersionAliases:    listVersionAliases,
 	}
 }
 

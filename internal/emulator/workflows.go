@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -35,9 +36,9 @@ const (
 // workflowHandlers are the function flow operations.
 func workflowHandlers() map[string]handler {
 	return map[string]handler{
-		"listWorkflows":        listWorkflows,
-		"createWorkflow":       createWorkflow,
-		"batchDeleteWorkflows": batchDeleteWorkflows,
+		fgs.OpListWorkflows:        listWorkflows,
+		fgs.OpCreateWorkflow:       createWorkflow,
+		fgs.OpBatchDeleteWorkflows: batchDeleteWorkflows,
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // maxDrainBytes is how much of an extension's answer is read so that its
@@ -36,7 +38,7 @@ func (h *Hub) FanOut(key, traceID, invokedURN string) {
 		}
 		return
 	}
-	body, err := json.Marshal(InvokeEvent{TraceID: traceID, InvokedFunctionURN: invokedURN})
+	body, err := json.Marshal(fgs.ExtensionInvokeEvent{TraceID: traceID, InvokedFunctionURN: invokedURN})
 	if err != nil {
 		for _, t := range targets {
 			h.finish(e, t, traceID, 0, fmt.Errorf("encode invoke event: %w", err))
@@ -84,7 +86,7 @@ func (h *Hub) post(address string, body []byte, delay time.Duration) error {
 			return fmt.Errorf("injected extension delay %s: %w", delay, ctx.Err())
 		}
 	}
-	url := "http://" + address + InvokePath
+	url := "http://" + address + fgs.ExtensionInvokePath
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("build invoke request for %s: %w", url, err)

@@ -12,17 +12,17 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // ErrClosed is returned by Endpoint once the hub is closed.
 var ErrClosed = errors.New("extension hub is closed")
 
-// Defaults for zero HubConfig fields; the port range and limit are the documented ones.
+// Defaults for zero HubConfig fields; the port range and the extension
+// limit default to the documented ones in package fgs.
 const (
 	DefaultHost            = "127.0.0.1"
-	DefaultPortMin         = 8081
-	DefaultPortMax         = 8090
-	DefaultMaxExtensions   = 10
 	DefaultListenHost      = "127.0.0.1"
 	DefaultDeliveryTimeout = 3 * time.Second
 	DefaultMaxInFlight     = 1024
@@ -51,13 +51,13 @@ func (c HubConfig) withDefaults() HubConfig {
 		c.Host = DefaultHost
 	}
 	if c.PortMin == 0 {
-		c.PortMin = DefaultPortMin
+		c.PortMin = fgs.ExtensionPortMin
 	}
 	if c.PortMax == 0 {
-		c.PortMax = DefaultPortMax
+		c.PortMax = fgs.ExtensionPortMax
 	}
 	if c.MaxExtensions <= 0 {
-		c.MaxExtensions = DefaultMaxExtensions
+		c.MaxExtensions = fgs.MaxExtensions
 	}
 	if c.ListenHost == "" {
 		c.ListenHost = DefaultListenHost

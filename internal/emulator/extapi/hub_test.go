@@ -17,6 +17,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 func TestMain(m *testing.M) {
@@ -59,10 +61,10 @@ func call(t *testing.T, method, url, name, address string) (int, http.Header, []
 		t.Fatal(err)
 	}
 	if name != "" {
-		req.Header.Set(NameHeader, name)
+		req.Header.Set(fgs.HeaderExtensionName, name)
 	}
 	if address != "" {
-		req.Header.Set(AddressHeader, address)
+		req.Header.Set(fgs.HeaderExtensionAddress, address)
 	}
 	resp, err := testClient.Do(req)
 	if err != nil {
@@ -78,17 +80,17 @@ func call(t *testing.T, method, url, name, address string) (int, http.Header, []
 
 func register(t *testing.T, apiAddr, name, address string) (int, []byte) {
 	t.Helper()
-	status, _, body := call(t, http.MethodPost, "http://"+apiAddr+RegisterPath, name, address)
+	status, _, body := call(t, http.MethodPost, "http://"+apiAddr+fgs.ExtensionRegisterPath, name, address)
 	return status, body
 }
 
-func mustRegister(t *testing.T, apiAddr, name, address string) RegisterResponse {
+func mustRegister(t *testing.T, apiAddr, name, address string) fgs.ExtensionRegistration {
 	t.Helper()
 	status, body := register(t, apiAddr, name, address)
 	if status != http.StatusOK {
 		t.Fatalf("register %s at %s: status %d, body %s", name, address, status, body)
 	}
-	var resp RegisterResponse
+	var resp fgs.ExtensionRegistration
 	if err := json.Unmarshal(body, &resp); err != nil {
 		t.Fatalf("register %s: decode %s: %v", name, body, err)
 	}
@@ -145,7 +147,7 @@ type sink struct {
 	once    sync.Once
 
 	mu     sync.Mutex
-	events []InvokeEvent
+	events []fgs.ExtensionInvokeEvent
 }
 
 func startSink(t *testing.T, ln net.Listener, status int, block bool) *sink {
@@ -163,11 +165,11 @@ func startSink(t *testing.T, ln net.Listener, status int, block bool) *sink {
 }
 
 func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != InvokePath {
+	if r.Method != http.MethodPost || r.URL.Path != fgs.ExtensionInvokePath {
 		http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusNotFound)
 		return
 	}
-	var ev InvokeEvent
+	var ev fgs.ExtensionInvokeEvent
 	if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -187,10 +189,10 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *sink) unblock() { s.once.Do(func() { close(s.release) }) }
 
-func (s *sink) received() []InvokeEvent {
+func (s *sink) received() []fgs.ExtensionInvokeEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]InvokeEvent(nil), s.events...)
+	return append([]fgs.ExtensionInvokeEvent(nil), s.events...)
 }
 
 func (s *sink) addr() string { return s.srv.Listener.Addr().String() }

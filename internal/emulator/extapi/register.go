@@ -5,14 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-)
 
-// Paths and headers of the Extension API, as the FunctionGraph documents name them.
-const (
-	RegisterPath  = "/extension/register"
-	InvokePath    = "/extension/invoke"
-	NameHeader    = "FunctionGraph-Extension-Name"
-	AddressHeader = "FunctionGraph-Extension-Address"
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Error codes of refused Extension API requests; each mirrors its HTTP status.
@@ -31,31 +25,6 @@ const latestVersion = "$LATEST"
 type Registration struct {
 	Name, Address string
 	RegisteredAt  time.Time
-}
-
-// RegisterResponse is the 200 body of POST /extension/register.
-type RegisterResponse struct {
-	FunctionName    string    `json:"functionName"`
-	FunctionVersion string    `json:"functionVersion"`
-	ErrorInfo       ErrorInfo `json:"errorInfo"`
-}
-
-// ErrorInfo is the (always empty on success) errorInfo of a RegisterResponse.
-type ErrorInfo struct {
-	ErrorType    string `json:"errorType"`
-	ErrorMessage string `json:"errorMessage"`
-}
-
-// ErrorBody is the body of every refused Extension API request.
-type ErrorBody struct {
-	ErrorCode string `json:"error_code"`
-	ErrorMsg  string `json:"error_msg"`
-}
-
-// InvokeEvent is the body POSTed to an extension's /extension/invoke.
-type InvokeEvent struct {
-	TraceID            string `json:"traceId"`
-	InvokedFunctionURN string `json:"invokedFunctionUrn"`
 }
 
 // refusal is a registration the rules turn down.
@@ -79,24 +48,24 @@ const (
 
 // ServeHTTP serves one function's Extension API.
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != RegisterPath {
-		writeJSON(w, http.StatusNotFound, ErrorBody{CodeNotFound,
-			fmt.Sprintf("no Extension API path %s; extensions register with POST %s", r.URL.Path, RegisterPath)})
+	if r.URL.Path != fgs.ExtensionRegisterPath {
+		writeJSON(w, http.StatusNotFound, fgs.ErrorBody{ErrorCode: CodeNotFound,
+			ErrorMsg: fmt.Sprintf("no Extension API path %s; extensions register with POST %s", r.URL.Path, fgs.ExtensionRegisterPath)})
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{CodeMethodNotAllowed,
-			fmt.Sprintf("method %s is not allowed on %s; use POST", r.Method, RegisterPath)})
+		writeJSON(w, http.StatusMethodNotAllowed, fgs.ErrorBody{ErrorCode: CodeMethodNotAllowed,
+			ErrorMsg: fmt.Sprintf("method %s is not allowed on %s; use POST", r.Method, fgs.ExtensionRegisterPath)})
 		return
 	}
-	name, address := r.Header.Get(NameHeader), r.Header.Get(AddressHeader)
+	name, address := r.Header.Get(fgs.HeaderExtensionName), r.Header.Get(fgs.HeaderExtensionAddress)
 	resp, outcome, ref := e.register(name, address)
 	e.hub.metrics.registrations.WithLabelValues(outcome).Inc()
 	if ref != nil {
 		e.hub.log.Info("extension registration refused", "function", e.key,
 			"extension", name, "address", address, "error_code", ref.code, "reason", ref.msg)
-		writeJSON(w, ref.status, ErrorBody{ref.code, ref.msg})
+		writeJSON(w, ref.status, fgs.ErrorBody{ErrorCode: ref.code, ErrorMsg: ref.msg})
 		return
 	}
 	if outcome != outcomeRepeated {
@@ -110,19 +79,19 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // same address changes nothing; with a different (free, valid) address it
 // moves the extension there, keeping its counters, because an extension that
 // restarts may come back on another port and must not lose its slot.
-func (e *endpoint) register(name, address string) (RegisterResponse, string, *refusal) {
+func (e *endpoint) register(name, address string) (fgs.ExtensionRegistration, string, *refusal) {
 	if name == "" {
-		return RegisterResponse{}, outcomeRejected, invalid("header %s is required and must not be empty", NameHeader)
+		return fgs.ExtensionRegistration{}, outcomeRejected, invalid("header %s is required and must not be empty", fgs.HeaderExtensionName)
 	}
 	if len(name) > maxNameBytes {
-		return RegisterResponse{}, outcomeRejected, invalid("header %s is %d bytes; at most %d are allowed", NameHeader, len(name), maxNameBytes)
+		return fgs.ExtensionRegistration{}, outcomeRejected, invalid("header %s is %d bytes; at most %d are allowed", fgs.HeaderExtensionName, len(name), maxNameBytes)
 	}
 	if address == "" {
-		return RegisterResponse{}, outcomeRejected, invalid("header %s is required and must not be empty; want %s", AddressHeader, e.hub.rule)
+		return fgs.ExtensionRegistration{}, outcomeRejected, invalid("header %s is required and must not be empty; want %s", fgs.HeaderExtensionAddress, e.hub.rule)
 	}
 	port, err := e.hub.rule.port(address)
 	if err != nil {
-		return RegisterResponse{}, outcomeRejected, invalid("header %s: %v", AddressHeader, err)
+		return fgs.ExtensionRegistration{}, outcomeRejected, invalid("header %s: %v", fgs.HeaderExtensionAddress, err)
 	}
 
 	e.mu.Lock()
@@ -141,23 +110,23 @@ func (e *endpoint) register(name, address string) (RegisterResponse, string, *re
 		return e.responseLocked(), outcomeRepeated, nil
 	case byPort != nil:
 		// The spec answers a reused port with 400, like the limit: both break the page's rules.
-		return RegisterResponse{}, outcomeRejected, invalid("header %s: port %d is already registered by extension %q; each extension needs its own port", AddressHeader, port, byPort.name)
+		return fgs.ExtensionRegistration{}, outcomeRejected, invalid("header %s: port %d is already registered by extension %q; each extension needs its own port", fgs.HeaderExtensionAddress, port, byPort.name)
 	case byName != nil:
 		byName.address, byName.port, byName.registeredAt = address, port, time.Now()
 		return e.responseLocked(), outcomeMoved, nil
 	case len(e.exts) >= e.hub.cfg.MaxExtensions:
-		return RegisterResponse{}, outcomeRejected, invalid("at most %d extensions may register with one function; %q was not registered", e.hub.cfg.MaxExtensions, name)
+		return fgs.ExtensionRegistration{}, outcomeRejected, invalid("at most %d extensions may register with one function; %q was not registered", e.hub.cfg.MaxExtensions, name)
 	}
 	e.exts = append(e.exts, &extension{name: name, address: address, port: port, registeredAt: time.Now()})
 	return e.responseLocked(), outcomeAccepted, nil
 }
 
-func (e *endpoint) responseLocked() RegisterResponse {
+func (e *endpoint) responseLocked() fgs.ExtensionRegistration {
 	version := e.info.Version
 	if version == "" {
 		version = latestVersion
 	}
-	return RegisterResponse{FunctionName: e.info.Name, FunctionVersion: version}
+	return fgs.ExtensionRegistration{FunctionName: e.info.Name, FunctionVersion: version}
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {

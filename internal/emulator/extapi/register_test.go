@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 type extAt struct{ name, address string }
@@ -20,7 +22,7 @@ func TestRegisterRules(t *testing.T) {
 		cfg      HubConfig
 		before   []extAt // registered first, each must succeed
 		method   string  // default POST
-		path     string  // default RegisterPath
+		path     string  // default fgs.ExtensionRegisterPath
 		ext      extAt
 		status   int
 		code     string   // error_code, for refusals
@@ -31,32 +33,32 @@ func TestRegisterRules(t *testing.T) {
 			after: []extAt{{"a.sh", "127.0.0.1:8081"}}},
 		{name: "top of the range", ext: extAt{"a.sh", "127.0.0.1:8090"}, status: 200},
 		{name: "missing name", ext: extAt{"", "127.0.0.1:8081"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{NameHeader, "required"}},
+			msgParts: []string{fgs.HeaderExtensionName, "required"}},
 		{name: "name too long", ext: extAt{strings.Repeat("x", 256), "127.0.0.1:8081"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{NameHeader, "255"}},
+			msgParts: []string{fgs.HeaderExtensionName, "255"}},
 		{name: "missing address", ext: extAt{"a.sh", ""}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader, "required", "8081-8090"}},
+			msgParts: []string{fgs.HeaderExtensionAddress, "required", "8081-8090"}},
 		{name: "localhost", ext: extAt{"a.sh", "localhost:8081"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader, `"localhost"`, "127.0.0.1"}},
+			msgParts: []string{fgs.HeaderExtensionAddress, `"localhost"`, "127.0.0.1"}},
 		{name: "port above range", ext: extAt{"a.sh", "127.0.0.1:8091"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader, "8091", "8081-8090"}},
+			msgParts: []string{fgs.HeaderExtensionAddress, "8091", "8081-8090"}},
 		{name: "port below range", ext: extAt{"a.sh", "127.0.0.1:8080"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader, "8080", "8081-8090"}},
+			msgParts: []string{fgs.HeaderExtensionAddress, "8080", "8081-8090"}},
 		{name: "no host", ext: extAt{"a.sh", ":8081"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader, `host ""`}},
+			msgParts: []string{fgs.HeaderExtensionAddress, `host ""`}},
 		{name: "no port", ext: extAt{"a.sh", "127.0.0.1"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader, "missing port"}},
+			msgParts: []string{fgs.HeaderExtensionAddress, "missing port"}},
 		{name: "empty port", ext: extAt{"a.sh", "127.0.0.1:"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader, "decimal"}},
+			msgParts: []string{fgs.HeaderExtensionAddress, "decimal"}},
 		{name: "leading zero", ext: extAt{"a.sh", "127.0.0.1:08081"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader, "leading zero"}},
+			msgParts: []string{fgs.HeaderExtensionAddress, "leading zero"}},
 		{name: "URL instead of address", ext: extAt{"a.sh", "http://127.0.0.1:8081"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader}},
+			msgParts: []string{fgs.HeaderExtensionAddress}},
 		{name: "IPv6 loopback", ext: extAt{"a.sh", "[::1]:8081"}, status: 400, code: CodeInvalidParameter,
-			msgParts: []string{AddressHeader, "::1"}},
+			msgParts: []string{fgs.HeaderExtensionAddress, "::1"}},
 		{name: "port taken by another extension",
 			before: []extAt{{"a.sh", "127.0.0.1:8081"}}, ext: extAt{"b.sh", "127.0.0.1:8081"},
-			status: 400, code: CodeInvalidParameter, msgParts: []string{AddressHeader, "8081", `"a.sh"`},
+			status: 400, code: CodeInvalidParameter, msgParts: []string{fgs.HeaderExtensionAddress, "8081", `"a.sh"`},
 			after: []extAt{{"a.sh", "127.0.0.1:8081"}}},
 		{name: "idempotent re-register",
 			before: []extAt{{"a.sh", "127.0.0.1:8081"}}, ext: extAt{"a.sh", "127.0.0.1:8081"}, status: 200,
@@ -91,8 +93,8 @@ func TestRegisterRules(t *testing.T) {
 			msgParts: []string{"PUT", "POST"}},
 		{name: "DELETE", method: http.MethodDelete, ext: extAt{"a.sh", "127.0.0.1:8081"}, status: 405, code: CodeMethodNotAllowed},
 		{name: "unknown path", path: "/extension/registr", ext: extAt{"a.sh", "127.0.0.1:8081"}, status: 404, code: CodeNotFound,
-			msgParts: []string{"/extension/registr", RegisterPath}},
-		{name: "invoke path is the extension's, not the API's", path: InvokePath, ext: extAt{"a.sh", "127.0.0.1:8081"},
+			msgParts: []string{"/extension/registr", fgs.ExtensionRegisterPath}},
+		{name: "invoke path is the extension's, not the API's", path: fgs.ExtensionInvokePath, ext: extAt{"a.sh", "127.0.0.1:8081"},
 			status: 404, code: CodeNotFound},
 		{name: "root", path: "/", method: http.MethodGet, status: 404, code: CodeNotFound},
 	}
@@ -108,7 +110,7 @@ func TestRegisterRules(t *testing.T) {
 				method = http.MethodPost
 			}
 			if path == "" {
-				path = RegisterPath
+				path = fgs.ExtensionRegisterPath
 			}
 
 			status, header, body := call(t, method, "http://"+api+path, tc.ext.name, tc.ext.address)
@@ -128,7 +130,7 @@ func TestRegisterRules(t *testing.T) {
 					t.Errorf("body = %s, want %s", got, want)
 				}
 			} else {
-				var e ErrorBody
+				var e fgs.ErrorBody
 				if err := json.Unmarshal(body, &e); err != nil {
 					t.Fatalf("error body %s: %v", body, err)
 				}
