@@ -86,3 +86,10 @@ func early413Server(t testing.TB, limit int64) string {
 	})
 	return "http://" + ln.Addr().String()
 }
+
+// frozenServer is a listener nobody accepts on, like a stopped process: the
+// kernel completes connections into the backlog and buffers what is sent,
+// and nothing ever answers.
+func frozenServer(t testing.TB) string {
+	return "http://" + listen(t).Addr().String()
+}

@@ -57,18 +57,27 @@ func newHTTP1Client(u *url.URL, connections int, timeout time.Duration) *http1Cl
 	}
 }
 
-// get returns an idle connection, dials a new one while under the limit, or waits for one.
-func (c *http1Client) get(ctx context.Context) (*http1Conn, error) {
+// errConnectionWait is a request that timed out waiting for one of its connections.
+var errConnectionWait = fmt.Errorf("no connection free within the request timeout: %w", context.DeadlineExceeded)
+
+// get returns an idle connection, dials a new one while under the limit, or waits for one until deadline.
+func (c *http1Client) get(ctx context.Context, deadline time.Time) (*http1Conn, error) {
 	select {
 	case hc := <-c.idle:
 		return hc, nil
 	default:
 	}
+	wait := time.NewTimer(time.Until(deadline))
+	defer wait.Stop()
 	select {
+	case <-wait.C:
+		return nil, errConnectionWait
 	case hc := <-c.idle:
 		return hc, nil
 	case c.slots <- struct{}{}:
-		conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)
+		dctx, cancel := context.WithDeadline(ctx, deadline)
+		conn, err := c.dialer.DialContext(dctx, "tcp", c.addr)
+		cancel()
 		if err != nil {
 			<-c.slots
 			return nil, err
@@ -147,12 +156,16 @@ var (
 // another connection, since provably nothing of it left. Any failure after
 // the first byte was written is final.
 func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte) []byte, wantID bool) (http1Response, error) {
+	deadline := time.Now().Add(c.timeout) // waiting for a connection counts against the timeout too
 	for attempt := 0; ; attempt++ {
-		hc, err := c.get(ctx)
+		hc, err := c.get(ctx, deadline)
 		if err != nil {
+			if ctx.Err() != nil {
+				err = context.Cause(ctx)
+			}
 			return http1Response{}, err
 		}
-		res, err := c.roundTrip(hc, req, build, wantID)
+		res, err := c.roundTrip(hc, deadline, req, build, wantID)
 		switch {
 		case err == nil:
 			return res, nil
@@ -160,14 +173,14 @@ func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte)
 			continue // every idle connection may have gone stale at once (a server restart)
 		default:
 			if ctx.Err() != nil {
-				return res, ctx.Err()
+				return res, context.Cause(ctx)
 			}
 			return res, err
 		}
 	}
 }
 
-func (c *http1Client) roundTrip(hc *http1Conn, req []byte, build func(dst []byte) []byte, wantID bool) (res http1Response, err error) {
+func (c *http1Client) roundTrip(hc *http1Conn, deadline time.Time, req []byte, build func(dst []byte) []byte, wantID bool) (res http1Response, err error) {
 	keep := false
 	defer func() {
 		if keep {
@@ -179,7 +192,7 @@ func (c *http1Client) roundTrip(hc *http1Conn, req []byte, build func(dst []byte
 	if hc.reused && (hc.br.Buffered() > 0 || peerClosed(hc.rc)) {
 		return res, errNotSent
 	}
-	if err = hc.c.SetDeadline(time.Now().Add(c.timeout)); err != nil {
+	if err = hc.c.SetDeadline(deadline); err != nil {
 		return res, err
 	}
 	if build != nil {

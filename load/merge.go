@@ -182,6 +182,7 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 		m.Successes += r.Successes
 		m.LateRequests += r.LateRequests
 		m.DroppedRequests += r.DroppedRequests
+		m.InterruptedRequests += r.InterruptedRequests
 		m.BytesIn += r.BytesIn
 		m.BytesOut += r.BytesOut
 		for c, n := range r.StatusCodes {

@@ -26,6 +26,7 @@ type Result struct {
 	Done       time.Duration
 	Code       uint16
 	Late       bool
+	Dropped    bool // never sent: the generator was too far behind (Done is when it gave up)
 	Error      string
 	BytesIn    uint64
 	BytesOut   uint64
@@ -45,10 +46,10 @@ func (r *Result) ServiceTime() time.Duration { return r.Done - r.Sent }
 
 // secondMark tells the recorder that the pacer has scheduled every request of one second.
 type secondMark struct {
-	second     int64
-	asked      int64
-	dispatched int64 // asked minus dropped: how many results to wait for
-	dropped    int64
+	second      int64
+	asked       int64 // due requests
+	results     int64 // sent or dropped: how many results to wait for
+	interrupted int64 // due but not sent because the attack stopped
 }
 
 // maxDistinctErrors bounds the error table; further messages are counted under otherErrors.
@@ -65,7 +66,7 @@ type openSecond struct {
 	late             int64
 	marked           bool
 	asked            int64
-	dispatched       int64
+	results          int64
 }
 
 // recorder consumes results: it streams them to results.bin in Vegeta's
@@ -86,25 +87,26 @@ type recorder struct {
 	series map[int64]*reports.Second
 	sent   map[int64]int64
 
-	mu         sync.Mutex
-	latency    *hdr.Histogram
-	service    *hdr.Histogram
-	requests   int64
-	successes  int64
-	late       int64
-	dropped    int64
-	errorCount int64
-	codes      map[uint16]int64
-	errs       map[string]int64
-	bytesIn    int64
-	bytesOut   int64
-	checked    int64
-	violations int64
-	examples   []string
-	lastDone   time.Duration
-	firstSent  time.Duration
-	lastSent   time.Duration
-	onResult   func(start time.Time, r *Result)
+	mu          sync.Mutex
+	latency     *hdr.Histogram
+	service     *hdr.Histogram
+	requests    int64
+	successes   int64
+	late        int64
+	dropped     int64
+	interrupted int64
+	errorCount  int64
+	codes       map[uint16]int64
+	errs        map[string]int64
+	bytesIn     int64
+	bytesOut    int64
+	checked     int64
+	violations  int64
+	examples    []string
+	lastDone    time.Duration
+	firstSent   time.Duration
+	lastSent    time.Duration
+	onResult    func(start time.Time, r *Result)
 }
 
 func newRecorder(attack string, start time.Time, results, histograms io.Writer) *recorder {
@@ -180,7 +182,11 @@ func (rec *recorder) record(r *Result) {
 	}
 
 	rec.mu.Lock()
-	rec.requests++
+	if r.Dropped {
+		rec.dropped++ // in the latency figures (censored: at least its lag), not in requests sent
+	} else {
+		rec.requests++
+	}
 	if ok {
 		rec.successes++
 	} else {
@@ -189,7 +195,9 @@ func (rec *recorder) record(r *Result) {
 	if r.Late {
 		rec.late++
 	}
-	rec.codes[r.Code]++
+	if !r.Dropped {
+		rec.codes[r.Code]++
+	}
 	if r.Error != "" {
 		rec.countError(r.Error)
 	}
@@ -238,12 +246,10 @@ func (rec *recorder) mark(m secondMark) {
 		os = &openSecond{latency: getHistogram(), service: getHistogram()}
 		rec.open[m.second] = os
 	}
-	os.marked, os.asked, os.dispatched = true, m.asked, m.dispatched
-	if m.dropped > 0 {
-		os.late += m.dropped
+	os.marked, os.asked, os.results = true, m.asked, m.results
+	if m.interrupted > 0 {
 		rec.mu.Lock()
-		rec.dropped += m.dropped
-		rec.late += m.dropped
+		rec.interrupted += m.interrupted
 		rec.mu.Unlock()
 	}
 	rec.maybeClose(m.second, os)
@@ -251,7 +257,7 @@ func (rec *recorder) mark(m secondMark) {
 
 // maybeClose persists a second once the pacer is past it and all its results are in.
 func (rec *recorder) maybeClose(sec int64, os *openSecond) {
-	if os.marked && os.count >= os.dispatched {
+	if os.marked && os.count >= os.results {
 		rec.closeSecond(sec, os)
 	}
 }
@@ -367,6 +373,7 @@ func (rec *recorder) fillTotals(r *reports.Report) {
 	r.Successes = rec.successes
 	r.LateRequests = rec.late
 	r.DroppedRequests = rec.dropped
+	r.InterruptedRequests = rec.interrupted
 	r.BytesIn, r.BytesOut = rec.bytesIn, rec.bytesOut
 	r.StatusCodes = make(map[string]int64, len(rec.codes))
 	for c, n := range rec.codes {

@@ -176,6 +176,10 @@ func (a *Attack) AbortReason() string {
 	return s
 }
 
+// errRunOver cancels the requests still in flight one request timeout after
+// the schedule ended; they are counted as timeouts.
+var errRunOver = fmt.Errorf("still in flight a request timeout after the schedule ended: %w", context.DeadlineExceeded)
+
 type job struct {
 	seq      uint64
 	intended time.Duration
@@ -221,16 +225,17 @@ func (r *Runner) Run(ctx context.Context, p vegeta.Pacer, d time.Duration, name 
 
 	// Requests run under their own context: an interrupt stops the schedule at
 	// once but lets in-flight requests finish for DrainGrace.
-	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelReqs()
+	reqCtx, cancelCause := context.WithCancelCause(context.WithoutCancel(ctx))
+	cancelReqs := func(cause error) {
+		cancelCause(cause)
+		if ab, ok := r.hitter.(interface{ Abort() }); ok {
+			ab.Abort()
+		}
+	}
+	defer cancelCause(nil)
 	stopDrain := context.AfterFunc(ctx, func() {
 		atk.Stop("")
-		t := time.AfterFunc(r.drainGrace, func() {
-			cancelReqs()
-			if ab, ok := r.hitter.(interface{ Abort() }); ok {
-				ab.Abort()
-			}
-		})
+		t := time.AfterFunc(r.drainGrace, func() { cancelReqs(context.Canceled) })
 		<-reqCtx.Done()
 		t.Stop()
 	})
@@ -266,9 +271,13 @@ func (r *Runner) Run(ctx context.Context, p vegeta.Pacer, d time.Duration, name 
 		r.onStart(atk)
 	}
 
-	r.pace(atk, p, d, jobs, marks, spawn, &workers, maxW)
+	r.pace(atk, p, d, jobs, results, marks, spawn, &workers, maxW)
 	close(jobs)
+	// What is still in flight gets the request timeout once more, no longer:
+	// the run's wall time stays within its duration plus one timeout.
+	cutoff := time.AfterFunc(r.timeout, func() { cancelReqs(errRunOver) })
 	wg.Wait()
+	cutoff.Stop()
 	close(results)
 	close(marks)
 	err := <-recDone
@@ -279,8 +288,11 @@ func (r *Runner) Run(ctx context.Context, p vegeta.Pacer, d time.Duration, name 
 }
 
 // pace is the single scheduling goroutine. It hands out requests in intended
-// order and tells the recorder when each second is complete.
-func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- job, marks chan<- secondMark, spawn func(), workers *int, maxW int) {
+// order and tells the recorder when each second is complete. Every request
+// that falls due ends in exactly one of three ways: handed to a worker (sent),
+// dropped (a result with its lag as a censored latency), or counted as
+// interrupted before it was sent when the attack stops.
+func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- job, results chan<- Result, marks chan<- secondMark, spawn func(), workers *int, maxW int) {
 	sched := newSchedule(p, r.offset, r.shard)
 	var (
 		seq  uint64
@@ -293,36 +305,63 @@ func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- 
 		}
 	}
 	defer flushMark()
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	for {
-		if r.maxReqs > 0 && seq >= r.maxReqs {
-			return
-		}
-		intended, ok := sched.next()
-		// Shards share the run's clock: the run ends at d for every one of them.
-		if !ok || (d > 0 && intended >= d) {
-			return
-		}
+	due := func(intended time.Duration) {
 		if sec := secondOf(intended); sec != cur {
 			flushMark()
 			cur, mark = sec, secondMark{second: sec}
 		}
 		mark.asked++
+	}
+	next := func() (time.Duration, bool) {
+		if r.maxReqs > 0 && seq >= r.maxReqs {
+			return 0, false
+		}
+		intended, ok := sched.next()
+		// Shards share the run's clock: the run ends at d for every one of them.
+		return intended, ok && (d <= 0 || intended < d)
+	}
+	drop := func(intended time.Duration, why string) {
+		results <- Result{Seq: seq, Intended: intended, Sent: -1, Done: time.Since(atk.Start), Late: true, Dropped: true, Error: why}
+		mark.results++
+		seq++
+	}
+	// interrupted counts the pending request and every later one already due.
+	interrupted := func() {
+		mark.interrupted++
+		seq++
+		now := time.Since(atk.Start)
+		for {
+			intended, ok := next()
+			if !ok || intended > now {
+				return
+			}
+			due(intended)
+			mark.interrupted++
+			seq++
+		}
+	}
+	tooLate := fmt.Sprintf("dropped: not sent, more than %s behind schedule", r.maxBacklog)
+	const ended = "dropped: not sent, every worker still busy when the run's duration ended"
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		intended, ok := next()
+		if !ok {
+			return
+		}
 		if wait := intended - time.Since(atk.Start); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
 			case <-atk.stop:
 				timer.Stop()
-				mark.asked--
-				return
+				return // not due yet
 			}
 		}
+		due(intended)
 		lag := time.Since(atk.Start) - intended
 		if lag > r.maxBacklog {
-			mark.dropped++
-			seq++
+			drop(intended, tooLate)
 			continue
 		}
 		j := job{seq: seq, intended: intended, late: lag > r.lateAfter}
@@ -333,14 +372,25 @@ func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- 
 				*workers++
 				spawn()
 			}
+			// Wait for a worker no longer than the backlog allows, nor past the run's end.
+			until, why := intended+r.maxBacklog, tooLate
+			if d > 0 && d < until {
+				until, why = d, ended
+			}
+			timer.Reset(max(0, until-time.Since(atk.Start)))
 			select {
 			case jobs <- j:
+				timer.Stop()
+			case <-timer.C:
+				drop(intended, why)
+				continue
 			case <-atk.stop:
-				mark.asked--
+				timer.Stop()
+				interrupted()
 				return
 			}
 		}
-		mark.dispatched++
+		mark.results++
 		seq++
 	}
 }

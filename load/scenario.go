@@ -210,6 +210,7 @@ func finishTotals(r *reports.Report) {
 		r.EndedAt = r.StartedAt
 	}
 	r.DurationS = r.EndedAt.Sub(r.StartedAt).Seconds()
+	r.DueRequests = r.Requests + r.DroppedRequests + r.InterruptedRequests
 	if due := r.Requests + r.DroppedRequests; due > 0 {
 		r.SuccessRatio = float64(r.Successes) / float64(due)
 	}

@@ -178,6 +178,9 @@ func (h *InvokeHitter) Hit(ctx context.Context, start time.Time, res *Result) {
 	resp, err := h.client.Do(req)
 	if err != nil {
 		res.Done = time.Since(start)
+		if ctx.Err() != nil {
+			err = context.Cause(ctx) // the run's cutoff or an interrupt, not a failure of the target
+		}
 		res.Error = transportError(err)
 		return
 	}

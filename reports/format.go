@@ -125,10 +125,24 @@ func statusCodeCounts(m map[string]int64) []statusCount {
 
 // lateRatio is the share of requests sent after their intended time.
 func lateRatio(r *Report) float64 {
-	if r.Requests == 0 {
+	return LateRatio(r.LateRequests, r.Requests, r.DroppedRequests)
+}
+
+// censoredNote says how dropped requests enter the latency figures, when there are any.
+func censoredNote(r *Report) string {
+	if r.DroppedRequests == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Latencies include %s dropped requests at the lag they had when dropped (censored: their latency was at least that).", fmtCount(r.DroppedRequests))
+}
+
+// LateRatio is late over every request sent or dropped (late counts the
+// dropped ones too), so it never exceeds 1.
+func LateRatio(late, sent, dropped int64) float64 {
+	if sent+dropped <= 0 {
 		return 0
 	}
-	return float64(r.LateRequests) / float64(r.Requests)
+	return min(1, float64(late)/float64(sent+dropped))
 }
 
 // thresholdLine prints one verdict: "PASS p99 < 200ms (actual 35.2ms)".

@@ -38,8 +38,17 @@ type Report struct {
 	Errors        []ErrorCount     `json:"errors"`
 	LateRequests  int64            `json:"late_requests"`
 	// DroppedRequests were due but never sent: the generator fell further
-	// behind than its backlog allows (they are also counted in LateRequests).
+	// behind than its backlog allows, or every worker was still busy when the
+	// run's duration ended. They count as late and as failed, and enter the
+	// latency distribution as censored values: the lag they had when dropped,
+	// a lower bound of what their latency would have been.
 	DroppedRequests int64 `json:"dropped_requests"`
+	// InterruptedRequests were due but not yet sent when the run was
+	// interrupted or stopped early; they are in no other count.
+	InterruptedRequests int64 `json:"interrupted_requests"`
+	// DueRequests is Requests + DroppedRequests + InterruptedRequests: every
+	// request the schedule had made due.
+	DueRequests int64 `json:"due_requests"`
 	// AchievedRPS is the rate at which requests actually left the generator.
 	AchievedRPS float64 `json:"achieved_rps"`
 	BytesIn     int64   `json:"bytes_in"`

@@ -31,6 +31,9 @@ func renderText(w io.Writer, r *Report) error {
 	p("Bytes\t[in, out]\t%s, %s\n", fmtBytes(r.BytesIn), fmtBytes(r.BytesOut))
 	p("Success\t[ratio]\t%s\n", fmtPct(r.SuccessRatio))
 	p("Late requests\t[count, ratio, dropped]\t%s, %s, %s\n", fmtCount(r.LateRequests), fmtPct(lateRatio(r)), fmtCount(r.DroppedRequests))
+	if r.InterruptedRequests > 0 {
+		p("Due requests\t[due, sent, dropped, interrupted]\t%s, %s, %s, %s\n", fmtCount(r.DueRequests), fmtCount(r.Requests), fmtCount(r.DroppedRequests), fmtCount(r.InterruptedRequests))
+	}
 	codes := make([]string, 0, len(r.StatusCodes))
 	for _, c := range statusCodeCounts(r.StatusCodes) {
 		codes = append(codes, fmt.Sprintf("%s:%d", c.Code, c.Count))
@@ -40,6 +43,9 @@ func renderText(w io.Writer, r *Report) error {
 		return err
 	}
 
+	if note := censoredNote(r); note != "" {
+		fmt.Fprintln(w, note)
+	}
 	if len(r.Errors) > 0 {
 		fmt.Fprintln(w, "Error Set:")
 		for _, e := range r.Errors {

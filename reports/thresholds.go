@@ -77,14 +77,12 @@ func buildMetrics() map[string]metricDef {
 		"rate":       {kindRate, func(r *Report) (float64, bool) { return r.RateRPS, true }},
 		"requests":   {kindCount, func(r *Report) (float64, bool) { return float64(r.Requests), true }},
 		"late": {kindRatio, func(r *Report) (float64, bool) {
-			if r.Requests == 0 {
-				return 0, false
-			}
-			return float64(r.LateRequests) / float64(r.Requests) * 100, true
+			return LateRatio(r.LateRequests, r.Requests, r.DroppedRequests) * 100, r.Requests+r.DroppedRequests > 0
 		}},
-		"late_requests":    {kindCount, func(r *Report) (float64, bool) { return float64(r.LateRequests), true }},
-		"dropped_requests": {kindCount, func(r *Report) (float64, bool) { return float64(r.DroppedRequests), true }},
-		"achieved":         {kindRate, func(r *Report) (float64, bool) { return r.AchievedRPS, true }},
+		"interrupted_requests": {kindCount, func(r *Report) (float64, bool) { return float64(r.InterruptedRequests), true }},
+		"late_requests":        {kindCount, func(r *Report) (float64, bool) { return float64(r.LateRequests), true }},
+		"dropped_requests":     {kindCount, func(r *Report) (float64, bool) { return float64(r.DroppedRequests), true }},
+		"achieved":             {kindRate, func(r *Report) (float64, bool) { return r.AchievedRPS, true }},
 		"fanout.delivered": {kindRatio, func(r *Report) (float64, bool) {
 			if r.Fanout == nil {
 				return 0, false
