@@ -7,18 +7,11 @@ import (
 	"net/url"
 
 	"github.com/fgharness/fgharness/internal/client"
-	"github.com/fgharness/fgharness/internal/emulator"
 )
 
-// startEmulator runs the built-in emulator in-process on a loopback port.
-func startEmulator(ctx context.Context) (client.Target, func(context.Context) error, error) {
-	l, err := emulator.StartLocal(ctx, emulator.DefaultConfig())
-	if err != nil {
-		return client.Target{}, nil, err
-	}
-	t := client.Target{BaseURL: l.URL, ProjectID: l.Config.ProjectID, Region: l.Config.Region, Token: l.Config.Token}
-	return t, l.Close, nil
-}
+// Launcher starts an endpoint for a run that names no target and returns
+// its target and how to stop it.
+type Launcher func(ctx context.Context) (client.Target, func(context.Context) error, error)
 
 // apiEndpoint prepares runs through the FunctionGraph API.
 type apiEndpoint struct{ c *client.Client }

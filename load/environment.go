@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -50,7 +51,10 @@ func prepare(ctx context.Context, o *Options) (*environment, error) {
 		}
 	}()
 	if o.Target.BaseURL == "" {
-		target, stop, err := startEmulator(ctx)
+		if o.Launch == nil {
+			return nil, errors.New("no target: pass --target (or FGH_TARGET)")
+		}
+		target, stop, err := o.Launch(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("start the built-in emulator: %w", err)
 		}

@@ -28,8 +28,12 @@ var Scenarios = []string{ScenarioSyncInvoke, ScenarioFanout, ScenarioFindMax}
 // variables and the --config file; Run does the rest.
 type Options struct {
 	Scenario string
-	// Target: an empty BaseURL starts the built-in emulator in-process.
+	// Target: an empty BaseURL asks Launch for one.
 	Target client.Target
+	// Launch starts an endpoint when Target has no BaseURL: cmd/fgh passes
+	// the built-in emulator, which this package does not import. Nil makes
+	// such a run a usage error.
+	Launch Launcher
 	// Function is invoked as given; empty creates a temporary function before the attack and deletes it after.
 	Function string
 

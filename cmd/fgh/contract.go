@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fgharness/fgharness/internal/launch"
 	"github.com/fgharness/fgharness/suites/contract"
 	"github.com/fgharness/fgharness/suites/framework"
 )
@@ -38,6 +39,7 @@ usage or connection error.`,
   fgh contract --label-filter 'invocation && !negative' --out /tmp/contract`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Launch = launch.Contract
 			res, err := contract.Run(cmd.Context(), opts)
 			if err != nil {
 				if errors.Is(err, contract.ErrUsage) || res.Conformance == nil {

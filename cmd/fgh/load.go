@@ -18,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/launch"
 	"github.com/fgharness/fgharness/load"
 )
 
@@ -228,6 +229,7 @@ func applyScenarioFile(fl *pflag.FlagSet, sf *load.ScenarioFile) error {
 func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
 	o := load.Options{
 		Scenario: scenario,
+		Launch:   launch.Load,
 		Target: client.Target{BaseURL: f.target, ProjectID: f.projectID, Region: f.region,
 			Token: f.token, AK: f.ak, SK: f.sk},
 		Function:      f.function,

@@ -12,13 +12,13 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/launch"
+	"github.com/fgharness/fgharness/internal/loopback"
 	"github.com/fgharness/fgharness/load"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/contract"
-	"github.com/fgharness/fgharness/suites/framework"
 )
 
 // Directories and files inside Options.OutDir.
@@ -149,7 +149,7 @@ func (o *Options) runContract(ctx context.Context, s *Summary) error {
 	dir := filepath.Join(o.OutDir, ContractDir)
 	o.step("contract suites against the built-in emulator")
 	res, err := contract.Run(ctx, contract.Options{
-		Config:  framework.Config{OutDir: dir},
+		Config:  contract.Config{OutDir: dir, Launch: launch.Contract},
 		Timeout: contractTimeout,
 	})
 	// Ginkgo's succinct report ends without a newline.
@@ -163,7 +163,7 @@ func (o *Options) runContract(ctx context.Context, s *Summary) error {
 	case err != nil:
 		return fmt.Errorf("contract suites: %w", err)
 	case !res.Passed:
-		return fmt.Errorf("%w: see %s", ErrContractFailed, filepath.Join(dir, framework.ConformanceMDFile))
+		return fmt.Errorf("%w: see %s", ErrContractFailed, filepath.Join(dir, contract.ConformanceMDFile))
 	}
 	return nil
 }
@@ -171,13 +171,13 @@ func (o *Options) runContract(ctx context.Context, s *Summary) error {
 // runLoad starts one emulator for both load runs, its extension address
 // range on free loopback ports so the fan-out sinks collide with nothing.
 func (o *Options) runLoad(ctx context.Context, s *Summary, pacing load.Pacing) error {
-	base, err := framework.FreePortRange(fgs.MaxExtensions)
+	base, err := loopback.FreeRange(fgs.MaxExtensions)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w; the fan-out sinks need consecutive free ports", err)
 	}
 	cfg := emulator.DefaultConfig()
 	cfg.ExtensionPortMin, cfg.ExtensionPortMax = base, base+fgs.MaxExtensions-1
-	emu, err := emulator.StartLocal(ctx, cfg)
+	emu, err := emulator.StartTarget(ctx, cfg, nil)
 	if err != nil {
 		return fmt.Errorf("start the built-in emulator: %w", err)
 	}
@@ -186,7 +186,7 @@ func (o *Options) runLoad(ctx context.Context, s *Summary, pacing load.Pacing) e
 		defer cancel()
 		_ = emu.Close(cctx)
 	}()
-	target := client.Target{BaseURL: emu.URL, ProjectID: emu.Config.ProjectID, Region: emu.Config.Region, Token: emu.Config.Token}
+	target := emu.Target()
 
 	o.step("sync-invoke: %s for %s against %s", pacing, o.Duration, emu.URL)
 	rep, syncErr := load.Run(ctx, o.loadOptions(load.Options{

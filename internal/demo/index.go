@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/fgharness/fgharness/reports"
-	"github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/contract"
 )
 
 // indexStep is one row of the index: a step, its verdict and its files.
@@ -30,7 +30,7 @@ func writeIndex(s *Summary) error {
 	p := indexPage{Summary: s, Head: fanoutHead, Fanout: s.fanoutRows()}
 	if c := s.Contract; c != nil {
 		p.Steps = append(p.Steps, indexStep{Name: "contract suites", Verdict: c.verdict(), Headline: c.headline(),
-			Files: s.existing(ContractDir, framework.ConformanceMDFile, framework.ConformanceJSON, framework.JUnitFile, framework.GinkgoJSONFile)})
+			Files: s.existing(ContractDir, contract.ConformanceMDFile, contract.ConformanceJSON, contract.JUnitFile, contract.GinkgoJSONFile)})
 	}
 	loadFiles := []string{reports.FormatFiles[reports.FormatHTML], reports.FormatFiles[reports.FormatMD],
 		reports.FormatFiles[reports.FormatText], reports.ReportFile, reports.FormatFiles[reports.FormatJUnit]}

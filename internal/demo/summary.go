@@ -16,7 +16,6 @@ import (
 
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/contract"
-	"github.com/fgharness/fgharness/suites/framework"
 )
 
 // Summary is what a demo run produced: the headline numbers and where each report is.
@@ -61,7 +60,7 @@ func newContractSummary(dir string, res contract.Result) *ContractSummary {
 	if res.Conformance != nil {
 		c.Checks.Passed, c.Checks.Failed, c.Checks.Skipped = res.Conformance.Counts()
 	}
-	c.Specs, _ = readSpecCounts(filepath.Join(dir, framework.GinkgoJSONFile))
+	c.Specs, _ = readSpecCounts(filepath.Join(dir, contract.GinkgoJSONFile))
 	return c
 }
 
@@ -213,7 +212,7 @@ func (s *Summary) links() []link {
 		out = append(out, link{"fan-out HTML report", filepath.Join(FanoutDir, html)})
 	}
 	if s.Contract != nil {
-		out = append(out, link{"conformance", filepath.Join(ContractDir, framework.ConformanceMDFile)})
+		out = append(out, link{"conformance", filepath.Join(ContractDir, contract.ConformanceMDFile)})
 	}
 	return append(out, link{"index of every report", IndexFile})
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/fgharness/fgharness/reports"
-	"github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/contract"
 )
 
 func fanoutReport(k int, delivered, expected int64) *reports.Report {
@@ -96,7 +96,7 @@ func TestReadSpecCountsCountsOnlyIts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), framework.GinkgoJSONFile)
+	path := filepath.Join(t.TempDir(), contract.GinkgoJSONFile)
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}

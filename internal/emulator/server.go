@@ -163,18 +163,7 @@ type Local struct {
 // StartLocal starts an emulator on 127.0.0.1 with a random port. ctx bounds
 // the start only; stop it with Close.
 func StartLocal(ctx context.Context, cfg Config) (*Local, error) {
-	e, err := New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("emulator: listen on a loopback port: %w", err)
-	}
-	l := &Local{URL: "http://" + ln.Addr().String(), Config: e.cfg, Emulator: e, served: make(chan error, 1)}
-	go func() { l.served <- e.Serve(ln) }()
-	return l, nil
+	return StartTarget(ctx, cfg, nil)
 }
 
 // Close shuts the emulator down (see Emulator.Shutdown) and waits for its

@@ -13,24 +13,40 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/fgharness/fgharness/reports"
+	"github.com/fgharness/fgharness/suites/dependencies"
+	"github.com/fgharness/fgharness/suites/extension"
 	"github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/functions"
+	"github.com/fgharness/fgharness/suites/generated"
+	"github.com/fgharness/fgharness/suites/iam"
+	"github.com/fgharness/fgharness/suites/invocation"
+	"github.com/fgharness/fgharness/suites/metrics"
+	"github.com/fgharness/fgharness/suites/triggers"
+	"github.com/fgharness/fgharness/suites/versions"
+	"github.com/fgharness/fgharness/suites/workflows"
+)
 
-	// Each area registers its specs when imported.
-	_ "github.com/fgharness/fgharness/suites/dependencies"
-	_ "github.com/fgharness/fgharness/suites/extension"
-	_ "github.com/fgharness/fgharness/suites/functions"
-	_ "github.com/fgharness/fgharness/suites/generated"
-	_ "github.com/fgharness/fgharness/suites/iam"
-	_ "github.com/fgharness/fgharness/suites/invocation"
-	_ "github.com/fgharness/fgharness/suites/metrics"
-	_ "github.com/fgharness/fgharness/suites/triggers"
-	_ "github.com/fgharness/fgharness/suites/versions"
-	_ "github.com/fgharness/fgharness/suites/workflows"
+// areas registers every contract area's specs; a new area adds its Register here.
+var areas = []func(){
+	dependencies.Register, extension.Register, functions.Register, generated.Register, iam.Register,
+	invocation.Register, metrics.Register, triggers.Register, versions.Register, workflows.Register,
+}
+
+// Config is the contract run's target and settings (framework.Config), so
+// callers of Run need nothing from the framework.
+type Config = framework.Config
+
+// The files a run writes inside Config.OutDir.
+const (
+	ConformanceMDFile = framework.ConformanceMDFile
+	ConformanceJSON   = framework.ConformanceJSON
+	JUnitFile         = framework.JUnitFile
+	GinkgoJSONFile    = framework.GinkgoJSONFile
 )
 
 // Options configure one contract run.
 type Options struct {
-	framework.Config
+	Config
 	// LabelFilter is a Ginkgo label filter, e.g. "invocation && !negative".
 	LabelFilter string
 	// Verbose streams every spec's progress; otherwise only failures print.
@@ -49,8 +65,7 @@ type Result struct {
 // ErrUsage marks errors a user fixes by changing flags or the environment.
 var ErrUsage = errors.New("usage")
 
-// Run sets up the target (starting the in-process emulator when none is
-// given), runs every selected spec once and writes the reports. It may be
+// Run sets up the target (asking opts.Launch for one when none is given), runs every selected spec once and writes the reports. It may be
 // called once per process: Ginkgo runs one suite per process.
 // An error means no spec ran: bad options or an unreachable target.
 func Run(ctx context.Context, opts Options) (Result, error) {
@@ -82,6 +97,10 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	reporterConfig.NoColor = true
 
 	gomega.RegisterFailHandler(Fail)
+	framework.RegisterSuiteNodes(opts.Launch)
+	for _, register := range areas {
+		register()
+	}
 	t := &failRecorder{}
 	passed := RunSpecs(t, "fgh contract", suiteConfig, reporterConfig)
 	c, werr := framework.LastConformance()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/loopback"
 	"github.com/fgharness/fgharness/suites/framework"
 )
 
@@ -232,7 +233,7 @@ func TestContractRunTwiceAgainstOneEmulator(t *testing.T) {
 // freePortRange finds n consecutive free loopback ports for the extension servers.
 func freePortRange(t *testing.T, n int) int {
 	t.Helper()
-	base, err := framework.FreePortRange(n)
+	base, err := loopback.FreeRange(n)
 	if err != nil {
 		t.Fatal(err)
 	}

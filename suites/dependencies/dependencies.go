@@ -111,7 +111,7 @@ func names(list versionList) []string {
 	return out
 }
 
-var _ = Describe("Dependency packages", Ordered, Label(fw.LabelDependencies, fw.LabelDestructive), func() {
+var _ = area.Describe("Dependency packages", Ordered, Label(fw.LabelDependencies, fw.LabelDestructive), func() {
 	var (
 		name        string
 		content     []byte
@@ -242,7 +242,7 @@ func unknownID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-var _ = Describe("Dependency errors", Label(fw.LabelDependencies, fw.LabelErrors, fw.LabelNegative), func() {
+var _ = area.Describe("Dependency errors", Label(fw.LabelDependencies, fw.LabelErrors, fw.LabelNegative), func() {
 	It("answers 404 for the versions of an unknown package",
 		fw.Provokes("listDependencyVersions", http.StatusNotFound), fw.Provokes("showDependencyVersion", http.StatusNotFound),
 		fw.Conformance([]string{"listDependencyVersions", "showDependencyVersion"}, fw.CheckStatus, fw.CheckErrors), func() {
@@ -281,3 +281,9 @@ var _ = Describe("Dependency errors", Label(fw.LabelDependencies, fw.LabelErrors
 		Entry("an unknown depend_type", func(b map[string]any) { b["depend_type"] = "tarball" }),
 	)
 })
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the dependencies specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }

@@ -88,7 +88,7 @@ func expectRefused(resp *fw.Response, what string) {
 
 func extensionAddress(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
-var _ = Describe("Extension API registration rules", Ordered, Label(fw.LabelExtension, fw.LabelNegative, fw.LabelErrors, fw.LabelDestructive), func() {
+var _ = area.Describe("Extension API registration rules", Ordered, Label(fw.LabelExtension, fw.LabelNegative, fw.LabelErrors, fw.LabelDestructive), func() {
 	var (
 		api    extensionAPI
 		reason string
@@ -126,7 +126,7 @@ var _ = Describe("Extension API registration rules", Ordered, Label(fw.LabelExte
 		})
 })
 
-var _ = Describe("Extension API fan-out", Ordered, Label(fw.LabelExtension, fw.LabelBehaviour, fw.LabelDestructive), func() {
+var _ = area.Describe("Extension API fan-out", Ordered, Label(fw.LabelExtension, fw.LabelBehaviour, fw.LabelDestructive), func() {
 	var (
 		api     extensionAPI
 		reason  string
@@ -222,3 +222,9 @@ func expectDeliveredOnce(servers []*fw.ExtensionServer, names []string, traceID,
 		Expect(ev.Violations).To(BeEmpty(), "extension %s: invokeExtension event of request %s violates the spec: %v", names[i], traceID, ev.Violations)
 	}
 }
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the extension specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }

@@ -40,6 +40,9 @@ type Config struct {
 	// Defect names a deliberate fault injected into the in-process emulator
 	// (see Defects); only the suites' own tests set it.
 	Defect string
+	// Launch starts the endpoint when Target has no BaseURL (the built-in
+	// emulator); without it such a run is a usage error.
+	Launch Launcher
 }
 
 // envPrefix is shared with the CLI, where every flag binds FGH_<NAME>.

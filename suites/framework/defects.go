@@ -37,9 +37,22 @@ type Defect struct {
 
 // defectEnv holds what a defect started (proxies), closed with the emulator.
 type defectEnv struct {
-	token   string // the emulator's token, for the defect that serves anonymous calls
 	mu      sync.Mutex
+	token   string // the emulator's token, for the defect that serves anonymous calls
 	closers []func()
+}
+
+// setToken is called once the endpoint, and so its token, exists.
+func (e *defectEnv) setToken(token string) {
+	e.mu.Lock()
+	e.token = token
+	e.mu.Unlock()
+}
+
+func (e *defectEnv) adminToken() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.token
 }
 
 func (e *defectEnv) onClose(fn func()) {
@@ -178,7 +191,7 @@ func Defects() []Defect {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if r.Header.Get("X-Auth-Token") == "" && r.Header.Get("Authorization") == "" {
 						r = r.Clone(r.Context())
-						r.Header.Set("X-Auth-Token", env.token)
+						r.Header.Set("X-Auth-Token", env.adminToken())
 					}
 					next.ServeHTTP(w, r)
 				})

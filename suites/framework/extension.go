@@ -181,7 +181,7 @@ func probeEmulatorHealth(ctx context.Context, baseURL string) bool {
 // (the same as its FunctionGraph API) on req.
 func (f *Framework) adminAuthenticate(req *http.Request) error {
 	if f.Local != nil {
-		req.Header.Set("X-Auth-Token", f.Local.adminToken)
+		req.Header.Set("X-Auth-Token", f.Local.AdminToken)
 		return nil
 	}
 	return f.authenticate(req, nil)

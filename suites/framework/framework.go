@@ -89,7 +89,7 @@ func Setup(ctx context.Context, cfg Config) (*Framework, error) {
 				return nil, err
 			}
 		}
-		f.Local, err = StartLocalEmulator(ctx, cfg, f.ExtensionBasePort)
+		f.Local, err = startLocal(ctx, cfg, f.ExtensionBasePort)
 		if err != nil {
 			return nil, err
 		}

@@ -4,92 +4,85 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
-	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/loopback"
 )
 
-// LocalEmulator is the built-in emulator running in this process on a
-// random loopback port, optionally behind a defect (tests only).
-type LocalEmulator struct {
-	URL      string
-	Target   client.Target
-	Emulator *emulator.Emulator
-	Defect   *Defect
+// Launcher starts an endpoint for a run that names no target. The built-in
+// emulator is the one cmd/fgh and the suites' tests pass; this package
+// does not import it, so the suites see only a target, as they would a
+// cloud endpoint.
+type Launcher func(ctx context.Context, req LaunchRequest) (*Launched, error)
 
-	defectEnv  *defectEnv
-	adminToken string
-	srv        *http.Server
-	served     chan error
+// LaunchRequest is what the run asks of the endpoint it starts.
+type LaunchRequest struct {
+	// Target carries the project, region and credentials the endpoint
+	// should accept; empty fields take the endpoint's own defaults.
+	Target client.Target
+	// ExtensionPortMin and ExtensionPortMax are the addresses extensions
+	// may register at: the ports of the suites' extension servers.
+	ExtensionPortMin, ExtensionPortMax int
+	// Wrap, when not nil, goes in front of the endpoint's handler: the
+	// deliberate defect of the suites' self-tests.
+	Wrap func(http.Handler) http.Handler
 }
 
-// StartLocalEmulator serves a fresh emulator on 127.0.0.1 whose extension
-// address range starts at extBase. Credentials and project given in cfg
-// configure it; otherwise it uses its dev defaults.
-func StartLocalEmulator(ctx context.Context, cfg Config, extBase int) (*LocalEmulator, error) {
-	ec := emulator.DefaultConfig()
-	if cfg.Target.ProjectID != "" {
-		ec.ProjectID = cfg.Target.ProjectID
+// Launched is an endpoint a Launcher started.
+type Launched struct {
+	Target client.Target // where it listens and the credentials to use
+	// AdminToken is accepted by the emulator's /_fgh/v1 admin API.
+	AdminToken string
+	// IAMUser and IAMPassword sign in through the IAM password-token call.
+	IAMUser, IAMPassword string
+	Close                func(context.Context) error
+}
+
+// LocalEmulator is the endpoint this run started in-process on a loopback
+// port, optionally behind a defect (tests only).
+type LocalEmulator struct {
+	Launched
+	URL    string
+	Defect *Defect
+
+	defectEnv *defectEnv
+}
+
+// startLocal launches an endpoint whose extension address range starts at
+// extBase. Credentials and project given in cfg configure it.
+func startLocal(ctx context.Context, cfg Config, extBase int) (*LocalEmulator, error) {
+	if cfg.Launch == nil {
+		return nil, errors.New("no target: pass --target (or FGH_TARGET)")
 	}
-	if cfg.Target.Region != "" {
-		ec.Region = cfg.Target.Region
-	}
-	if cfg.Target.Token != "" {
-		ec.Token = cfg.Target.Token
-	}
-	if cfg.Target.AK != "" {
-		ec.AK, ec.SK = cfg.Target.AK, cfg.Target.SK
-	}
-	ec.ExtensionPortMin, ec.ExtensionPortMax = extBase, extBase+fgs.MaxExtensions-1
-	ec.ExtensionDeliveryTimeout = 2 * time.Second
-	emu, err := emulator.New(ec)
-	if err != nil {
-		return nil, fmt.Errorf("start the built-in emulator: %w", err)
-	}
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("start the built-in emulator: listen on a loopback port: %w", err)
-	}
-	l := &LocalEmulator{URL: "http://" + ln.Addr().String(), Emulator: emu, served: make(chan error, 1)}
-	l.adminToken = ec.Token
-	l.Target = client.Target{BaseURL: l.URL, ProjectID: ec.ProjectID, Region: ec.Region, Token: ec.Token}
-	if cfg.Target.Token == "" && cfg.Target.AK != "" {
-		l.Target.Token, l.Target.AK, l.Target.SK = "", ec.AK, ec.SK
-	}
-	handler := emu.Handler()
+	req := LaunchRequest{Target: cfg.Target, ExtensionPortMin: extBase, ExtensionPortMax: extBase + fgs.MaxExtensions - 1}
+	l := &LocalEmulator{}
 	if cfg.Defect != "" {
 		d, _ := defectByName(cfg.Defect)
 		l.Defect = &d
-		l.defectEnv = &defectEnv{token: ec.Token}
-		handler = d.wrap(handler, l.defectEnv)
+		l.defectEnv = &defectEnv{}
+		req.Wrap = func(h http.Handler) http.Handler { return d.wrap(h, l.defectEnv) }
 	}
-	l.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { l.served <- l.srv.Serve(ln) }()
+	launched, err := cfg.Launch(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("start the built-in emulator: %w", err)
+	}
+	l.Launched, l.URL = *launched, launched.Target.BaseURL
+	if l.defectEnv != nil {
+		l.defectEnv.setToken(launched.AdminToken)
+	}
 	return l, nil
 }
 
-// Close stops the server and the emulator (extension endpoints included).
+// Close stops the endpoint and whatever its defect started.
 func (l *LocalEmulator) Close(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	err := l.srv.Shutdown(ctx)
-	if serr := <-l.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		err = errors.Join(err, serr)
-	}
+	err := l.Launched.Close(ctx)
 	if l.defectEnv != nil {
 		l.defectEnv.close()
 	}
-	return errors.Join(err, l.Emulator.Shutdown(ctx))
+	return err
 }
-
-// FreePortRange finds n consecutive free loopback ports, for extension
-// servers started outside the suites (fgh demo's fan-out sinks).
-func FreePortRange(n int) (int, error) { return freePortRange(n) }
 
 // freePortRange finds n consecutive free loopback ports below the ephemeral
 // range. A port taken between this check and its use makes the extension

@@ -12,11 +12,28 @@ import (
 	"github.com/fgharness/fgharness/spec"
 )
 
-// The nodes below are registered once per test binary, by whichever suite
-// imports the framework, so `go test`, `ginkgo -r` and `fgh contract` share
-// one bootstrap.
+// registered makes RegisterSuiteNodes idempotent: a test binary holds one suite.
+var registered sync.Once
 
-var _ = BeforeSuite(func(ctx SpecContext) {
+// RegisterSuiteNodes adds the framework's suite-level nodes (setup from
+// FGH_* variables unless the caller of RunSpecs set up already, read-only
+// skips, violation checks and the reports) to the Ginkgo tree. Call it
+// before RunSpecs, once per test binary: from each suite's Test function
+// and from fgh contract, so `go test`, `ginkgo -r` and `fgh contract` share
+// one bootstrap. launch starts the endpoint when FGH_TARGET is empty.
+// Importing this package registers nothing.
+func RegisterSuiteNodes(launch Launcher) {
+	registered.Do(func() { registerSuiteNodes(launch) })
+}
+
+func registerSuiteNodes(launch Launcher) {
+	BeforeSuite(func(ctx SpecContext) { setupFromEnv(ctx, launch) }, NodeTimeout(60e9))
+	BeforeEach(skipReadOnly)
+	AfterEach(failOnUnclaimedViolations)
+	ReportAfterSuite("fgh contract reports", writeSuiteReports)
+}
+
+func setupFromEnv(ctx SpecContext, launch Launcher) {
 	currentMu.Lock()
 	f := current
 	currentMu.Unlock()
@@ -27,6 +44,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	if err != nil {
 		Fail(err.Error())
 	}
+	cfg.Launch = launch
 	f, err = Setup(ctx, cfg)
 	if err != nil {
 		Fail("contract run setup: " + err.Error())
@@ -36,21 +54,21 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 			Fail("stop the in-process emulator: " + err.Error())
 		}
 	}, NodeTimeout(30e9))
-}, NodeTimeout(60e9))
+}
 
-var _ = BeforeEach(func() {
+func skipReadOnly() {
 	f := Current()
 	f.Transport.TakeUnclaimed()
 	if f.Config.ReadOnly && slices.Contains(CurrentSpecReport().Labels(), LabelDestructive) {
 		Skip("read-only run: this spec creates, changes or deletes resources")
 	}
-})
+}
 
-var _ = AfterEach(func() {
+func failOnUnclaimedViolations() {
 	if vs := Current().Transport.TakeUnclaimed(); len(vs) > 0 {
 		Fail("requests sent by this spec violated the spec:\n" + spec.Violations(vs))
 	}
-})
+}
 
 // lastRun is what the report node computed, for the caller of RunSpecs.
 var lastRun struct {
@@ -59,7 +77,7 @@ var lastRun struct {
 	err         error
 }
 
-var _ = ReportAfterSuite("fgh contract reports", func(r types.Report) {
+func writeSuiteReports(r types.Report) {
 	currentMu.Lock()
 	f := current
 	currentMu.Unlock()
@@ -73,7 +91,7 @@ var _ = ReportAfterSuite("fgh contract reports", func(r types.Report) {
 	if err != nil {
 		Fail(fmt.Sprintf("write reports to %s: %v", f.Config.OutDir, err))
 	}
-})
+}
 
 // LastConformance returns the summary the last suite run produced, and
 // the error writing its reports, if any.

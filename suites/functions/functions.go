@@ -11,7 +11,7 @@ import (
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
-var _ = Describe("Function lifecycle", Ordered, Label(fw.LabelFunctions, fw.LabelVersions, fw.LabelBehaviour, fw.LabelDestructive), func() {
+var _ = area.Describe("Function lifecycle", Ordered, Label(fw.LabelFunctions, fw.LabelVersions, fw.LabelBehaviour, fw.LabelDestructive), func() {
 	var fn fw.Function
 	const version = "v1"
 
@@ -97,3 +97,9 @@ var _ = Describe("Function lifecycle", Ordered, Label(fw.LabelFunctions, fw.Labe
 				"showFunctionConfig after deleteFunction: the deleted function is still found: expected 404, got %d", resp.Status)
 		})
 })
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the functions specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }

@@ -45,7 +45,7 @@ var notSentBySuites = map[string]string{
 	"invokeExtension": "the function runtime sends it to the extensions; the extension suite's servers check what arrives",
 }
 
-var _ = Describe("Generated from the spec", func() {
+var _ = area.Describe("Generated from the spec", func() {
 	sp := spec.MustLoad()
 	for _, op := range sp.Operations() {
 		if op.Document == spec.Extension {
@@ -237,3 +237,9 @@ func breakRequest(req *fw.Request, v violation) {
 		req.Path[v.Name] = paramText(v.Value)
 	}
 }
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the generated specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }

@@ -11,7 +11,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 	"github.com/fgharness/fgharness/spec"
@@ -264,10 +263,11 @@ func foreignProject(own string) string {
 	return other
 }
 
-// localIAMUser is the user the in-process emulator accepts: the framework
-// starts it with the emulator's dev defaults.
+// localIAMUser is the user the in-process emulator accepts, as its
+// launcher reported it; prepare skips IAM operations on other targets.
 func localIAMUser() (name, password string) {
-	return emulator.DefaultUser, emulator.DefaultPassword
+	l := fw.Current().Local
+	return l.IAMUser, l.IAMPassword
 }
 
 func newUUID() string {

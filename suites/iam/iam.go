@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/fgharness/fgharness/internal/emulator"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
@@ -37,10 +36,14 @@ func localUser() (user, password string) {
 	if fw.Current().Local == nil {
 		Skip("no IAM endpoint and user are configured for this target (fgh contract takes a token or AK/SK only), so password sign-in cannot be tried")
 	}
-	return emulator.DefaultUser, emulator.DefaultPassword
+	l := fw.Current().Local
+	if l.IAMUser == "" {
+		Skip("the in-process emulator was started without an IAM user, so password sign-in cannot be tried")
+	}
+	return l.IAMUser, l.IAMPassword
 }
 
-var _ = Describe("IAM password tokens", Label(fw.LabelIAM), func() {
+var _ = area.Describe("IAM password tokens", Label(fw.LabelIAM), func() {
 	It("issues a project-scoped token in X-Subject-Token with 201, and FunctionGraph accepts it",
 		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Provokes(issueToken, http.StatusCreated), fw.Judges(issueToken, fw.CheckSchema, fw.CheckStatus, fw.CheckHeaders, fw.CheckBehaviour), func() {
 			user, password := localUser()
@@ -91,7 +94,7 @@ var _ = Describe("IAM password tokens", Label(fw.LabelIAM), func() {
 		})
 })
 
-var _ = Describe("FunctionGraph credentials", Label(fw.LabelIAM, fw.LabelErrors, fw.LabelNegative), func() {
+var _ = area.Describe("FunctionGraph credentials", Label(fw.LabelIAM, fw.LabelErrors, fw.LabelNegative), func() {
 	It("answers 401 with the Error body when a request carries no credentials",
 		fw.Provokes("listFunctions", http.StatusUnauthorized), fw.Judges("listFunctions", fw.CheckStatus, fw.CheckErrors), func() {
 			resp := fw.Call(fw.Request{Operation: "listFunctions", NoCredentials: true, Tolerate: withoutCredentials}).ExpectStatus(http.StatusUnauthorized)
@@ -106,3 +109,9 @@ var _ = Describe("FunctionGraph credentials", Label(fw.LabelIAM, fw.LabelErrors,
 			Expect(resp.String("error_code")).NotTo(BeEmpty(), "listFunctions with an invalid token: error_code")
 		})
 })
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the iam specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }

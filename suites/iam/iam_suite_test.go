@@ -6,12 +6,16 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	_ "github.com/fgharness/fgharness/suites/iam"
+	"github.com/fgharness/fgharness/internal/launch"
+	"github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/iam"
 )
 
 // TestIam runs this area's specs against the in-process emulator, or
 // against FGH_TARGET when it is set (see framework.ConfigFromEnv).
 func TestIam(t *testing.T) {
 	RegisterFailHandler(Fail)
+	framework.RegisterSuiteNodes(launch.Contract)
+	iam.Register()
 	RunSpecs(t, "iam contract suite")
 }

@@ -14,7 +14,7 @@ import (
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
-var _ = Describe("Synchronous invocation", Ordered, Label(fw.LabelInvocation), func() {
+var _ = area.Describe("Synchronous invocation", Ordered, Label(fw.LabelInvocation), func() {
 	var fn fw.Function
 	BeforeAll(func() { fn = fw.InvocableFunction() })
 
@@ -87,7 +87,7 @@ func payload(n int) []byte {
 	return []byte(head + strings.Repeat("x", n-len(head)-len(tail)) + tail)
 }
 
-var _ = Describe("Async invocation settings", Ordered, Label(fw.LabelInvocation, fw.LabelBehaviour, fw.LabelDestructive), func() {
+var _ = area.Describe("Async invocation settings", Ordered, Label(fw.LabelInvocation, fw.LabelBehaviour, fw.LabelDestructive), func() {
 	var fn fw.Function
 	path := func() map[string]string { return map[string]string{"function_urn": fn.URN} }
 	BeforeAll(func() { fn = fw.CreateFunction(fw.FunctionOptions{}) })
@@ -110,3 +110,9 @@ var _ = Describe("Async invocation settings", Ordered, Label(fw.LabelInvocation,
 			fw.Call(fw.Request{Operation: "deleteFunctionAsyncInvokeConfig", Path: path()}).ExpectStatus(http.StatusNoContent)
 		})
 })
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the invocation specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }

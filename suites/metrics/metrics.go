@@ -37,7 +37,7 @@ func getReport(q url.Values) report {
 	return r
 }
 
-var _ = Describe("Function metrics report", Label(fw.LabelMetrics), func() {
+var _ = area.Describe("Function metrics report", Label(fw.LabelMetrics), func() {
 	It("counts each function's invocations and failures from real invocations",
 		Label(fw.LabelBehaviour, fw.LabelDestructive), fw.Judges("listFunctionAsMetric", fw.CheckBehaviour), func(ctx SpecContext) {
 			const succeed, failing = 3, 2
@@ -113,7 +113,7 @@ func listQuotas(ctx context.Context, g Gomega) quotas {
 	return q
 }
 
-var _ = Describe("Tenant quotas", Label(fw.LabelMetrics), func() {
+var _ = area.Describe("Tenant quotas", Label(fw.LabelMetrics), func() {
 	It("lists the function quota, whose use grows when a function is created",
 		Label(fw.LabelSchema, fw.LabelBehaviour, fw.LabelDestructive), fw.Judges("listQuotas", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func(ctx SpecContext) {
 			const functions = "fgs_func_num"
@@ -126,3 +126,9 @@ var _ = Describe("Tenant quotas", Label(fw.LabelMetrics), func() {
 				Should(BeNumerically(">=", before+1), "listQuotas: %s used: expected at least %d after creating a function", functions, before+1)
 		})
 })
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the metrics specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }

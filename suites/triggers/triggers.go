@@ -72,7 +72,7 @@ func listTriggers(fn fw.Function) map[string]trigger {
 	return out
 }
 
-var _ = Describe("Triggers", Ordered, Label(fw.LabelTriggers, fw.LabelDestructive), func() {
+var _ = area.Describe("Triggers", Ordered, Label(fw.LabelTriggers, fw.LabelDestructive), func() {
 	const cronSchedule = "0 30 2 * * ?"
 	var (
 		fn                 fw.Function
@@ -127,7 +127,7 @@ var _ = Describe("Triggers", Ordered, Label(fw.LabelTriggers, fw.LabelDestructiv
 		})
 })
 
-var _ = Describe("Timer trigger firing", Label(fw.LabelTriggers, fw.LabelBehaviour, fw.LabelDestructive), func() {
+var _ = area.Describe("Timer trigger firing", Label(fw.LabelTriggers, fw.LabelBehaviour, fw.LabelDestructive), func() {
 	It("invokes the function on schedule",
 		fw.Judges("createFunctionTrigger", fw.CheckBehaviour), func(ctx SpecContext) {
 			if fw.Current().Local == nil {
@@ -142,7 +142,7 @@ var _ = Describe("Timer trigger firing", Label(fw.LabelTriggers, fw.LabelBehavio
 		})
 })
 
-var _ = Describe("Trigger errors", Label(fw.LabelTriggers, fw.LabelErrors, fw.LabelNegative, fw.LabelDestructive), func() {
+var _ = area.Describe("Trigger errors", Label(fw.LabelTriggers, fw.LabelErrors, fw.LabelNegative, fw.LabelDestructive), func() {
 	var fn fw.Function
 	var missing string
 
@@ -185,3 +185,9 @@ var _ = Describe("Trigger errors", Label(fw.LabelTriggers, fw.LabelErrors, fw.La
 		Entry("an unknown schedule_type", map[string]any{"schedule_type": "Sometimes"}, ""),
 	)
 })
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the triggers specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }

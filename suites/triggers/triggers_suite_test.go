@@ -6,12 +6,16 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	_ "github.com/fgharness/fgharness/suites/triggers"
+	"github.com/fgharness/fgharness/internal/launch"
+	"github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/triggers"
 )
 
 // TestTriggers runs this area's specs against the in-process emulator, or
 // against FGH_TARGET when it is set (see framework.ConfigFromEnv).
 func TestTriggers(t *testing.T) {
 	RegisterFailHandler(Fail)
+	framework.RegisterSuiteNodes(launch.Contract)
+	triggers.Register()
 	RunSpecs(t, "triggers contract suite")
 }

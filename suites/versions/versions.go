@@ -42,7 +42,7 @@ func listVersions(fn fw.Function) map[string]listed {
 	return out
 }
 
-var _ = Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.LabelDestructive), func() {
+var _ = area.Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.LabelDestructive), func() {
 	const named = "v1"
 	var (
 		fn          fw.Function
@@ -161,7 +161,7 @@ var _ = Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.LabelD
 		})
 })
 
-var _ = Describe("Function version errors", Label(fw.LabelVersions, fw.LabelErrors, fw.LabelNegative, fw.LabelDestructive), func() {
+var _ = area.Describe("Function version errors", Label(fw.LabelVersions, fw.LabelErrors, fw.LabelNegative, fw.LabelDestructive), func() {
 	var missing string
 
 	BeforeEach(func() {
@@ -188,3 +188,9 @@ var _ = Describe("Function version errors", Label(fw.LabelVersions, fw.LabelErro
 			}
 		})
 })
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the versions specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }

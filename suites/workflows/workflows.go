@@ -82,7 +82,7 @@ func query(kv ...string) url.Values {
 	return q
 }
 
-var _ = Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDestructive), func() {
+var _ = area.Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDestructive), func() {
 	var (
 		group           string // every workflow of this container has it in its name
 		normal, normal2 workflow
@@ -191,7 +191,7 @@ func expectErrorBody(resp *fw.Response) {
 	Expect(resp.String("request_id")).NotTo(BeEmpty(), "%s answered %d: request_id: the workflow pages document a request ID in error bodies, got none: %s", id, resp.Status, resp.Snippet())
 }
 
-var _ = Describe("Workflow errors", Label(fw.LabelWorkflows, fw.LabelErrors, fw.LabelNegative), func() {
+var _ = area.Describe("Workflow errors", Label(fw.LabelWorkflows, fw.LabelErrors, fw.LabelNegative), func() {
 	It("refuses a definition without states with 400 and a request_id",
 		Label(fw.LabelDestructive), fw.Provokes("createWorkflow", http.StatusBadRequest), fw.Judges("createWorkflow", fw.CheckStatus, fw.CheckErrors), func() {
 			body := fw.Example("createWorkflow", "oneStep")
@@ -223,3 +223,9 @@ var _ = Describe("Workflow errors", Label(fw.LabelWorkflows, fw.LabelErrors, fw.
 			expectErrorBody(resp)
 		})
 })
+
+// area holds this package's specs until Register.
+var area fw.Area
+
+// Register adds the workflows specs to the Ginkgo tree; call it before RunSpecs.
+func Register() { area.Register() }
