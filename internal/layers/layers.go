@@ -27,13 +27,13 @@ type group struct {
 }
 
 var groups = []group{
-	{"leaf", LayerLeaf, []string{"internal/fgs", "internal/aksk", "internal/urn", "internal/loopback", "internal/layers"}},
+	{"leaf", LayerLeaf, []string{"internal/fgs", "internal/aksk", "internal/urn", "internal/loopback", "internal/layers", "internal/sdkref"}},
 	{"spec", LayerRequest, []string{"spec"}},
 	{"client", LayerRequest, []string{"internal/client"}},
 	{"reports", LayerRun, []string{"reports"}},
 	{"load", LayerRun, []string{"load"}},
 	{"suites", LayerRun, []string{"suites"}},
-	{"emulator", LayerRun, []string{"internal/emulator", "internal/extapi"}},
+	{"emulator", LayerRun, []string{"internal/emulator"}},
 	{"top", LayerTop, []string{"cmd", "internal/demo", "internal/launch", "internal/fgs/opgen"}},
 }
 

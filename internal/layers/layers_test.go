@@ -41,7 +41,7 @@ func TestCheckCatchesWrongImports(t *testing.T) {
 	}{
 		{"load imports the emulator", "load", "internal/emulator", true},
 		{"a suite imports the emulator", "suites/iam", "internal/emulator", true},
-		{"the framework imports the Extension API server", "suites/framework", "internal/extapi", true},
+		{"the framework imports the Extension API server", "suites/framework", "internal/emulator/extapi", true},
 		{"spec imports the emulator", "spec", "internal/emulator", true},
 		{"reports imports the emulator", "reports", "internal/emulator", true},
 		{"the client imports the framework (upward)", "internal/client", "suites/framework", true},
