@@ -65,6 +65,7 @@ func TestRequiredOperationsAreDocumented(t *testing.T) {
 var allowedTags = map[string]bool{
 	"invocation": true, "functions": true, "versions": true, "workflows": true, "dependencies": true,
 	"triggers": true, "metrics": true, "iam": true, "extension": true,
+	"events": true, "tags": true, "reserved-instances": true, "logs": true, "apps": true, "network": true,
 }
 
 // Lint rules of our own, beyond what spectral checks.
@@ -185,6 +186,8 @@ func sampleRequest(t *testing.T, op Operation, body []byte) *http.Request {
 		"trigger_type_code": "TIMER",
 		"trigger_id":        "t-1",
 		"alias_name":        "a1",
+		"resource_type":     "functions",
+		"action":            "filter",
 	}
 	for _, name := range op.PathParams() {
 		if _, ok := values[name]; !ok {
