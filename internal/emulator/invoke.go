@@ -75,12 +75,14 @@ func (e *Emulator) execute(ctx context.Context, t target, event []byte, requestI
 	limit := executionLimit(t.cfg.StrategyConfig)
 	if limit == 0 {
 		rt.counts.reject.Add(1)
+		rt.series.recordReject(time.Now())
 		return execution{}, newError(http.StatusForbidden, codeForbidden, "the function is disabled (strategy_config.concurrency is 0)")
 	}
 	n := rt.inFlight.Add(1)
 	defer rt.inFlight.Add(-1)
 	if limit > 0 && n > limit {
 		rt.counts.reject.Add(1)
+		rt.series.recordReject(time.Now())
 		return execution{}, newError(http.StatusTooManyRequests, codeTooManyRequests,
 			"Too many requests: the function already runs %d executions, its limit (strategy_config) is %d", n-1, limit)
 	}
@@ -96,6 +98,7 @@ func (e *Emulator) execute(ctx context.Context, t target, event []byte, requestI
 	x.outcome = t.cfg.behaviour.run(ctx, event, time.Duration(t.cfg.Timeout)*time.Second)
 	x.duration = time.Since(start)
 	rt.counts.record(x.duration, x.failed)
+	rt.series.recordRun(start, x.duration, x.failed, t.cfg.MemorySize, n)
 	e.hub.FanOut(fnHubKey(t.fn), requestID, t.invoked)
 	return x, nil
 }

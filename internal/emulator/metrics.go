@@ -136,12 +136,12 @@ func listFunctionAsMetric(c *call) (int, any, *apiError) {
 // listQuotas reports the documented quota types with usage computed from the store.
 func listQuotas(c *call) (int, any, *apiError) {
 	var codeBytes int64
-	var fns, wfs int
+	var fns, wfs, reserved int
 	c.e.store.read(func() {
 		for _, f := range c.e.store.functions {
 			codeBytes += f.latest.CodeSize
 		}
-		fns, wfs = len(c.e.store.functions), len(c.e.store.workflows)
+		fns, wfs, reserved = len(c.e.store.functions), len(c.e.store.workflows), c.e.store.reservedTotal()
 	})
 	type resource struct {
 		Quota int64  `json:"quota"`
@@ -153,6 +153,6 @@ func listQuotas(c *call) (int, any, *apiError) {
 		{Quota: 400, Used: int64(fns), Type: "fgs_func_num"},
 		{Quota: 81920, Used: codeBytes >> 20, Type: "fgs_func_code_size", Unit: "MB"},
 		{Quota: 1000, Used: int64(wfs), Type: "fgs_workflow_num"},
-		{Quota: 1000, Used: 0, Type: "fgs_func_occurs"},
+		{Quota: reservedQuota, Used: int64(reserved), Type: "fgs_func_occurs"},
 	}}}, nil
 }

@@ -103,6 +103,7 @@ func TestEveryOperationRoundTrip(t *testing.T) {
 	issued := tok.header.Get("X-Subject-Token")
 	ok(te.do("GET", fn+"/config", nil, "X-Auth-Token", issued), 200)
 
+	tourSettings(t, te, "tour")
 	ok(te.do("DELETE", fn, nil), 204)
 
 	em := te.local.Emulator

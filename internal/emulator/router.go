@@ -130,7 +130,7 @@ func (e *Emulator) buildRouter() http.Handler {
 		}
 		rt.counted = e.metrics.requests.WithLabelValues(op.ID, statusText[rt.success])
 		e.routes[op.ID] = rt
-		mux.Handle(op.Method+" "+op.Path, e.serveRoute(rt))
+		mux.Handle(op.Method+" "+muxPath(op), e.serveRoute(rt))
 	}
 	e.registerAdmin(mux)
 	mux.HandleFunc("/", e.serveUnknown)
@@ -161,8 +161,17 @@ func uncleanPath(p string) string {
 // serveUnknown answers what no operation matches: 404 FSS.0404 for an
 // unknown path or an unsupported method (the error table has no 405).
 func (e *Emulator) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	op, params, err := e.spec.FindRoute(r)
+	if rt := e.routes[op.ID]; err == nil && rt != nil && muxPath(op) != op.Path && !strings.HasSuffix(r.URL.Path, "/") {
+		// A path muxPath's literal does not cover, such as a resource_type
+		// other than "functions": the operation's own validation answers it.
+		for name, v := range params {
+			r.SetPathValue(name, v)
+		}
+		e.serveRoute(rt).ServeHTTP(w, r)
+		return
+	}
 	e.metrics.count("unknown", http.StatusNotFound)
-	_, _, err := e.spec.FindRoute(r)
 	msg := "no FunctionGraph operation has the path " + r.URL.EscapedPath()
 	if errors.Is(err, spec.ErrMethodNotAllowed) {
 		msg = "the path " + r.URL.EscapedPath() + " does not support method " + r.Method
@@ -286,4 +295,25 @@ func (c *call) readBody(limit int64) *apiError {
 	}
 	c.body = b
 	return nil
+}
+
+// muxPath is the operation's path as a ServeMux pattern. A path parameter
+// whose schema allows a single value (resource_type of the tag operations,
+// always "functions") becomes that literal: ServeMux refuses patterns such
+// as /v2/{project_id}/{resource_type}/{resource_id}/tags beside
+// /v2/{project_id}/fgs/applications/{id}, which neither is more specific
+// than the other.
+func muxPath(op spec.Operation) string {
+	path := op.Path
+	for _, p := range op.Raw().Parameters {
+		if p.Value == nil || p.Value.In != "path" || p.Value.Schema == nil || p.Value.Schema.Value == nil {
+			continue
+		}
+		if enum := p.Value.Schema.Value.Enum; len(enum) == 1 {
+			if lit, ok := enum[0].(string); ok {
+				path = strings.ReplaceAll(path, "{"+p.Value.Name+"}", lit)
+			}
+		}
+	}
+	return path
 }

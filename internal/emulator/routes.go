@@ -9,13 +9,19 @@ import (
 // returning that area's handlers by spec operationId. Keep it sorted; a new
 // area is a new file and one line here (see HANDLERS.md).
 var handlerAreas = []func() map[string]handler{
+	appHandlers,
 	asyncHandlers,
 	codeHandlers,
 	dependencyHandlers,
 	functionHandlers,
 	iamHandlers,
 	invokeHandlers,
+	logHandlers,
 	metricHandlers,
+	networkHandlers,
+	reservedHandlers,
+	statisticsHandlers,
+	tagHandlers,
 	triggerHandlers,
 	versionHandlers,
 	workflowHandlers,

@@ -19,6 +19,7 @@ type store struct {
 	functions    map[fnKey]*function
 	workflows    map[string]*workflow // by workflow URN
 	dependencies map[string]*dependency
+	project      projectSettings // LTS, applications, VPC endpoints, workflow runs
 }
 
 type fnKey struct{ pkg, name string }
@@ -58,6 +59,7 @@ type function struct {
 	aliases  map[string]*alias
 	async    *asyncConfig
 	triggers map[string]*trigger
+	settings functionSettings // tags, reserved instances, tracing
 	rt       *runtimeState
 }
 
@@ -135,6 +137,7 @@ type asyncConfig struct {
 type runtimeState struct {
 	inFlight atomic.Int64
 	counts   invocationCounts
+	series   invocationSeries
 
 	poolMu sync.Mutex
 	idle   []time.Time // warm instances by last use, most recent last

@@ -81,6 +81,8 @@ var binders = map[string]func(k *kit, body map[string]any){
 	"createDependencyVersion": bindDependency,
 	"createFunctionTrigger":   bindTrigger,
 	"createWorkflow":          bindWorkflow,
+	"createFunctionApp":       bindApp,
+	"createVpcEndpoint":       bindVpcEndpoint,
 	"batchDeleteWorkflows": func(k *kit, body map[string]any) {
 		body["workflow_urns"] = []any{k.workflow}
 	},

@@ -186,7 +186,7 @@ func judgedChecks(c testCase) []string {
 
 // run sends the case's request and judges the answer.
 func (k *kit) run(c testCase) {
-	req := fw.Request{Operation: k.op.ID, Path: k.path()}
+	req := fw.Request{Operation: k.op.ID, Path: k.path(), Query: positiveQuery(k.op.ID)}
 	if body := k.positiveBody(); body != nil {
 		req.Body = body
 	}

@@ -23,6 +23,8 @@ const (
 	needDependency = "dependency"
 	needTrigger    = "trigger"
 	needWorkflow   = "workflow"
+	needApp        = "app"
+	needEndpoint   = "vpc endpoint"
 )
 
 // bodyNeeds are resources a request body names (the path names the rest).
@@ -54,11 +56,15 @@ func needsOf(op spec.Operation) []string {
 		want[n] = true
 	}
 	params := op.PathParams()
-	want[needFunction] = want[needFunction] || want[needWorkflow] || slices.Contains(params, "function_urn")
+	want[needFunction] = want[needFunction] || want[needWorkflow] ||
+		slices.Contains(params, "function_urn") || slices.Contains(params, "func_urn") || slices.Contains(params, "resource_id")
 	want[needDependency] = want[needDependency] || slices.Contains(params, "depend_id")
 	want[needTrigger] = want[needTrigger] || slices.Contains(params, "trigger_id")
+	want[needWorkflow] = want[needWorkflow] || slices.Contains(params, "workflow_urn")
+	want[needApp] = want[needApp] || op.ID == "showFunctionApp" || op.ID == "deleteFunctionApp"
+	want[needEndpoint] = want[needEndpoint] || slices.Contains(params, "subnet_id")
 	var out []string
-	for _, n := range []string{needFunction, needDependency, needTrigger, needWorkflow} {
+	for _, n := range []string{needFunction, needDependency, needTrigger, needWorkflow, needApp, needEndpoint} {
 		if want[n] {
 			out = append(out, n)
 		}
@@ -90,6 +96,9 @@ type kit struct {
 	trigCode string
 	trigID   string
 	workflow string
+	appID    string
+	vpcID    string
+	subnetID string
 }
 
 // prepare makes what op's cases need; it runs in the operation's BeforeAll.
@@ -113,6 +122,10 @@ func prepare(op spec.Operation) *kit {
 			k.makeTrigger()
 		case needWorkflow:
 			k.makeWorkflow()
+		case needApp:
+			k.makeApp()
+		case needEndpoint:
+			k.makeVpcEndpoint()
 		}
 	}
 	return k
@@ -167,6 +180,15 @@ func (k *kit) path() map[string]string {
 			out[p] = k.trigCode
 		case "trigger_id":
 			out[p] = k.trigID
+		case "workflow_urn":
+			out[p] = k.workflow
+		case "vpc_id":
+			out[p] = k.vpcID
+		case "subnet_id":
+			out[p] = k.subnetID
+		case "project_id": // the framework fills it in from the target
+		default:
+			out[p] = k.settingsParam(p)
 		}
 	}
 	return out
@@ -175,7 +197,7 @@ func (k *kit) path() map[string]string {
 // unknown is a well-formed value of a path parameter that names nothing.
 func (k *kit) unknown(param string) string {
 	switch param {
-	case "function_urn":
+	case "function_urn", "func_urn", "resource_id":
 		u, err := urn.Parse(k.path()[param])
 		Expect(err).NotTo(HaveOccurred(), "the kit's function URN does not parse")
 		u.Name = fw.Current().Name("missing")
@@ -195,7 +217,7 @@ func resourceParams(op spec.Operation) []string {
 		if p == nil || p.In != "path" || p.Name == "project_id" {
 			continue
 		}
-		if p.Schema != nil && p.Schema.Value != nil && len(p.Schema.Value.Enum) > 0 {
+		if p.Schema != nil && p.Schema.Value != nil && len(p.Schema.Value.Enum) > 0 || valueParams[p.Name] {
 			continue
 		}
 		out = append(out, p.Name)
@@ -219,6 +241,8 @@ func adopt(opID string, resp *fw.Response) {
 		adoptDependency(resp)
 	case "createWorkflow":
 		adoptWorkflow(resp)
+	case "createFunctionApp":
+		adoptApp(resp)
 	}
 }
 
