@@ -4,19 +4,21 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // appHandlers are the application operations and the template catalogues.
 func appHandlers() map[string]handler {
 	return map[string]handler{
-		"createFunctionApp":        createFunctionApp,
-		"listFunctionApplications": listFunctionApplications,
-		"showFunctionApp":          showFunctionApp,
-		"deleteFunctionApp":        deleteFunctionApp,
-		"listAppTemplates":         listAppTemplates,
-		"showAppTemplate":          showAppTemplate,
-		"listFunctionTemplate":     listFunctionTemplate,
-		"showFunctionTemplate":     showFunctionTemplate,
+		fgs.OpCreateFunctionApp:        createFunctionApp,
+		fgs.OpListFunctionApplications: listFunctionApplications,
+		fgs.OpShowFunctionApp:          showFunctionApp,
+		fgs.OpDeleteFunctionApp:        deleteFunctionApp,
+		fgs.OpListAppTemplates:         listAppTemplates,
+		fgs.OpShowAppTemplate:          showAppTemplate,
+		fgs.OpListFunctionTemplate:     listFunctionTemplate,
+		fgs.OpShowFunctionTemplate:     showFunctionTemplate,
 	}
 }
 
@@ -91,11 +93,7 @@ func createFunctionApp(c *call) (int, any, *apiError) {
 }
 
 func listFunctionApplications(c *call) (int, any, *apiError) {
-	marker, err := queryCount(c, "marker", 0)
-	if err != nil {
-		return 0, nil, err
-	}
-	limit, err := queryCount(c, "limit", 100)
+	marker, limit, err := pageParams(c, "limit", 100, 500)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -115,7 +113,7 @@ func listFunctionApplications(c *call) (int, any, *apiError) {
 		}
 	})
 	sortBy(all, func(a summary) int64 { return a.seq })
-	page, info := pageOf(all, marker, limit, 500)
+	page, info := pageOf(all, marker, limit)
 	return http.StatusOK, map[string]any{"applications": page, "next_marker": info.NextMarker, "count": len(all)}, nil
 }
 
@@ -171,11 +169,7 @@ func findAppTemplate(id string) (appTemplate, bool) {
 // listAppTemplates narrows the catalogue by runtime and category
 // (case-insensitive) and pages it with marker/maxitems.
 func listAppTemplates(c *call) (int, any, *apiError) {
-	marker, err := queryCount(c, "marker", 0)
-	if err != nil {
-		return 0, nil, err
-	}
-	size, err := queryCount(c, "maxitems", 100)
+	marker, size, err := pageParams(c, "maxitems", 100, 500)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -193,7 +187,7 @@ func listAppTemplates(c *call) (int, any, *apiError) {
 			found = append(found, summary{t.ID, t.Name, t.Runtime, t.Category, t.Description, t.Image})
 		}
 	}
-	page, info := pageOf(found, marker, size, 500)
+	page, info := pageOf(found, marker, size)
 	return http.StatusOK, map[string]any{"templates": page, "next_marker": info.NextMarker, "count": len(found)}, nil
 }
 
@@ -208,11 +202,7 @@ func showAppTemplate(c *call) (int, any, *apiError) {
 // listFunctionTemplate narrows the catalogue by runtime, scene and service;
 // ispublic=false asks for the tenant's own templates, of which there are none.
 func listFunctionTemplate(c *call) (int, any, *apiError) {
-	marker, err := queryCount(c, "marker", 0)
-	if err != nil {
-		return 0, nil, err
-	}
-	size, err := queryCount(c, "maxitems", 100)
+	marker, size, err := pageParams(c, "maxitems", 100, 500)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -224,7 +214,7 @@ func listFunctionTemplate(c *call) (int, any, *apiError) {
 			}
 		}
 	}
-	page, info := pageOf(found, marker, size, 500)
+	page, info := pageOf(found, marker, size)
 	return http.StatusOK, map[string]any{"func_templates": page, "next_marker": info.NextMarker}, nil
 }
 

@@ -3,6 +3,8 @@ package emulator
 import (
 	"net/http"
 	"strings"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // LTS: once the project turns log reporting on, every function logs to the
@@ -20,10 +22,10 @@ const maskedSecret = "******"
 // logHandlers are the LTS and tracing operations.
 func logHandlers() map[string]handler {
 	return map[string]handler{
-		"enableLtsLogs":     enableLtsLogs,
-		"showLtsLogDetails": showLtsLogDetails,
-		"showTracing":       showTracing,
-		"updateTracing":     updateTracing,
+		fgs.OpEnableLtsLogs:     enableLtsLogs,
+		fgs.OpShowLtsLogDetails: showLtsLogDetails,
+		fgs.OpShowTracing:       showTracing,
+		fgs.OpUpdateTracing:     updateTracing,
 	}
 }
 

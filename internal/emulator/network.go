@@ -5,15 +5,17 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // networkHandlers are the VPC endpoint and service-bridge operations.
 func networkHandlers() map[string]handler {
 	return map[string]handler{
-		"createVpcEndpoint":   createVpcEndpoint,
-		"deleteVpcEndpoint":   deleteVpcEndpoint,
-		"listBridgeFunctions": listBridgeFunctions,
-		"listBridgeVersions":  listBridgeVersions,
+		fgs.OpCreateVpcEndpoint:   createVpcEndpoint,
+		fgs.OpDeleteVpcEndpoint:   deleteVpcEndpoint,
+		fgs.OpListBridgeFunctions: listBridgeFunctions,
+		fgs.OpListBridgeVersions:  listBridgeVersions,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -15,9 +16,9 @@ import (
 // in statistics.go).
 func reservedHandlers() map[string]handler {
 	return map[string]handler{
-		"listFunctionReservedInstances":        listFunctionReservedInstances,
-		"listReservedInstanceConfigs":          listReservedInstanceConfigs,
-		"updateFunctionReservedInstancesCount": updateFunctionReservedInstancesCount,
+		fgs.OpListFunctionReservedInstances:        listFunctionReservedInstances,
+		fgs.OpListReservedInstanceConfigs:          listReservedInstanceConfigs,
+		fgs.OpUpdateFunctionReservedInstancesCount: updateFunctionReservedInstancesCount,
 	}
 }
 
@@ -167,11 +168,7 @@ func qualifiedURN(f *function, q string) string {
 }
 
 func listFunctionReservedInstances(c *call) (int, any, *apiError) {
-	marker, err := queryCount(c, "marker", 0)
-	if err != nil {
-		return 0, nil, err
-	}
-	limit, err := queryCount(c, "limit", 400)
+	marker, limit, err := pageParams(c, "limit", 400, 400)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -192,16 +189,12 @@ func listFunctionReservedInstances(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	page, info := pageOf(entries, marker, limit, 400)
+	page, info := pageOf(entries, marker, limit)
 	return http.StatusOK, map[string]any{"reservedinstances": page, "page_info": info, "count": len(entries)}, nil
 }
 
 func listReservedInstanceConfigs(c *call) (int, any, *apiError) {
-	marker, err := queryCount(c, "marker", 0)
-	if err != nil {
-		return 0, nil, err
-	}
-	limit, err := queryCount(c, "limit", 100)
+	marker, limit, err := pageParams(c, "limit", 100, 500)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -230,6 +223,6 @@ func listReservedInstanceConfigs(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	page, info := pageOf(entries, marker, limit, 500)
+	page, info := pageOf(entries, marker, limit)
 	return http.StatusOK, map[string]any{"reserved_instances": page, "page_info": info, "count": len(entries)}, nil
 }

@@ -33,12 +33,7 @@ func tourSettings(t *testing.T, te *testEmulator, fnName string) {
 	ok(te.do("GET", fn+"/slareports/5", nil), 200)
 	ok(te.do("GET", fn+"/instancereports?limit=3", nil), 200)
 	ok(te.do("GET", te.path("/fgs/workflow-statistic"), nil), 200)
-	flow := te.do("POST", te.path("/fgs/workflows"), map[string]any{"name": "tour-metrics", "start": "s", "constants": map[string]any{},
-		"retries": []any{}, "functions": []any{}, "states": []any{}, "mode": "NORMAL"})
-	ok(flow, 200)
-	var w workflow
-	flow.decode(t, &w)
-	ok(te.do("GET", te.path("/fgs/workflow-statistic/"+esc(w.WorkflowURN)+"?period=300"), nil), 200)
+	ok(te.do("GET", te.path("/fgs/workflow-statistic/"+esc(te.createEmptyWorkflow("tour-metrics"))+"?period=300"), nil), 200)
 
 	ok(te.do("POST", te.path("/fgs/functions/enable-lts-logs"), nil), 200)
 	ok(te.do("GET", fn+"/lts-log-detail", nil), 200)
@@ -63,6 +58,19 @@ func tourSettings(t *testing.T, te *testEmulator, fnName string) {
 	ok(te.do("DELETE", te.path("/fgs/vpc-endpoint/vpc-1/subnet-1"), nil), 200)
 	ok(te.do("GET", fn+"/servicebridge/relation", nil), 200)
 	ok(te.do("GET", te.path("/fgs/servicebridge/version?type=dubbo"), nil), 200)
+}
+
+// createEmptyWorkflow creates a workflow without states and returns its URN.
+func (te *testEmulator) createEmptyWorkflow(name string) string {
+	te.t.Helper()
+	r := te.do("POST", te.path("/fgs/workflows"), map[string]any{"name": name, "start": "s", "constants": map[string]any{},
+		"retries": []any{}, "functions": []any{}, "states": []any{}, "mode": "NORMAL"})
+	if r.status != 200 {
+		te.t.Fatalf("create workflow %s: %d %s", name, r.status, r.body)
+	}
+	var w workflow
+	r.decode(te.t, &w)
+	return w.WorkflowURN
 }
 
 func TestTagsFilterResourceInstances(t *testing.T) {
@@ -372,17 +380,14 @@ func TestVpcEndpointIsPerSubnet(t *testing.T) {
 
 func TestWorkflowMetricsReflectRecordedRuns(t *testing.T) {
 	te := startTest(t)
-	flow := te.do("POST", te.path("/fgs/workflows"), map[string]any{"name": "measured", "start": "s", "constants": map[string]any{},
-		"retries": []any{}, "functions": []any{}, "states": []any{}, "mode": "NORMAL"})
-	var w workflow
-	flow.decode(t, &w)
+	flowURN := te.createEmptyWorkflow("measured")
 	store := te.local.Emulator.store
 	now := time.Now()
-	store.recordWorkflowRun(w.WorkflowURN, now, 120*time.Millisecond, false, 1)
-	store.recordWorkflowRun(w.WorkflowURN, now, 80*time.Millisecond, true, 2)
+	store.recordWorkflowRun(flowURN, now, 120*time.Millisecond, false, 1)
+	store.recordWorkflowRun(flowURN, now, 80*time.Millisecond, true, 2)
 
 	var got map[string][]point
-	te.do("GET", te.path("/fgs/workflow-statistic/"+esc(w.WorkflowURN)), nil).decode(t, &got)
+	te.do("GET", te.path("/fgs/workflow-statistic/"+esc(flowURN)), nil).decode(t, &got)
 	last := func(m string) float64 { return got[m][len(got[m])-1].Value }
 	if last("count") != 2 || last("fail_count") != 1 || last("duration") != 100 || last("running_count") != 2 {
 		t.Fatalf("workflow metrics, last point: count %v fail %v duration %v running %v", last("count"), last("fail_count"), last("duration"), last("running_count"))
@@ -393,7 +398,7 @@ func TestWorkflowMetricsReflectRecordedRuns(t *testing.T) {
 		t.Fatalf("tenant count metric: %v", got)
 	}
 	te.strict = false
-	if r := te.do("GET", te.path("/fgs/workflow-statistic/"+esc(strings.Replace(w.WorkflowURN, "measured", "absent", 1))), nil); r.status != 404 {
+	if r := te.do("GET", te.path("/fgs/workflow-statistic/"+esc(strings.Replace(flowURN, "measured", "absent", 1))), nil); r.status != 404 {
 		t.Fatalf("unknown workflow: %d %s", r.status, r.body)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -22,12 +23,12 @@ const (
 // operations that answer time series.
 func statisticsHandlers() map[string]handler {
 	return map[string]handler{
-		"listStatistics":                  listStatistics,
-		"listFunctionStatistics":          listFunctionStatistics,
-		"showFunctionMetrics":             showFunctionMetrics,
-		"showFuncReservedInstanceMetrics": showFuncReservedInstanceMetrics,
-		"showTenantMetric":                showTenantMetric,
-		"showWorkFlowMetric":              showWorkFlowMetric,
+		fgs.OpListStatistics:                  listStatistics,
+		fgs.OpListFunctionStatistics:          listFunctionStatistics,
+		fgs.OpShowFunctionMetrics:             showFunctionMetrics,
+		fgs.OpShowFuncReservedInstanceMetrics: showFuncReservedInstanceMetrics,
+		fgs.OpShowTenantMetric:                showTenantMetric,
+		fgs.OpShowWorkFlowMetric:              showWorkFlowMetric,
 	}
 }
 
@@ -163,8 +164,8 @@ func lastMinutes(n int) *timeline {
 
 // functionMetrics are the func_urn function's metrics over the last
 // minutes: the invocation series and the reserved instances.
-func functionMetrics(c *call, minutes int) (body map[string][]point, t *timeline, err *apiError) {
-	t = lastMinutes(minutes)
+func functionMetrics(c *call, minutes int) (body map[string][]point, err *apiError) {
+	t := lastMinutes(minutes)
 	c.e.store.read(func() {
 		var f *function
 		if f, err = c.metricsFunction(); err != nil {
@@ -174,51 +175,48 @@ func functionMetrics(c *call, minutes int) (body map[string][]point, t *timeline
 		body = t.invocationMetrics()
 		body["reserved_instance_num"] = t.reservedSeries(f)
 	})
-	return body, t, err
+	return body, err
 }
 
 func listFunctionStatistics(c *call) (int, any, *apiError) {
-	minutes, err := periodMinutes(c.param("period"), defaultPeriod)
-	if err != nil {
-		return 0, nil, err
-	}
-	body, _, err := functionMetrics(c, minutes)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, body, nil
+	return periodMetrics(c, false)
 }
 
 // showFunctionMetrics is the SLA report: the statistics plus instance_num,
 // the peak of executions running at once (one execution per instance).
 func showFunctionMetrics(c *call) (int, any, *apiError) {
+	return periodMetrics(c, true)
+}
+
+// periodMetrics answers the function's metrics over the period path parameter.
+func periodMetrics(c *call, withInstances bool) (int, any, *apiError) {
 	minutes, err := periodMinutes(c.param("period"), defaultPeriod)
 	if err != nil {
 		return 0, nil, err
 	}
-	body, _, err := functionMetrics(c, minutes)
+	body, err := functionMetrics(c, minutes)
 	if err != nil {
 		return 0, nil, err
 	}
-	body["instance_num"] = body["concurrency_num"]
+	if withInstances {
+		body["instance_num"] = body["concurrency_num"]
+	}
 	return http.StatusOK, body, nil
 }
 
-// showFuncReservedInstanceMetrics answers the last hour; limit keeps the
-// newest points.
+// showFuncReservedInstanceMetrics answers the last hour's points, oldest
+// first, paged by marker and limit.
 func showFuncReservedInstanceMetrics(c *call) (int, any, *apiError) {
-	limit, err := queryCount(c, "limit", 0)
+	marker, limit, err := pageParams(c, "limit", maxPoints, maxPoints)
 	if err != nil {
 		return 0, nil, err
 	}
-	body, _, err := functionMetrics(c, defaultPeriod)
+	body, err := functionMetrics(c, defaultPeriod)
 	if err != nil {
 		return 0, nil, err
 	}
-	instances, reserved := body["concurrency_num"], body["reserved_instance_num"]
-	if limit > 0 && limit < len(instances) {
-		instances, reserved = instances[len(instances)-limit:], reserved[len(reserved)-limit:]
-	}
+	instances, _ := paginate(body["concurrency_num"], marker, limit)
+	reserved, _ := paginate(body["reserved_instance_num"], marker, limit)
 	return http.StatusOK, map[string][]point{"instanceNum": instances, "reservedInstanceNum": reserved}, nil
 }
 

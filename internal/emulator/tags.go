@@ -7,17 +7,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
 // tagHandlers are the tag operations.
 func tagHandlers() map[string]handler {
 	return map[string]handler{
-		"createTags":          createTags,
-		"deleteTags":          deleteTags,
-		"listFunctionTags":    listFunctionTags,
-		"showProjectTagsList": showProjectTagsList,
-		"showResInstanceInfo": showResInstanceInfo,
+		fgs.OpCreateTags:          createTags,
+		fgs.OpDeleteTags:          deleteTags,
+		fgs.OpListFunctionTags:    listFunctionTags,
+		fgs.OpShowProjectTagsList: showProjectTagsList,
+		fgs.OpShowResInstanceInfo: showResInstanceInfo,
 	}
 }
 

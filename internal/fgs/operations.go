@@ -5,39 +5,69 @@ package fgs
 
 // Operation ids, one per operationId of the spec.
 const (
-	OpAsyncInvokeFunction               = "asyncInvokeFunction"               // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/invocations-async
-	OpBatchDeleteWorkflows              = "batchDeleteWorkflows"              // functiongraph DELETE /v2/{project_id}/fgs/workflows
-	OpCreateDependency                  = "createDependency"                  // functiongraph POST /v2/{project_id}/fgs/dependencies
-	OpCreateDependencyVersion           = "createDependencyVersion"           // functiongraph POST /v2/{project_id}/fgs/dependencies/version
-	OpCreateFunction                    = "createFunction"                    // functiongraph POST /v2/{project_id}/fgs/functions
-	OpCreateFunctionTrigger             = "createFunctionTrigger"             // functiongraph POST /v2/{project_id}/fgs/triggers/{function_urn}
-	OpCreateFunctionVersion             = "createFunctionVersion"             // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/versions
-	OpCreateVersionAlias                = "createVersionAlias"                // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/aliases
-	OpCreateWorkflow                    = "createWorkflow"                    // functiongraph POST /v2/{project_id}/fgs/workflows
-	OpDeleteDependencyVersion           = "deleteDependencyVersion"           // functiongraph DELETE /v2/{project_id}/fgs/dependencies/{depend_id}/version/{version}
-	OpDeleteFunction                    = "deleteFunction"                    // functiongraph DELETE /v2/{project_id}/fgs/functions/{function_urn}
-	OpDeleteFunctionAsyncInvokeConfig   = "deleteFunctionAsyncInvokeConfig"   // functiongraph DELETE /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
-	OpDeleteFunctionTrigger             = "deleteFunctionTrigger"             // functiongraph DELETE /v2/{project_id}/fgs/triggers/{function_urn}/{trigger_type_code}/{trigger_id}
-	OpInvokeExtension                   = "invokeExtension"                   // extension POST /extension/invoke
-	OpInvokeFunction                    = "invokeFunction"                    // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/invocations
-	OpKeystoneCreateUserTokenByPassword = "keystoneCreateUserTokenByPassword" // iam POST /v3/auth/tokens
-	OpListDependencies                  = "listDependencies"                  // functiongraph GET /v2/{project_id}/fgs/dependencies
-	OpListDependencyVersions            = "listDependencyVersions"            // functiongraph GET /v2/{project_id}/fgs/dependencies/{depend_id}/version
-	OpListFunctionAsMetric              = "listFunctionAsMetric"              // functiongraph GET /v2/{project_id}/fgs/function/report
-	OpListFunctionTriggers              = "listFunctionTriggers"              // functiongraph GET /v2/{project_id}/fgs/triggers/{function_urn}
-	OpListFunctionVersions              = "listFunctionVersions"              // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/versions
-	OpListFunctions                     = "listFunctions"                     // functiongraph GET /v2/{project_id}/fgs/functions
-	OpListQuotas                        = "listQuotas"                        // functiongraph GET /v2/{project_id}/fgs/quotas
-	OpListVersionAliases                = "listVersionAliases"                // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/aliases
-	OpListWorkflows                     = "listWorkflows"                     // functiongraph GET /v2/{project_id}/fgs/workflows
-	OpRegisterExtension                 = "registerExtension"                 // extension POST /extension/register
-	OpShowDependencyVersion             = "showDependencyVersion"             // functiongraph GET /v2/{project_id}/fgs/dependencies/{depend_id}/version/{version}
-	OpShowFunctionAsyncInvokeConfig     = "showFunctionAsyncInvokeConfig"     // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
-	OpShowFunctionCode                  = "showFunctionCode"                  // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/code
-	OpShowFunctionConfig                = "showFunctionConfig"                // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/config
-	OpUpdateFunctionAsyncInvokeConfig   = "updateFunctionAsyncInvokeConfig"   // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
-	OpUpdateFunctionCode                = "updateFunctionCode"                // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/code
-	OpUpdateFunctionConfig              = "updateFunctionConfig"              // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/config
+	OpAsyncInvokeFunction                  = "asyncInvokeFunction"                  // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/invocations-async
+	OpBatchDeleteWorkflows                 = "batchDeleteWorkflows"                 // functiongraph DELETE /v2/{project_id}/fgs/workflows
+	OpCreateDependency                     = "createDependency"                     // functiongraph POST /v2/{project_id}/fgs/dependencies
+	OpCreateDependencyVersion              = "createDependencyVersion"              // functiongraph POST /v2/{project_id}/fgs/dependencies/version
+	OpCreateFunction                       = "createFunction"                       // functiongraph POST /v2/{project_id}/fgs/functions
+	OpCreateFunctionApp                    = "createFunctionApp"                    // functiongraph POST /v2/{project_id}/fgs/applications
+	OpCreateFunctionTrigger                = "createFunctionTrigger"                // functiongraph POST /v2/{project_id}/fgs/triggers/{function_urn}
+	OpCreateFunctionVersion                = "createFunctionVersion"                // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/versions
+	OpCreateTags                           = "createTags"                           // functiongraph POST /v2/{project_id}/{resource_type}/{resource_id}/tags/create
+	OpCreateVersionAlias                   = "createVersionAlias"                   // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/aliases
+	OpCreateVpcEndpoint                    = "createVpcEndpoint"                    // functiongraph POST /v2/{project_id}/fgs/vpc-endpoint
+	OpCreateWorkflow                       = "createWorkflow"                       // functiongraph POST /v2/{project_id}/fgs/workflows
+	OpDeleteDependencyVersion              = "deleteDependencyVersion"              // functiongraph DELETE /v2/{project_id}/fgs/dependencies/{depend_id}/version/{version}
+	OpDeleteFunction                       = "deleteFunction"                       // functiongraph DELETE /v2/{project_id}/fgs/functions/{function_urn}
+	OpDeleteFunctionApp                    = "deleteFunctionApp"                    // functiongraph DELETE /v2/{project_id}/fgs/applications/{id}
+	OpDeleteFunctionAsyncInvokeConfig      = "deleteFunctionAsyncInvokeConfig"      // functiongraph DELETE /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
+	OpDeleteFunctionTrigger                = "deleteFunctionTrigger"                // functiongraph DELETE /v2/{project_id}/fgs/triggers/{function_urn}/{trigger_type_code}/{trigger_id}
+	OpDeleteTags                           = "deleteTags"                           // functiongraph DELETE /v2/{project_id}/{resource_type}/{resource_id}/tags/delete
+	OpDeleteVpcEndpoint                    = "deleteVpcEndpoint"                    // functiongraph DELETE /v2/{project_id}/fgs/vpc-endpoint/{vpc_id}/{subnet_id}
+	OpEnableLtsLogs                        = "enableLtsLogs"                        // functiongraph POST /v2/{project_id}/fgs/functions/enable-lts-logs
+	OpInvokeExtension                      = "invokeExtension"                      // extension POST /extension/invoke
+	OpInvokeFunction                       = "invokeFunction"                       // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/invocations
+	OpKeystoneCreateUserTokenByPassword    = "keystoneCreateUserTokenByPassword"    // iam POST /v3/auth/tokens
+	OpListAppTemplates                     = "listAppTemplates"                     // functiongraph GET /v2/{project_id}/fgs/application/templates
+	OpListBridgeFunctions                  = "listBridgeFunctions"                  // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/servicebridge/relation
+	OpListBridgeVersions                   = "listBridgeVersions"                   // functiongraph GET /v2/{project_id}/fgs/servicebridge/version
+	OpListDependencies                     = "listDependencies"                     // functiongraph GET /v2/{project_id}/fgs/dependencies
+	OpListDependencyVersions               = "listDependencyVersions"               // functiongraph GET /v2/{project_id}/fgs/dependencies/{depend_id}/version
+	OpListFunctionApplications             = "listFunctionApplications"             // functiongraph GET /v2/{project_id}/fgs/applications
+	OpListFunctionAsMetric                 = "listFunctionAsMetric"                 // functiongraph GET /v2/{project_id}/fgs/function/report
+	OpListFunctionReservedInstances        = "listFunctionReservedInstances"        // functiongraph GET /v2/{project_id}/fgs/functions/reservedinstances
+	OpListFunctionStatistics               = "listFunctionStatistics"               // functiongraph GET /v2/{project_id}/fgs/functions/{func_urn}/statistics/{period}
+	OpListFunctionTags                     = "listFunctionTags"                     // functiongraph GET /v2/{project_id}/{resource_type}/{resource_id}/tags
+	OpListFunctionTemplate                 = "listFunctionTemplate"                 // functiongraph GET /v2/{project_id}/fgs/templates
+	OpListFunctionTriggers                 = "listFunctionTriggers"                 // functiongraph GET /v2/{project_id}/fgs/triggers/{function_urn}
+	OpListFunctionVersions                 = "listFunctionVersions"                 // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/versions
+	OpListFunctions                        = "listFunctions"                        // functiongraph GET /v2/{project_id}/fgs/functions
+	OpListQuotas                           = "listQuotas"                           // functiongraph GET /v2/{project_id}/fgs/quotas
+	OpListReservedInstanceConfigs          = "listReservedInstanceConfigs"          // functiongraph GET /v2/{project_id}/fgs/functions/reservedinstanceconfigs
+	OpListStatistics                       = "listStatistics"                       // functiongraph GET /v2/{project_id}/fgs/functions/statistics
+	OpListVersionAliases                   = "listVersionAliases"                   // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/aliases
+	OpListWorkflows                        = "listWorkflows"                        // functiongraph GET /v2/{project_id}/fgs/workflows
+	OpRegisterExtension                    = "registerExtension"                    // extension POST /extension/register
+	OpShowAppTemplate                      = "showAppTemplate"                      // functiongraph GET /v2/{project_id}/fgs/application/templates/{id}
+	OpShowDependencyVersion                = "showDependencyVersion"                // functiongraph GET /v2/{project_id}/fgs/dependencies/{depend_id}/version/{version}
+	OpShowFuncReservedInstanceMetrics      = "showFuncReservedInstanceMetrics"      // functiongraph GET /v2/{project_id}/fgs/functions/{func_urn}/instancereports
+	OpShowFunctionApp                      = "showFunctionApp"                      // functiongraph GET /v2/{project_id}/fgs/applications/{id}
+	OpShowFunctionAsyncInvokeConfig        = "showFunctionAsyncInvokeConfig"        // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
+	OpShowFunctionCode                     = "showFunctionCode"                     // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/code
+	OpShowFunctionConfig                   = "showFunctionConfig"                   // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/config
+	OpShowFunctionMetrics                  = "showFunctionMetrics"                  // functiongraph GET /v2/{project_id}/fgs/functions/{func_urn}/slareports/{period}
+	OpShowFunctionTemplate                 = "showFunctionTemplate"                 // functiongraph GET /v2/{project_id}/fgs/templates/{template_id}
+	OpShowLtsLogDetails                    = "showLtsLogDetails"                    // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/lts-log-detail
+	OpShowProjectTagsList                  = "showProjectTagsList"                  // functiongraph GET /v2/{project_id}/{resource_type}/tags
+	OpShowResInstanceInfo                  = "showResInstanceInfo"                  // functiongraph POST /v2/{project_id}/{resource_type}/resource-instances/{action}
+	OpShowTenantMetric                     = "showTenantMetric"                     // functiongraph GET /v2/{project_id}/fgs/workflow-statistic
+	OpShowTracing                          = "showTracing"                          // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/tracing
+	OpShowWorkFlowMetric                   = "showWorkFlowMetric"                   // functiongraph GET /v2/{project_id}/fgs/workflow-statistic/{workflow_urn}
+	OpUpdateFunctionAsyncInvokeConfig      = "updateFunctionAsyncInvokeConfig"      // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
+	OpUpdateFunctionCode                   = "updateFunctionCode"                   // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/code
+	OpUpdateFunctionConfig                 = "updateFunctionConfig"                 // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/config
+	OpUpdateFunctionReservedInstancesCount = "updateFunctionReservedInstancesCount" // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/reservedinstances
+	OpUpdateTracing                        = "updateTracing"                        // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/tracing
 )
 
 // OperationIDs lists every operation id above, sorted.
@@ -47,32 +77,62 @@ var OperationIDs = []string{
 	OpCreateDependency,
 	OpCreateDependencyVersion,
 	OpCreateFunction,
+	OpCreateFunctionApp,
 	OpCreateFunctionTrigger,
 	OpCreateFunctionVersion,
+	OpCreateTags,
 	OpCreateVersionAlias,
+	OpCreateVpcEndpoint,
 	OpCreateWorkflow,
 	OpDeleteDependencyVersion,
 	OpDeleteFunction,
+	OpDeleteFunctionApp,
 	OpDeleteFunctionAsyncInvokeConfig,
 	OpDeleteFunctionTrigger,
+	OpDeleteTags,
+	OpDeleteVpcEndpoint,
+	OpEnableLtsLogs,
 	OpInvokeExtension,
 	OpInvokeFunction,
 	OpKeystoneCreateUserTokenByPassword,
+	OpListAppTemplates,
+	OpListBridgeFunctions,
+	OpListBridgeVersions,
 	OpListDependencies,
 	OpListDependencyVersions,
+	OpListFunctionApplications,
 	OpListFunctionAsMetric,
+	OpListFunctionReservedInstances,
+	OpListFunctionStatistics,
+	OpListFunctionTags,
+	OpListFunctionTemplate,
 	OpListFunctionTriggers,
 	OpListFunctionVersions,
 	OpListFunctions,
 	OpListQuotas,
+	OpListReservedInstanceConfigs,
+	OpListStatistics,
 	OpListVersionAliases,
 	OpListWorkflows,
 	OpRegisterExtension,
+	OpShowAppTemplate,
 	OpShowDependencyVersion,
+	OpShowFuncReservedInstanceMetrics,
+	OpShowFunctionApp,
 	OpShowFunctionAsyncInvokeConfig,
 	OpShowFunctionCode,
 	OpShowFunctionConfig,
+	OpShowFunctionMetrics,
+	OpShowFunctionTemplate,
+	OpShowLtsLogDetails,
+	OpShowProjectTagsList,
+	OpShowResInstanceInfo,
+	OpShowTenantMetric,
+	OpShowTracing,
+	OpShowWorkFlowMetric,
 	OpUpdateFunctionAsyncInvokeConfig,
 	OpUpdateFunctionCode,
 	OpUpdateFunctionConfig,
+	OpUpdateFunctionReservedInstancesCount,
+	OpUpdateTracing,
 }

@@ -92,13 +92,19 @@ func adoptApp(resp *fw.Response) string {
 	GinkgoHelper()
 	id := resp.String("application_id")
 	Expect(id).NotTo(BeEmpty(), "createFunctionApp: body /application_id: expected the new application's ID: %s", resp.Snippet())
+	deleteAfterwards("deleteFunctionApp", map[string]string{"id": id})
+	return id
+}
+
+// deleteAfterwards calls a delete operation when the current spec or
+// container ends; a 404 (already gone, or never made) counts as done.
+func deleteAfterwards(opID string, path map[string]string) {
 	DeferCleanup(func(ctx SpecContext) {
-		r, err := fw.Current().Do(ctx, fw.Request{Operation: "deleteFunctionApp", Path: map[string]string{"id": id}})
+		r, err := fw.Current().Do(ctx, fw.Request{Operation: opID, Path: path})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Status).To(Or(BeNumerically("<", 300), Equal(http.StatusNotFound)),
-			"cleanup: deleteFunctionApp %s answered %d: %s", id, r.Status, r.Snippet())
+			"cleanup: %s %v answered %d: %s", opID, path, r.Status, r.Snippet())
 	})
-	return id
 }
 
 // bindVpcEndpoint names a subnet of this run and removes its endpoint
@@ -107,12 +113,7 @@ func bindVpcEndpoint(k *kit, body map[string]any) {
 	GinkgoHelper()
 	vpc, subnet := fw.Current().Name("vpc"), fw.Current().Name("subnet")
 	body["vpc_id"], body["subnet_id"] = vpc, subnet
-	DeferCleanup(func(ctx SpecContext) {
-		r, err := fw.Current().Do(ctx, fw.Request{Operation: "deleteVpcEndpoint", Path: map[string]string{"vpc_id": vpc, "subnet_id": subnet}})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(r.Status).To(Or(BeNumerically("<", 300), Equal(http.StatusNotFound)),
-			"cleanup: deleteVpcEndpoint %s/%s answered %d: %s", vpc, subnet, r.Status, r.Snippet())
-	})
+	deleteAfterwards("deleteVpcEndpoint", map[string]string{"vpc_id": vpc, "subnet_id": subnet})
 }
 
 func (k *kit) makeVpcEndpoint() {
