@@ -159,24 +159,27 @@ func (c *Comparison) RenderMarkdown(w io.Writer) error {
 func (c *Comparison) RenderHTML(w io.Writer) error {
 	var over []plotSeries
 	var curves []curve
+	var ticks []axisTick
 	add := func(rs []*Report, side, color string, dash bool) {
 		for i, r := range rs {
 			name := ""
 			if i == 0 {
 				name = side
 			}
-			t, p99 := make([]float64, len(r.Series)), make([]float64, len(r.Series))
-			for j, s := range r.Series {
-				t[j], p99[j] = s.T, s.P99
+			ax := newSecondAxis(r)
+			if len(ax.ticks) > len(ticks) {
+				ticks = ax.ticks
 			}
-			over = append(over, plotSeries{Name: name, Class: side + "-p99", Color: color, X: t, Y: p99, Width: 1.4})
+			if len(r.Series) > 0 {
+				over = append(over, plotSeries{Name: name, Class: side + "-p99", Color: color, X: ax.x, Y: ax.values(r.Series, func(s Second) float64 { return s.P99 }), Width: 1.4})
+			}
 			curves = append(curves, curve{Name: name, Class: side, Color: color, Dash: dash, Points: percentilePoints(r.Latency), Count: r.Requests})
 		}
 	}
 	add(c.Baseline, "baseline", colorBaseline, false)
 	add(c.Current, "current", colorCurrent, false)
 	charts := []template.HTML{
-		template.HTML(chart{ID: "compare-p99-over-time", Title: "p99 latency over time, every run", XLabel: "seconds since start", YLabel: "ms", Series: over}.svg()),
+		template.HTML(chart{ID: "compare-p99-over-time", Title: "p99 latency over time, every run", XLabel: "seconds since start", YLabel: "ms", XTicks: ticks, Series: over}.svg()),
 		template.HTML(percentileChart("compare-percentiles", "Latency by percentile, every run", curves)),
 	}
 	rows := make([][]string, len(c.Metrics))

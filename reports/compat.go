@@ -143,24 +143,34 @@ func (m *CompatMatrix) RenderHTML(w io.Writer) error {
 	return compatPage.Execute(w, m)
 }
 
+// compatWord is a cell's result as a word: the HTML page uses words, not
+// emoji, which a machine without an emoji font draws as empty boxes.
+func compatWord(result string) string {
+	if result == ResultSkipped {
+		return "skip"
+	}
+	return result
+}
+
 var compatPage = template.Must(template.New("compat").Funcs(template.FuncMap{
-	"mark":   compatMark,
+	"mark":   compatWord,
 	"reason": func(c CompatCell) string { return strings.Join(c.Reasons, "\n") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fgh compatibility matrix</title>
 <style>` + pageStyle + `
-td.cell{text-align:center} td.pass{background:#dafbe1} td.fail{background:#ffebe9} td.skipped{background:#f0f1f4}
+td.cell{text-align:center} .cell.pass{background:#dafbe1;color:#1a7f37} .cell.fail{background:#ffebe9;color:#cf222e;font-weight:600} .cell.skipped{background:#f0f1f4;color:#666}
+span.cell{padding:1px 6px;border-radius:3px}
 tr.differs td:first-child{border-left:3px solid #d29922}
 </style></head>
 <body><main>
 <h1>Compatibility matrix</h1>
 <div class="sub">One row per operation and check, one column per target. Rows where targets disagree are marked on the left; hover a cell for the reason.</div>
 <table id="compat"><tr><th>operation</th><th>check</th>{{range .Columns}}<th title="{{.Target}}">{{.Name}}</th>{{end}}</tr>
-<tr><th>total</th><th></th>{{range .Columns}}<th>{{.Pass}} ✅ {{.Fail}} ❌ {{.Skipped}} ➖</th>{{end}}</tr>
+<tr><th>total</th><th></th>{{range .Columns}}<th>{{.Pass}} pass · {{.Fail}} fail · {{.Skipped}} skip</th>{{end}}</tr>
 {{range .Rows}}<tr{{if .Differs}} class="differs"{{end}}><td><code>{{.Operation}}</code></td><td>{{.Check}}</td>{{range .Cells}}<td class="cell {{.Result}}" title="{{reason .}}">{{mark .Result}}</td>{{end}}</tr>
 {{end}}</table>
-<p>✅ pass · ❌ fail · ➖ skipped · blank: not run against that target</p>
+<p><span class="cell pass">pass</span> · <span class="cell fail">fail</span> · <span class="cell skipped">skip</span>: skipped · blank: not run against that target</p>
 </main></body></html>
 `))

@@ -25,6 +25,17 @@ func renderHTML(w io.Writer, r *Report, dist *Distribution) error {
 	if r.Fanout != nil {
 		page.Cards = append(page.Cards, htmlCard{"delivered", fmtPct(r.Fanout.DeliveredRatio)})
 	}
+	if r.Requests > 0 && r.Successes == 0 {
+		var codes []string
+		for _, sc := range statusCodeCounts(r.StatusCodes) {
+			codes = append(codes, fmt.Sprintf("%s × %s", sc.Code, fmtCount(sc.Count)))
+		}
+		page.AllFailed = fmt.Sprintf("Every request failed: %s of %s", fmtCount(r.Requests), fmtCount(r.Requests))
+		if len(codes) > 0 {
+			page.AllFailed += " (status " + strings.Join(codes, ", ") + ")"
+		}
+		page.AllFailed += ". The latencies below are those of the failures; the errors are listed at the end."
+	}
 	page.Thresholds = r.Thresholds
 	page.ThresholdsPassed = ThresholdsPassed(r.Thresholds)
 	page.Latency = append([]string{"latency (from intended send)"}, fmtPercentiles(r.Latency)...)
@@ -59,6 +70,7 @@ type htmlPage struct {
 	Title            string
 	Report           *Report
 	Cards            []htmlCard
+	AllFailed        string
 	Thresholds       []ThresholdResult
 	ThresholdsPassed bool
 	Columns          []string
@@ -107,24 +119,26 @@ func metadata(r *Report) []setting {
 
 // latencyOverTime plots per-second p50/p99 on both clocks, errors marked.
 func latencyOverTime(r *Report) string {
-	n := len(r.Series)
-	t := make([]float64, n)
-	p50, p99, s50, s99 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	ax := newSecondAxis(r)
+	get := func(f func(Second) float64) []float64 { return ax.values(r.Series, f) }
 	var marks []plotPoint
-	for i, s := range r.Series {
-		t[i], p50[i], p99[i], s50[i], s99[i] = s.T, s.P50, s.P99, s.ServiceP50, s.ServiceP99
+	for _, s := range r.Series {
 		if s.Errors > 0 {
-			marks = append(marks, plotPoint{s.T, s.P99, fmt.Sprintf("t=%gs: %d errors of %d", s.T, s.Errors, s.Count)})
+			marks = append(marks, plotPoint{ax.mid(s), s.P99, fmt.Sprintf("t=%gs: %d errors of %d", s.T, s.Errors, s.Count)})
 		}
+	}
+	note := "latency counts from the intended send time (no coordinated omission); service time from when the request left"
+	if r.Requests > 0 && r.Successes == 0 {
+		note = "every request failed: these are the latencies of the failures"
 	}
 	return chart{
 		ID: "latency-over-time", Title: "Latency over time", XLabel: "seconds since start", YLabel: "ms",
-		Note: "latency counts from the intended send time (no coordinated omission); service time from when the request left",
+		Note: note, XTicks: ax.ticks,
 		Series: []plotSeries{
-			{Name: "p50", Class: "latency-p50", Color: colorP50, X: t, Y: p50},
-			{Name: "p99", Class: "latency-p99", Color: colorP99, X: t, Y: p99},
-			{Name: "service p50", Class: "service-p50", Color: colorServiceP50, X: t, Y: s50, Dash: true},
-			{Name: "service p99", Class: "service-p99", Color: colorServiceP99, X: t, Y: s99, Dash: true},
+			{Name: "p50", Class: "latency-p50", Color: colorP50, X: ax.x, Y: get(func(s Second) float64 { return s.P50 })},
+			{Name: "p99", Class: "latency-p99", Color: colorP99, X: ax.x, Y: get(func(s Second) float64 { return s.P99 })},
+			{Name: "service p50", Class: "service-p50", Color: colorServiceP50, X: ax.x, Y: get(func(s Second) float64 { return s.ServiceP50 }), Dash: true},
+			{Name: "service p99", Class: "service-p99", Color: colorServiceP99, X: ax.x, Y: get(func(s Second) float64 { return s.ServiceP99 }), Dash: true},
 		},
 		Points: marks, PointName: "errors",
 	}.svg()
@@ -132,27 +146,79 @@ func latencyOverTime(r *Report) string {
 
 // rateOverTime plots the asked and achieved rate per second, errors as bars.
 func rateOverTime(r *Report) string {
-	n := len(r.Series)
-	t, asked, achieved := make([]float64, n), make([]float64, n), make([]float64, n)
+	ax := newSecondAxis(r)
 	var bars []plotBar
-	for i, s := range r.Series {
-		t[i], asked[i], achieved[i] = s.T, s.AskedRPS, s.AchievedRPS
+	for _, s := range r.Series {
 		if s.Errors > 0 {
-			bars = append(bars, plotBar{s.T - 0.4, s.T + 0.4, float64(s.Errors), fmt.Sprintf("t=%gs: %d errors", s.T, s.Errors)})
+			bars = append(bars, plotBar{s.T + 0.1, s.T + 0.9, float64(s.Errors), fmt.Sprintf("t=%gs: %d errors of %d", s.T, s.Errors, s.Count)})
 		}
 	}
 	c := chart{
-		ID: "rate-over-time", Title: "Asked vs achieved rate", XLabel: "seconds since start", YLabel: "requests/s",
+		ID: "rate-over-time", Title: "Asked vs achieved rate", XLabel: "seconds since start", YLabel: "requests/s", XTicks: ax.ticks,
 		Series: []plotSeries{
-			{Name: "asked", Class: "asked", Color: colorAsked, X: t, Y: asked, Dash: true},
-			{Name: "achieved", Class: "achieved", Color: colorAchieved, X: t, Y: achieved},
+			{Name: "asked", Class: "asked", Color: colorAsked, X: ax.x, Y: ax.values(r.Series, func(s Second) float64 { return s.AskedRPS }), Dash: true},
+			{Name: "achieved", Class: "achieved", Color: colorAchieved, X: ax.x, Y: ax.values(r.Series, func(s Second) float64 { return s.AchievedRPS })},
 		},
-		Bars: bars, BarColor: colorError,
+		Bars: bars, BarColor: colorError, BarOpacity: 0.45,
 	}
 	if len(bars) > 0 {
 		c.Series = append(c.Series, plotSeries{Name: "errors/s", Color: colorError})
 	}
+	if r.Requests > 0 && r.Successes == 0 {
+		c.Note = "every request failed: the bars are the errors of each second"
+	}
 	return c.svg()
+}
+
+// secondAxis places per-second samples on a time axis that spans the whole
+// run from 0: second t covers [t, t+1), so its value sits at t+0.5, and a
+// run of a single second draws its values as flat lines across that second
+// (one point alone would be an invisible path).
+type secondAxis struct {
+	x     []float64
+	ticks []axisTick
+	flat  bool
+}
+
+func newSecondAxis(r *Report) secondAxis {
+	end := r.DurationS
+	for _, s := range r.Series {
+		end = math.Max(end, s.T+1)
+	}
+	end = math.Max(math.Ceil(end-1e-9), 1)
+	ax := secondAxis{flat: len(r.Series) == 1}
+	if ax.flat {
+		t := r.Series[0].T
+		ax.x = []float64{t, t + 1}
+	} else {
+		for _, s := range r.Series {
+			ax.x = append(ax.x, s.T+0.5)
+		}
+	}
+	step := math.Max(1, niceStep(end/10))
+	for v := 0.0; v <= end+1e-9; v += step {
+		ax.ticks = append(ax.ticks, axisTick{v, fmtTick(v)})
+	}
+	if last := ax.ticks[len(ax.ticks)-1].V; last < end {
+		ax.ticks = append(ax.ticks, axisTick{end, ""}) // the axis reaches the end of the run
+	}
+	return ax
+}
+
+// mid is where second s's value sits.
+func (ax secondAxis) mid(s Second) float64 { return s.T + 0.5 }
+
+// values returns f of every second, in step with x.
+func (ax secondAxis) values(series []Second, f func(Second) float64) []float64 {
+	if ax.flat {
+		v := f(series[0])
+		return []float64{v, v}
+	}
+	out := make([]float64, len(series))
+	for i, s := range series {
+		out[i] = f(s)
+	}
+	return out
 }
 
 // curve is one percentile distribution to plot.
@@ -370,7 +436,8 @@ var pageTemplate = template.Must(template.New("report").Funcs(templateFuncs).Par
 <body><main>
 <h1>{{.Title}}</h1>
 <div class="sub">{{with .Report}}{{.Scenario}} · {{printf "%.1f" .DurationS}}s{{if .Interrupted}} · <span class="fail">interrupted</span>{{end}}{{end}}</div>
-{{if .Thresholds}}<div id="slo-verdict" class="verdict {{if .ThresholdsPassed}}pass">All SLO thresholds passed{{else}}fail">SLO thresholds failed{{end}}</div>
+{{with .AllFailed}}<div id="all-failed" class="verdict fail">{{.}}</div>
+{{end}}{{if .Thresholds}}<div id="slo-verdict" class="verdict {{if .ThresholdsPassed}}pass">All SLO thresholds passed{{else}}fail">SLO thresholds failed{{end}}</div>
 <table id="thresholds"><tr><th>threshold</th><th>actual</th><th>verdict</th></tr>
 {{range .Thresholds}}<tr><td><code>{{.Expr}}</code></td><td>{{actual .}}</td><td class="{{if .Pass}}pass">PASS{{else}}fail">FAIL{{end}}</td></tr>
 {{end}}</table>{{end}}

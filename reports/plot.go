@@ -71,6 +71,7 @@ type chart struct {
 	Series         []plotSeries
 	Bars           []plotBar
 	BarColor       string
+	BarOpacity     float64 // 0: opaque
 	Points         []plotPoint
 	PointColor     string
 	PointName      string // legend entry for Points
@@ -162,11 +163,15 @@ func (c chart) svg() string {
 	if barColor == "" {
 		barColor = colorBar
 	}
+	barOpacity := ""
+	if c.BarOpacity > 0 {
+		barOpacity = fmt.Sprintf(` fill-opacity="%g"`, c.BarOpacity)
+	}
 	for _, bar := range c.Bars {
 		x0, x1 := X(bar.X0), X(bar.X1)
 		y := Y(bar.Y)
-		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`,
-			x0, y, math.Max(x1-x0-0.5, 0.8), math.Max(Y(ymin)-y, 0), barColor, esc(bar.Title))
+		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"%s><title>%s</title></rect>`,
+			x0, y, math.Max(x1-x0-0.5, 0.8), math.Max(Y(ymin)-y, 0), barColor, barOpacity, esc(bar.Title))
 	}
 	for _, v := range c.VLines {
 		x := X(v.X)
