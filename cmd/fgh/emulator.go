@@ -65,7 +65,7 @@ function's extensions. Stop it with Ctrl-C: in-flight invocations drain first.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:8000", "host:port to listen on, loopback unless --allow-remote (port 0 picks one)")
-	f.BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback --listen address (then --token, --sk and --password must not be the dev defaults)")
+	f.BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback --listen address (then --token, --sk, --password and --admin-token must not be the dev defaults)")
 	f.StringVar(&cfg.ProjectID, "project-id", d.ProjectID, "project ID the emulated paths accept")
 	f.StringVar(&cfg.Region, "region", d.Region, "region written in URNs and tokens")
 	f.StringVar(&cfg.Token, "token", d.Token, "static X-Auth-Token accepted (dev default)")
@@ -73,6 +73,7 @@ function's extensions. Stop it with Ctrl-C: in-flight invocations drain first.`,
 	f.StringVar(&cfg.SK, "sk", d.SK, "secret key of --ak (dev default)")
 	f.StringVar(&user, "user", emulator.DefaultUser, "IAM user that may get a token from POST /v3/auth/tokens")
 	f.StringVar(&password, "password", emulator.DefaultPassword, "password of --user (dev default)")
+	f.StringVar(&cfg.AdminToken, "admin-token", d.AdminToken, "token (header X-Fgh-Admin-Token) that may change faults at run time; empty: only --faults (dev default)")
 	f.StringVar(&faultsFile, "faults", "", "YAML or JSON file of faults to inject from the start (see GET/PUT /_fgh/v1/faults)")
 	f.DurationVar(&cfg.ColdStart, "cold-start", 0, "delay added to the first invocation of an idle instance")
 	f.Float64Var(&cfg.TimerSpeedup, "timer-speedup", 1, "run TIMER triggers on a clock this many times faster (600: a 1m rate fires every 100ms)")
@@ -97,8 +98,14 @@ func checkListen(host string, allowRemote bool, cfg emulator.Config) error {
 	if cfg.SK == emulator.DefaultSK {
 		dev = append(dev, "--sk")
 	}
-	if cfg.Users[emulator.DefaultUser] == emulator.DefaultPassword {
-		dev = append(dev, "--password")
+	for _, pw := range cfg.Users { // the dev password is public under any user name
+		if pw == emulator.DefaultPassword {
+			dev = append(dev, "--password")
+			break
+		}
+	}
+	if cfg.AdminToken == emulator.DefaultAdmin {
+		dev = append(dev, "--admin-token")
 	}
 	if len(dev) > 0 {
 		return fmt.Errorf("--allow-remote with the public dev credentials of %s: set your own (or FGH_* variables) before serving other machines", strings.Join(dev, ", "))

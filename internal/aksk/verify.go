@@ -29,6 +29,52 @@ const DefaultMaxSkew = 15 * time.Minute
 
 var verifyPool = sync.Pool{New: func() any { return newCanonState() }}
 
+// Precheck does the part of Verify that needs no body: Authorization parses,
+// X-Sdk-Date is within maxSkew of now and the access key is known. A server
+// runs it before reading a body, so that a stranger cannot make it buffer
+// one. It returns the access key whenever Authorization could be parsed.
+func Precheck(r *http.Request, lookupSK func(ak string) (sk string, ok bool), now time.Time, maxSkew time.Duration) (ak string, err error) {
+	a, err := precheck(r, lookupSK, now, maxSkew)
+	return a.ak, err
+}
+
+// authorization is what precheck found in a request's headers.
+type authorization struct {
+	ak, signedHeaders, sig, sk, date string
+}
+
+func precheck(r *http.Request, lookupSK func(ak string) (sk string, ok bool), now time.Time, maxSkew time.Duration) (authorization, error) {
+	var a authorization
+	if r == nil || r.URL == nil {
+		return a, fmt.Errorf("%w: no request URL", ErrMalformed)
+	}
+	auth := r.Header.Get(HeaderAuthorization)
+	if auth == "" {
+		return a, fmt.Errorf("%w: no Authorization header", ErrMissing)
+	}
+	ak, signedHeaders, sig, err := parseAuthorization(auth)
+	if err != nil {
+		return a, err
+	}
+	a.ak = ak
+	dateValue := r.Header.Get(HeaderDate)
+	if dateValue == "" {
+		return a, fmt.Errorf("%w: no %s header", ErrMissing, HeaderDate)
+	}
+	date, err := time.Parse(DateLayout, dateValue)
+	if err != nil {
+		return a, fmt.Errorf("%w: %s %q is not in the form %s", ErrMalformed, HeaderDate, dateValue, DateLayout)
+	}
+	if skew := now.Sub(date); skew > maxSkew || skew < -maxSkew {
+		return a, fmt.Errorf("%w: %s %s is %s from server time, at most %s allowed", ErrExpired, HeaderDate, dateValue, skew.Abs().Round(time.Second), maxSkew)
+	}
+	sk, ok := lookupSK(ak)
+	if !ok || sk == "" {
+		return a, ErrUnknownKey
+	}
+	return authorization{ak: ak, signedHeaders: signedHeaders, sig: sig, sk: sk, date: dateValue}, nil
+}
+
 // Verify checks an SDK-HMAC-SHA256 signature on a request a server received:
 // it parses Authorization, requires X-Sdk-Date within maxSkew of now, looks
 // up the SK for the access key, recomputes the signature over the headers
@@ -36,39 +82,18 @@ var verifyPool = sync.Pool{New: func() any { return newCanonState() }}
 // time. body is the request body as received. It returns the access key
 // whenever Authorization could be parsed, so that the caller may log it.
 func Verify(r *http.Request, body []byte, lookupSK func(ak string) (sk string, ok bool), now time.Time, maxSkew time.Duration) (ak string, err error) {
-	if r == nil || r.URL == nil {
-		return "", fmt.Errorf("%w: no request URL", ErrMalformed)
-	}
-	auth := r.Header.Get(HeaderAuthorization)
-	if auth == "" {
-		return "", fmt.Errorf("%w: no Authorization header", ErrMissing)
-	}
-	ak, signedHeaders, sig, err := parseAuthorization(auth)
+	a, err := precheck(r, lookupSK, now, maxSkew)
 	if err != nil {
-		return "", err
+		return a.ak, err
 	}
-	dateValue := r.Header.Get(HeaderDate)
-	if dateValue == "" {
-		return ak, fmt.Errorf("%w: no %s header", ErrMissing, HeaderDate)
-	}
-	date, err := time.Parse(DateLayout, dateValue)
-	if err != nil {
-		return ak, fmt.Errorf("%w: %s %q is not in the form %s", ErrMalformed, HeaderDate, dateValue, DateLayout)
-	}
-	if skew := now.Sub(date); skew > maxSkew || skew < -maxSkew {
-		return ak, fmt.Errorf("%w: %s %s is %s from server time, at most %s allowed", ErrExpired, HeaderDate, dateValue, skew.Abs().Round(time.Second), maxSkew)
-	}
-	sk, ok := lookupSK(ak)
-	if !ok || sk == "" {
-		return ak, ErrUnknownKey
-	}
+	ak = a.ak
 
 	st := verifyPool.Get().(*canonState)
 	defer verifyPool.Put(st)
 	if err := st.begin(r.Method, r.URL.Path, r.URL.RawQuery); err != nil {
 		return ak, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	declared := st.appendNamedHeaders(r, signedHeaders)
+	declared := st.appendNamedHeaders(r, a.signedHeaders)
 	if len(declared) > 0 && declared[0] != UnsignedPayload {
 		// A declared hash stands in for the body, so it must be the body's.
 		sum := sha256.Sum256(body)
@@ -79,8 +104,8 @@ func Verify(r *http.Request, body []byte, lookupSK func(ak string) (sk string, o
 		}
 	}
 	st.finish(st.payloadHash(declared, body))
-	want := st.signature(hmac.New(sha256.New, []byte(sk)), []byte(dateValue))
-	if !hmac.Equal(want, []byte(sig)) {
+	want := st.signature(hmac.New(sha256.New, []byte(a.sk)), []byte(a.date))
+	if !hmac.Equal(want, []byte(a.sig)) {
 		return ak, ErrBadSignature
 	}
 	return ak, nil

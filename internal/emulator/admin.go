@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -10,12 +9,14 @@ import (
 // AdminPrefix is where the emulator's own endpoints live; no FunctionGraph path starts with it.
 const AdminPrefix = "/_fgh/v1/"
 
-// registerAdmin adds the admin endpoints (same credentials as the API,
-// except healthz) and /metrics:
+// registerAdmin adds the admin endpoints and /metrics. healthz needs no
+// credential; changing faults needs the admin token (X-Fgh-Admin-Token), so
+// that no API user can make the endpoint misbehave for everybody; the rest
+// take the API's credentials (docs/faults.md):
 //
 //	GET  /_fgh/v1/healthz                                      {"status":"ok"}
 //	GET  /_fgh/v1/faults                                       the faults in force
-//	PUT  /_fgh/v1/faults                                       replace them (YAML or JSON body, see Faults)
+//	PUT  /_fgh/v1/faults                                       replace them (admin token; YAML or JSON body, see Faults)
 //	GET  /_fgh/v1/functions/{function_urn}/extension-api      {"address":"127.0.0.1:NNNN"} (starts it)
 //	GET  /_fgh/v1/functions/{function_urn}/extensions         registrations and delivery stats
 //	GET  /metrics                                              Prometheus metrics
@@ -27,7 +28,7 @@ func (e *Emulator) registerAdmin(mux *http.ServeMux) {
 	mux.Handle("GET "+AdminPrefix+"faults", e.admin(func(w http.ResponseWriter, _ *http.Request, _ []byte) {
 		writeJSON(w, http.StatusOK, e.currentFaults())
 	}))
-	mux.Handle("PUT "+AdminPrefix+"faults", e.admin(func(w http.ResponseWriter, _ *http.Request, body []byte) {
+	mux.Handle("PUT "+AdminPrefix+"faults", e.adminOnly(func(w http.ResponseWriter, _ *http.Request, body []byte) {
 		f, err := parseFaults(body)
 		if err == nil {
 			err = e.setFaults(f)
@@ -42,27 +43,54 @@ func (e *Emulator) registerAdmin(mux *http.ServeMux) {
 	mux.Handle("GET "+AdminPrefix+"functions/{function_urn}/extensions", e.admin(e.adminExtensionStats))
 }
 
-// admin wraps an admin endpoint with authentication and a bounded body read.
+// admin wraps an admin endpoint with the API's authentication and a bounded
+// body read.
 func (e *Emulator) admin(fn func(http.ResponseWriter, *http.Request, []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, aerr := e.checkToken(r)
+		signed, aerr := e.authenticate(r)
 		if aerr != nil {
 			writeError(w, aerr, "")
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil {
-			writeError(w, newError(http.StatusBadRequest, codeBadRequest, "read request body: %v", err), "")
-			return
+		body, aerr := readAdminBody(w, r)
+		if aerr == nil && signed {
+			aerr = e.checkSignature(r, body)
 		}
-		if !ok {
-			if aerr := e.checkSignature(r, body); aerr != nil {
-				writeError(w, aerr, "")
-				return
-			}
+		if aerr != nil {
+			writeError(w, aerr, "")
+			return
 		}
 		fn(w, r, body)
 	})
+}
+
+// adminOnly wraps an endpoint that changes the emulator's behaviour for
+// every client: it takes the admin token and nothing else.
+func (e *Emulator) adminOnly(fn func(http.ResponseWriter, *http.Request, []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if aerr := e.checkAdminToken(r); aerr != nil {
+			e.log.Warn("admin request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", aerr.msg)
+			writeError(w, aerr, "")
+			return
+		}
+		body, aerr := readAdminBody(w, r)
+		if aerr != nil {
+			writeError(w, aerr, "")
+			return
+		}
+		fn(w, r, body)
+	})
+}
+
+// maxAdminBody bounds a faults document; a real one is a few hundred bytes.
+const maxAdminBody = 64 << 10
+
+func readAdminBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	b, err := readLimited(w, r, maxAdminBody)
+	if err != nil {
+		return nil, err
+	}
+	return *b, nil
 }
 
 // adminFunction finds the function an admin path names.

@@ -10,6 +10,31 @@ import (
 	"github.com/fgharness/fgharness/internal/fgs"
 )
 
+// authenticate checks a request's credentials before its body is read, so
+// that a stranger cannot make the emulator buffer a body: a valid token, or
+// an AK/SK signature whose header, date and access key are in order (the
+// signature itself covers the body and is checked once it has arrived).
+// signed tells the caller that checkSignature is still due.
+func (e *Emulator) authenticate(r *http.Request) (signed bool, err *apiError) {
+	for _, name := range credentialHeaders {
+		if len(r.Header[name]) > 1 {
+			return false, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request carries %d %s headers; send one", len(r.Header[name]), name)
+		}
+	}
+	ok, err := e.checkToken(r)
+	if err != nil || ok {
+		return false, err
+	}
+	if _, perr := aksk.Precheck(r, e.lookupSK, time.Now(), e.cfg.MaxSkew); perr != nil {
+		return false, signatureError(perr, e.cfg.MaxSkew)
+	}
+	return true, nil
+}
+
+// credentialHeaders may appear once each: with two, a proxy and the
+// emulator could each read a different one.
+var credentialHeaders = []string{"X-Auth-Token", "Authorization", "X-Sdk-Date", "X-Sdk-Content-Sha256", adminTokenHeader}
+
 // checkToken accepts the static token or one IAM issued. ok=false with a
 // nil error means the request has no token and must carry a signature.
 func (e *Emulator) checkToken(r *http.Request) (ok bool, err *apiError) {
@@ -30,19 +55,23 @@ func (e *Emulator) checkToken(r *http.Request) (ok bool, err *apiError) {
 	return false, newError(http.StatusUnauthorized, codeUnauthorized, "Unauthorized access: the X-Auth-Token is invalid or expired")
 }
 
+func (e *Emulator) lookupSK(ak string) (string, bool) {
+	if e.cfg.AK == "" || subtle.ConstantTimeCompare([]byte(ak), []byte(e.cfg.AK)) != 1 {
+		return "", false
+	}
+	return e.cfg.SK, true
+}
+
 // checkSignature verifies an SDK-HMAC-SHA256 signature the way the official
-// SDKs make it.
+// SDKs make it, over the body as received.
 func (e *Emulator) checkSignature(r *http.Request, body []byte) *apiError {
-	lookup := func(ak string) (string, bool) {
-		if e.cfg.AK == "" || subtle.ConstantTimeCompare([]byte(ak), []byte(e.cfg.AK)) != 1 {
-			return "", false
-		}
-		return e.cfg.SK, true
+	if _, err := aksk.Verify(r, body, e.lookupSK, time.Now(), e.cfg.MaxSkew); err != nil {
+		return signatureError(err, e.cfg.MaxSkew)
 	}
-	_, err := aksk.Verify(r, body, lookup, time.Now(), e.cfg.MaxSkew)
-	if err == nil {
-		return nil
-	}
+	return nil
+}
+
+func signatureError(err error, maxSkew time.Duration) *apiError {
 	msg := "Unauthorized access: "
 	switch {
 	case errors.Is(err, aksk.ErrMissing):
@@ -52,7 +81,7 @@ func (e *Emulator) checkSignature(r *http.Request, body []byte) *apiError {
 	case errors.Is(err, aksk.ErrUnknownKey):
 		msg += "the access key is unknown"
 	case errors.Is(err, aksk.ErrExpired):
-		msg += "X-Sdk-Date is more than " + e.cfg.MaxSkew.String() + " away from the server's clock"
+		msg += "X-Sdk-Date is more than " + maxSkew.String() + " away from the server's clock"
 	default:
 		msg += "the signature does not match the request"
 	}
@@ -126,4 +155,24 @@ func issueToken(c *call) (int, any, *apiError) {
 // iamHandlers are the IAM operations the emulator serves.
 func iamHandlers() map[string]handler {
 	return map[string]handler{fgs.OpKeystoneCreateUserTokenByPassword: issueToken}
+}
+
+// adminTokenHeader carries the admin credential, separate from every API
+// credential: an IAM user or the API token can use the endpoint, only the
+// holder of the admin token can change how it behaves (faults).
+const adminTokenHeader = "X-Fgh-Admin-Token"
+
+func (e *Emulator) checkAdminToken(r *http.Request) *apiError {
+	vs := r.Header[adminTokenHeader]
+	switch {
+	case len(vs) > 1:
+		return newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request carries %d %s headers; send one", len(vs), adminTokenHeader)
+	case e.cfg.AdminToken == "":
+		return newError(http.StatusForbidden, codeForbidden, "Forbidden: no admin token is configured, so faults can only be set at start (--faults)")
+	case len(vs) == 0 || vs[0] == "":
+		return newError(http.StatusUnauthorized, codeUnauthorized, "Unauthorized access: changing faults needs the admin token in %s (API credentials do not count)", adminTokenHeader)
+	case subtle.ConstantTimeCompare([]byte(vs[0]), []byte(e.cfg.AdminToken)) != 1:
+		return newError(http.StatusUnauthorized, codeUnauthorized, "Unauthorized access: the %s is wrong", adminTokenHeader)
+	}
+	return nil
 }

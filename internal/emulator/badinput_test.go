@@ -108,7 +108,7 @@ func TestBadInputs(t *testing.T) {
 		{"iam wrong password", "POST", "/v3/auth/tokens", map[string]any{"auth": map[string]any{"identity": map[string]any{"methods": []string{"password"}, "password": map[string]any{"user": map[string]any{"name": DefaultUser, "password": "nope", "domain": map[string]any{"name": "d"}}}}, "scope": map[string]any{"project": map[string]any{"id": te.project()}}}}, []string{"X-Auth-Token", ""}, 401, codeIAMUnauthorized},
 		{"iam bad body", "POST", "/v3/auth/tokens", `{"auth":1}`, []string{"X-Auth-Token", ""}, 400, ""},
 		{"admin without token", "GET", "/_fgh/v1/faults", nil, []string{"X-Auth-Token", ""}, 401, codeUnauthorized},
-		{"admin bad faults", "PUT", "/_fgh/v1/faults", `error_rate: 7`, nil, 400, codeBadRequest},
+		{"admin bad faults", "PUT", "/_fgh/v1/faults", `error_rate: 7`, []string{adminTokenHeader, DefaultAdmin}, 400, codeBadRequest},
 	}
 	if len(cases) < 40 {
 		t.Fatalf("only %d bad inputs", len(cases))

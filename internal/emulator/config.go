@@ -21,6 +21,9 @@ type Config struct {
 	AK    string            // access key accepted in SDK-HMAC-SHA256 signatures
 	SK    string            // its secret key
 	Users map[string]string // IAM user name → password, for POST /v3/auth/tokens
+	// AdminToken (header X-Fgh-Admin-Token) is the only credential that may
+	// change faults at run time; empty turns run-time changes off.
+	AdminToken string
 
 	// ExtensionHost and the port range are the addresses extensions may
 	// register (documented: 127.0.0.1:8081–8090); MaxExtensions per function.
@@ -46,9 +49,17 @@ type Config struct {
 	MaxSkew          time.Duration // allowed X-Sdk-Date skew (15 minutes)
 	TokenTTL         time.Duration // lifetime of IAM-issued tokens (24 hours)
 	MaxInvokeBody    int64         // sync/async invocation body limit (6 MB)
+	MaxCodeBody      int64         // limit for bodies that carry a code or dependency package
 	MaxBody          int64         // limit for every other request body
 	AsyncConcurrency int           // async invocations running at once
 	AsyncQueue       int           // async invocations accepted but not finished, at most
+
+	// Connection limits keep hostile or broken clients from exhausting the
+	// emulator (docs/emulator-limits.md).
+	MaxConns        int           // open connections at most (4096)
+	HeaderTimeout   time.Duration // a request's headers must arrive within this (10s)
+	BodyTimeout     time.Duration // a request's body must arrive within this once its headers have (30s)
+	ConnIdleTimeout time.Duration // a keep-alive connection with no request is closed after this (60s)
 
 	Logger *slog.Logger // nil: discard
 }
@@ -63,6 +74,7 @@ const (
 	DefaultSK        = "fgh-dev-secret-key-0000000000000000000000"
 	DefaultUser      = "fgh-dev"
 	DefaultPassword  = "fgh-dev-password"
+	DefaultAdmin     = "fgh-dev-admin-token"
 )
 
 // maxTimerSpeedup keeps a sped-up timer from turning into a load generator:
@@ -79,6 +91,7 @@ func DefaultConfig() Config {
 		AK:                       DefaultAK,
 		SK:                       DefaultSK,
 		Users:                    map[string]string{DefaultUser: DefaultPassword},
+		AdminToken:               DefaultAdmin,
 		ExtensionHost:            "127.0.0.1",
 		ExtensionPortMin:         fgs.ExtensionPortMin,
 		ExtensionPortMax:         fgs.ExtensionPortMax,
@@ -88,9 +101,14 @@ func DefaultConfig() Config {
 		MaxSkew:                  15 * time.Minute,
 		TokenTTL:                 24 * time.Hour,
 		MaxInvokeBody:            fgs.MaxSyncPayloadBytes,
-		MaxBody:                  64 << 20,
+		MaxCodeBody:              maxCodeBody,
+		MaxBody:                  maxPlainBody,
 		AsyncConcurrency:         32,
 		AsyncQueue:               4096,
+		MaxConns:                 4096,
+		HeaderTimeout:            10 * time.Second,
+		BodyTimeout:              30 * time.Second,
+		ConnIdleTimeout:          time.Minute,
 	}
 }
 
@@ -131,6 +149,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxInvokeBody <= 0 {
 		c.MaxInvokeBody = d.MaxInvokeBody
 	}
+	if c.MaxCodeBody <= 0 {
+		c.MaxCodeBody = d.MaxCodeBody
+	}
 	if c.MaxBody <= 0 {
 		c.MaxBody = d.MaxBody
 	}
@@ -139,6 +160,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AsyncQueue <= 0 {
 		c.AsyncQueue = d.AsyncQueue
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = d.MaxConns
+	}
+	if c.HeaderTimeout <= 0 {
+		c.HeaderTimeout = d.HeaderTimeout
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = d.BodyTimeout
+	}
+	if c.ConnIdleTimeout <= 0 {
+		c.ConnIdleTimeout = d.ConnIdleTimeout
 	}
 	if c.TimerSpeedup == 0 {
 		c.TimerSpeedup = 1
@@ -177,7 +210,7 @@ func (c Config) Redacted() []any {
 	}
 	return []any{
 		"project_id", c.ProjectID, "region", c.Region,
-		"token", set(c.Token, DefaultToken), "ak", set(c.AK, DefaultAK), "sk", set(c.SK, DefaultSK), "iam_users", len(c.Users),
+		"token", set(c.Token, DefaultToken), "admin_token", set(c.AdminToken, DefaultAdmin), "ak", set(c.AK, DefaultAK), "sk", set(c.SK, DefaultSK), "iam_users", len(c.Users),
 		"cold_start", c.ColdStart, "timer_speedup", c.TimerSpeedup, "faults", c.Faults.Active(),
 	}
 }

@@ -38,6 +38,7 @@ const (
 	codeForbidden        = "FSS.0403" // Forbidden
 	codeNotFound         = "FSS.0404" // The specified resource was not found.
 	codeNotAcceptable    = "FSS.0406" // Not acceptable (body not the required JSON).
+	codeTimeout          = "FSS.0408" // Request timeout.
 	codeConflict         = "FSS.0409" // The specified resource already exists.
 	codeTooLarge         = "FSS.0413" // The request body is too large.
 	codeBadDependency    = "FSS.0424" // Invalid dependency.

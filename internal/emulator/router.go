@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -222,79 +221,6 @@ func (e *Emulator) serveRoute(rt *route) http.Handler {
 		}
 		c.respond(rt.handle(c))
 	})
-}
-
-// admit runs the checks every operation shares: credentials, body size,
-// project, and (outside the invoke path) the spec's request validation.
-func (e *Emulator) admit(c *call) *apiError {
-	tokenOK := false
-	if !c.rt.public {
-		ok, err := e.checkToken(c.r)
-		if err != nil {
-			return err
-		}
-		tokenOK = ok
-	}
-	limit := e.cfg.MaxBody
-	if c.rt.invoke {
-		limit = e.cfg.MaxInvokeBody
-	}
-	if err := c.readBody(limit); err != nil {
-		return err
-	}
-	if !c.rt.public && !tokenOK {
-		if err := e.checkSignature(c.r, c.body); err != nil {
-			return err
-		}
-	}
-	if !c.rt.public {
-		if c.projectMismatch() {
-			return newError(http.StatusForbidden, codeForbidden, "project %s is not this endpoint's project", c.param("project_id"))
-		}
-		if p := c.r.Header.Get("X-Project-Id"); p != "" && p != e.cfg.ProjectID {
-			return newError(http.StatusForbidden, codeForbidden, "X-Project-Id %s is not this endpoint's project", p)
-		}
-	}
-	if !c.rt.invoke {
-		return e.validateRequest(c)
-	}
-	return nil
-}
-
-// readBody reads at most limit bytes into a pooled buffer.
-func (c *call) readBody(limit int64) *apiError {
-	if c.r.Body == nil || c.r.Body == http.NoBody {
-		return nil
-	}
-	if c.r.ContentLength > limit {
-		return newError(http.StatusRequestEntityTooLarge, codeTooLarge, "The request body is too large: %d bytes, the limit is %d", c.r.ContentLength, limit)
-	}
-	c.buf = getBuf()
-	b := (*c.buf)[:0]
-	if c.r.ContentLength > 0 && int64(cap(b)) < c.r.ContentLength {
-		b = make([]byte, 0, c.r.ContentLength+1)
-	}
-	lr := io.LimitReader(c.r.Body, limit+1)
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := lr.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			*c.buf = b
-			return newError(http.StatusBadRequest, codeBadRequest, "read request body: %v", err)
-		}
-	}
-	*c.buf = b
-	if int64(len(b)) > limit {
-		return newError(http.StatusRequestEntityTooLarge, codeTooLarge, "The request body is too large: over %d bytes", limit)
-	}
-	c.body = b
-	return nil
 }
 
 // muxPath is the operation's path as a ServeMux pattern. A path parameter

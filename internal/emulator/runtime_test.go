@@ -96,7 +96,7 @@ func TestColdStartAndFaults(t *testing.T) {
 		t.Fatal("second call was cold too")
 	}
 
-	r := te.do("PUT", "/_fgh/v1/faults", `{"error_rate":1,"error_statuses":[503],"latency":{"distribution":"fixed","value":"50ms"}}`)
+	r := te.do("PUT", "/_fgh/v1/faults", `{"error_rate":1,"error_statuses":[503],"latency":{"distribution":"fixed","value":"50ms"}}`, adminTokenHeader, DefaultAdmin)
 	if r.status != 200 {
 		t.Fatalf("set faults: %s", r.body)
 	}
@@ -111,7 +111,7 @@ func TestColdStartAndFaults(t *testing.T) {
 	if f.ErrorRate != 1 || time.Duration(f.Latency.Value) != 50*time.Millisecond {
 		t.Fatalf("faults read back: %s", r.body)
 	}
-	te.do("PUT", "/_fgh/v1/faults", `{}`)
+	te.do("PUT", "/_fgh/v1/faults", `{}`, adminTokenHeader, DefaultAdmin)
 	if r := te.do("POST", u, `{}`); r.status != 200 {
 		t.Fatalf("faults off: %d", r.status)
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -101,17 +100,24 @@ func (e *Emulator) Serve(ln net.Listener) error {
 		e.srvMu.Unlock()
 		return errors.New("emulator: Serve called twice")
 	}
+	guard := newConnGuard(e.cfg.MaxConns, e.log)
 	e.srv = &http.Server{
-		Handler:           e.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		Handler: e.handler,
+		// The header timeout covers slow headers; the read timeout, from the
+		// request's start, a body that trickles (readLimited lifts it once
+		// the body is in); the idle timeout, keep-alive connections.
+		ReadHeaderTimeout: e.cfg.HeaderTimeout,
+		ReadTimeout:       e.cfg.HeaderTimeout + e.cfg.BodyTimeout,
+		IdleTimeout:       e.cfg.ConnIdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         guard.connState,
+		ConnContext:       connContext,
 		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelDebug),
 	}
 	srv := e.srv
 	e.srvMu.Unlock()
-	e.log.Info("fgh emulator serving", "address", ln.Addr().String())
-	return srv.Serve(ln)
+	e.log.Info("fgh emulator serving", "address", ln.Addr().String(), "max_conns", e.cfg.MaxConns)
+	return srv.Serve(guardListener{Listener: ln, g: guard})
 }
 
 // Shutdown stops accepting requests, waits for in-flight requests, async
@@ -150,6 +156,9 @@ func (e *Emulator) Shutdown(ctx context.Context) error {
 	e.log.Info("fgh emulator stopped")
 	return errors.Join(errs...)
 }
+
+// maxHeaderBytes bounds a request's headers; net/http answers 431 beyond it.
+const maxHeaderBytes = 64 << 10
 
 // Local is an emulator listening on a loopback port of its own.
 type Local struct {

@@ -2,11 +2,14 @@ package emulator
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
@@ -39,8 +42,10 @@ var fieldCodes = map[string]string{
 // validateRequest runs the spec's request validator (management operations
 // only) and turns the first violation into the documented error.
 func (e *Emulator) validateRequest(c *call) *apiError {
-	if len(c.body) > 0 && !json.Valid(c.body) {
-		return inDocument(c.rt, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request body is not valid JSON"))
+	if len(c.body) > 0 {
+		if err := checkJSON(c.body); err != nil {
+			return inDocument(c.rt, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request body is not valid JSON: %s", shorten(err.Error())))
+		}
 	}
 	for _, v := range e.spec.ValidateRequest(c.r, c.body) {
 		if ignoredViolation(c.rt, v) {
@@ -98,19 +103,37 @@ func violationError(v spec.Violation) *apiError {
 	return newError(http.StatusBadRequest, code, "%s", msg)
 }
 
-// decodeBody decodes a JSON request body; the spec validator has already
-// checked types, so an error here is a shape the schema allows but the
-// emulator cannot use.
+// checkJSON accepts one JSON value with no duplicate member names and valid
+// UTF-8 (RFC 7493). A duplicate would let the validator and the decoder
+// each read a different member.
+func checkJSON(body []byte) error {
+	d := jsontext.NewDecoder(bytes.NewReader(body))
+	if _, err := d.ReadValue(); err != nil {
+		return err
+	}
+	if _, err := d.ReadToken(); err != io.EOF {
+		return errors.New("more than one JSON value")
+	}
+	return nil
+}
+
+// decodeBody decodes a JSON request body into what the handler uses. It
+// matches member names exactly as the spec validator saw them: a member
+// named in another case ("FUNC_NAME", "Memory_Size") is not func_name or
+// memory_size, so it is ignored like any unknown member instead of
+// overriding a validated one, and duplicate names are refused. The
+// validator has already checked types, so an error here is a shape the
+// schema allows but the emulator cannot use.
 func decodeBody(body []byte, v any) *apiError {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: the request body is empty")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: %s must be %s", te.Field, te.Type)
+		var se *json.SemanticError
+		if errors.As(err, &se) && se.JSONPointer != "" && se.JSONKind != 0 {
+			return newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter %s: a JSON %s cannot be used here", strings.TrimPrefix(string(se.JSONPointer), "/"), se.JSONKind)
 		}
-		return newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: %s", shorten(err.Error()))
+		return newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: %s", shorten(strings.TrimPrefix(err.Error(), "json: ")))
 	}
 	return nil
 }

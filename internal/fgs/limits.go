@@ -12,6 +12,9 @@ const (
 	// MaxSyncPayloadBytes bounds a synchronous invocation's request body and
 	// the function's result (6 MB).
 	MaxSyncPayloadBytes = 6 << 20
+	// MaxCodePackageBytes bounds a function's code package (50 MB, FSS.1071);
+	// sent inline it travels base64-encoded in the request body.
+	MaxCodePackageBytes = 50 << 20
 	// MaxTailLogBytes bounds the log a synchronous invocation returns with
 	// X-Cff-Log-Type: tail (4 KB, the last bytes of the execution log).
 	MaxTailLogBytes = 4 << 10

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // Kinds of resource a URN names.
@@ -154,7 +155,7 @@ func check(s string, u URN) error {
 		return fmt.Errorf("%w %q: kind %q is neither function nor workflow", ErrMalformed, s, u.Kind)
 	case u.Region == "", u.ProjectID == "", u.Package == "", u.Name == "":
 		return fmt.Errorf("%w %q: region, project, package and name must all be set", ErrMalformed, s)
-	case strings.ContainsAny(s, "/%\\ \t\r\n?#"):
+	case strings.ContainsAny(s, "/%\\ ?#") || strings.ContainsFunc(s, unicode.IsControl):
 		return fmt.Errorf("%w %q: contains a slash, percent sign, space or control character", ErrMalformed, s)
 	}
 	return nil

@@ -53,6 +53,7 @@ func TestParseMalformed(t *testing.T) {
 		"", "hello", "urn:fss:", "urn:fss:r:p:function:pkg", "urn:fss:r:p:function:pkg:name:v1:extra",
 		"urn:fss:r:p:lambda:pkg:name", "urn:fss::p:function:pkg:name", "urn:fss:r:p:function:pkg:name:",
 		"urn:fss:r:p:function:pkg:na/me", "urn:fss:r:p:function:pkg:a%2541", "urn%zz", "sn:cn:r:p:function:pkg:latest", "urn:fss:r:p:function::name",
+		"urn:fss:r:p:function:pkg:na%00me", "urn:fss:r:p:function:pkg:na\x00me", "urn:fss:r:p:function:pkg:na\x7fme",
 	}
 	for _, s := range bad {
 		if _, err := Parse(s); !errors.Is(err, ErrMalformed) {
