@@ -51,17 +51,6 @@ var notYetMatched = map[string]string{
 	"ShowEvent":                       "api-a",
 	"UpdateEvent":                     "api-a",
 	"DeleteEvent":                     "api-a",
-	// api-c: workflows
-	"ShowWorkFlow":                 "api-c",
-	"UpdateWorkFlow":               "api-c",
-	"StartWorkflowExecution":       "api-c",
-	"StartSyncWorkflowExecution":   "api-c",
-	"ListWorkflowExecutions":       "api-c",
-	"ShowWorkflowExecution":        "api-c",
-	"ShowWorkflowExecutionForPage": "api-c",
-	"RetryWorkFlow":                "api-c",
-	"StopWorkFlow":                 "api-c",
-	"CreateCallbackWorkflow":       "api-c",
 }
 
 // legacyOperationIDs are operationIds older than the rule "SDK name in lower
@@ -382,6 +371,11 @@ func compareFields(fields []sdkref.Field, sc *openapi3.Schema, where string, dir
 		if dir == sends && required[f.Wire] && f.Optional {
 			gaps = append(gaps, fmt.Sprintf("%s is required, the SDK leaves it optional", at))
 		}
+		// A free-form member (*interface{}) without omitempty goes out as
+		// null when the caller has no value for it.
+		if dir == sends && !f.Optional && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Interface && !p.Nullable {
+			gaps = append(gaps, fmt.Sprintf("%s: the SDK sends null when it is unset, the spec does not allow null", at))
+		}
 		gaps = append(gaps, compareType(f.Type, p, at, dir, depth+1)...)
 	}
 	return gaps
@@ -482,6 +476,7 @@ func TestSpecMatchesTheSDKReportsEachKindOfGap(t *testing.T) {
 		"        size:\n          type: number\n          description: Workflows in this page.")
 	mutate("        - name: workflow_name\n          in: query\n          required: false", "        - name: workflow_name\n          in: query\n          required: true")
 	mutate("    delete:\n      operationId: batchDeleteWorkflows", "    delete:\n      operationId: deleteSomeWorkflows")
+	mutate("(the SDK sends null when it has none).\n          nullable: true\n", "(the SDK sends null when it has none).\n")
 	s, err := Parse(map[string][]byte{FunctionGraph: []byte(src)})
 	if err != nil {
 		t.Fatalf("mutated spec does not load: %v", err)
@@ -505,6 +500,7 @@ func TestSpecMatchesTheSDKReportsEachKindOfGap(t *testing.T) {
 		"response body (200): size: type number in the spec, the SDK has int32",
 		`query parameter "workflow_name" is required, the SDK leaves it optional`,
 		`operationId is "deleteSomeWorkflows", want "batchDeleteWorkflows"`,
+		"request body: constants: the SDK sends null when it is unset, the spec does not allow null",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("gap not reported: %s\nreported:\n%s", want, all)
