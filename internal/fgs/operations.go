@@ -7,6 +7,7 @@ package fgs
 const (
 	OpAsyncInvokeFunction                  = "asyncInvokeFunction"                  // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/invocations-async
 	OpBatchDeleteWorkflows                 = "batchDeleteWorkflows"                 // functiongraph DELETE /v2/{project_id}/fgs/workflows
+	OpCreateCallbackWorkflow               = "createCallbackWorkflow"               // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/callback
 	OpCreateDependency                     = "createDependency"                     // functiongraph POST /v2/{project_id}/fgs/dependencies
 	OpCreateDependencyVersion              = "createDependencyVersion"              // functiongraph POST /v2/{project_id}/fgs/dependencies/version
 	OpCreateFunction                       = "createFunction"                       // functiongraph POST /v2/{project_id}/fgs/functions
@@ -46,8 +47,10 @@ const (
 	OpListReservedInstanceConfigs          = "listReservedInstanceConfigs"          // functiongraph GET /v2/{project_id}/fgs/functions/reservedinstanceconfigs
 	OpListStatistics                       = "listStatistics"                       // functiongraph GET /v2/{project_id}/fgs/functions/statistics
 	OpListVersionAliases                   = "listVersionAliases"                   // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/aliases
+	OpListWorkflowExecutions               = "listWorkflowExecutions"               // functiongraph GET /v2/{project_id}/fgs/workflows/{workflow_id}/executions
 	OpListWorkflows                        = "listWorkflows"                        // functiongraph GET /v2/{project_id}/fgs/workflows
 	OpRegisterExtension                    = "registerExtension"                    // extension POST /extension/register
+	OpRetryWorkFlow                        = "retryWorkFlow"                        // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/executions/{execution_id}/retry
 	OpShowAppTemplate                      = "showAppTemplate"                      // functiongraph GET /v2/{project_id}/fgs/application/templates/{id}
 	OpShowDependencyVersion                = "showDependencyVersion"                // functiongraph GET /v2/{project_id}/fgs/dependencies/{depend_id}/version/{version}
 	OpShowFuncReservedInstanceMetrics      = "showFuncReservedInstanceMetrics"      // functiongraph GET /v2/{project_id}/fgs/functions/{func_urn}/instancereports
@@ -62,18 +65,26 @@ const (
 	OpShowResInstanceInfo                  = "showResInstanceInfo"                  // functiongraph POST /v2/{project_id}/{resource_type}/resource-instances/{action}
 	OpShowTenantMetric                     = "showTenantMetric"                     // functiongraph GET /v2/{project_id}/fgs/workflow-statistic
 	OpShowTracing                          = "showTracing"                          // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/tracing
+	OpShowWorkFlow                         = "showWorkFlow"                         // functiongraph GET /v2/{project_id}/fgs/workflows/{workflow_id}
 	OpShowWorkFlowMetric                   = "showWorkFlowMetric"                   // functiongraph GET /v2/{project_id}/fgs/workflow-statistic/{workflow_urn}
+	OpShowWorkflowExecution                = "showWorkflowExecution"                // functiongraph GET /v2/{project_id}/fgs/workflows/{workflow_id}/executions/{execution_id}
+	OpShowWorkflowExecutionForPage         = "showWorkflowExecutionForPage"         // functiongraph GET /v2/{project_id}/fgs/workflows/{workflow_id}/executions-history
+	OpStartSyncWorkflowExecution           = "startSyncWorkflowExecution"           // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/sync-executions
+	OpStartWorkflowExecution               = "startWorkflowExecution"               // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/executions
+	OpStopWorkFlow                         = "stopWorkFlow"                         // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/executions/{execution_id}/terminate
 	OpUpdateFunctionAsyncInvokeConfig      = "updateFunctionAsyncInvokeConfig"      // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
 	OpUpdateFunctionCode                   = "updateFunctionCode"                   // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/code
 	OpUpdateFunctionConfig                 = "updateFunctionConfig"                 // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/config
 	OpUpdateFunctionReservedInstancesCount = "updateFunctionReservedInstancesCount" // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/reservedinstances
 	OpUpdateTracing                        = "updateTracing"                        // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/tracing
+	OpUpdateWorkFlow                       = "updateWorkFlow"                       // functiongraph PUT /v2/{project_id}/fgs/workflows/{workflow_id}
 )
 
 // OperationIDs lists every operation id above, sorted.
 var OperationIDs = []string{
 	OpAsyncInvokeFunction,
 	OpBatchDeleteWorkflows,
+	OpCreateCallbackWorkflow,
 	OpCreateDependency,
 	OpCreateDependencyVersion,
 	OpCreateFunction,
@@ -113,8 +124,10 @@ var OperationIDs = []string{
 	OpListReservedInstanceConfigs,
 	OpListStatistics,
 	OpListVersionAliases,
+	OpListWorkflowExecutions,
 	OpListWorkflows,
 	OpRegisterExtension,
+	OpRetryWorkFlow,
 	OpShowAppTemplate,
 	OpShowDependencyVersion,
 	OpShowFuncReservedInstanceMetrics,
@@ -129,10 +142,17 @@ var OperationIDs = []string{
 	OpShowResInstanceInfo,
 	OpShowTenantMetric,
 	OpShowTracing,
+	OpShowWorkFlow,
 	OpShowWorkFlowMetric,
+	OpShowWorkflowExecution,
+	OpShowWorkflowExecutionForPage,
+	OpStartSyncWorkflowExecution,
+	OpStartWorkflowExecution,
+	OpStopWorkFlow,
 	OpUpdateFunctionAsyncInvokeConfig,
 	OpUpdateFunctionCode,
 	OpUpdateFunctionConfig,
 	OpUpdateFunctionReservedInstancesCount,
 	OpUpdateTracing,
+	OpUpdateWorkFlow,
 }
