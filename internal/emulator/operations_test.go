@@ -77,6 +77,7 @@ func TestEveryOperationRoundTrip(t *testing.T) {
 	created.decode(t, &w)
 	ok(te.do("GET", te.path("/fgs/workflows?limit=50&offset=0&workflow_name=tour&mode=NORMAL"), nil), 200)
 	ok(te.do("DELETE", te.path("/fgs/workflows"), map[string]any{"workflow_urns": []string{w.WorkflowURN}}), 200)
+	tourWorkflowExecutions(t, te)
 
 	dep := te.do("POST", te.path("/fgs/dependencies"), map[string]any{"depend_type": "zip", "depend_file": "UEsDBA==", "runtime": "Python3.9", "name": "tour-dep"})
 	ok(dep, 200)

@@ -13,6 +13,7 @@ var handlerAreas = []func() map[string]handler{
 	asyncHandlers,
 	codeHandlers,
 	dependencyHandlers,
+	flowRunHandlers,
 	functionHandlers,
 	iamHandlers,
 	invokeHandlers,

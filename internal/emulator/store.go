@@ -18,6 +18,7 @@ type store struct {
 	seq          int64
 	functions    map[fnKey]*function
 	workflows    map[string]*workflow // by workflow URN
+	flowRuns     map[string]*flowRun  // workflow executions by execution ID
 	dependencies map[string]*dependency
 	project      projectSettings // LTS, applications, VPC endpoints, workflow runs
 }
@@ -28,6 +29,7 @@ func newStore() *store {
 	return &store{
 		functions:    map[fnKey]*function{},
 		workflows:    map[string]*workflow{},
+		flowRuns:     map[string]*flowRun{},
 		dependencies: map[string]*dependency{},
 	}
 }

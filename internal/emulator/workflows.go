@@ -39,7 +39,66 @@ func workflowHandlers() map[string]handler {
 		fgs.OpListWorkflows:        listWorkflows,
 		fgs.OpCreateWorkflow:       createWorkflow,
 		fgs.OpBatchDeleteWorkflows: batchDeleteWorkflows,
+		fgs.OpShowWorkFlow:         showWorkFlow,
+		fgs.OpUpdateWorkFlow:       updateWorkFlow,
 	}
+}
+
+// showWorkFlow answers the workflow's metadata and its definition as stored.
+func showWorkFlow(c *call) (int, any, *apiError) {
+	var w *workflow
+	var err *apiError
+	c.e.store.read(func() { w, err = c.e.store.workflowByID(c.param("workflow_id")) })
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{
+		"id": w.ID, "workflow_urn": w.WorkflowURN, "created_time": w.CreatedTime, "updated_time": w.UpdatedTime,
+		"created_by": w.CreatedBy, "definition": w.Definition,
+	}, nil
+}
+
+// updateWorkFlow replaces the definition; a new name moves the workflow to
+// the URN that name gives, unless another workflow has it. Executions
+// already started keep the definition they started with.
+func updateWorkFlow(c *call) (int, any, *apiError) {
+	var def map[string]any
+	if err := c.decode(&def); err != nil {
+		return 0, nil, err
+	}
+	var req struct {
+		Name                 string `json:"name"`
+		Description          string `json:"description"`
+		Mode                 string `json:"mode"`
+		EnableStreamResponse bool   `json:"enable_stream_response"`
+	}
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	e := c.e
+	var updated *workflow
+	var err *apiError
+	e.store.write(func() {
+		var old *workflow
+		if old, err = e.store.workflowByID(c.param("workflow_id")); err != nil {
+			return
+		}
+		w := *old
+		w.Name, w.Description, w.Stream, w.Definition = req.Name, req.Description, req.EnableStreamResponse, def
+		if req.Mode != "" {
+			w.Mode = req.Mode
+		}
+		w.UpdatedTime = nowStamp(time.Now())
+		w.WorkflowURN = urn.Workflow(e.cfg.Region, e.cfg.ProjectID, workflowPackage, req.Name).String()
+		if other := e.store.workflows[w.WorkflowURN]; other != nil && other.ID != w.ID {
+			err = newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter name: the workflow %s already exists", req.Name)
+			return
+		}
+		delete(e.store.workflows, old.WorkflowURN)
+		e.store.workflows[w.WorkflowURN] = &w
+		updated = &w
+	})
+	return http.StatusOK, updated, err
 }
 
 func createWorkflow(c *call) (int, any, *apiError) {
