@@ -83,6 +83,10 @@ var binders = map[string]func(k *kit, body map[string]any){
 	"createWorkflow":          bindWorkflow,
 	"createFunctionApp":       bindApp,
 	"createVpcEndpoint":       bindVpcEndpoint,
+	"updateWorkFlow": func(k *kit, body map[string]any) {
+		bindWorkflow(k, body)
+		body["name"] = k.workflowName // a new name would move the kit's workflow to another URN
+	},
 	"batchDeleteWorkflows": func(k *kit, body map[string]any) {
 		body["workflow_urns"] = []any{k.workflow}
 	},

@@ -1,12 +1,15 @@
 package generated
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -25,6 +28,7 @@ const (
 	needWorkflow   = "workflow"
 	needApp        = "app"
 	needEndpoint   = "vpc endpoint"
+	needExecution  = "execution"
 )
 
 // bodyNeeds are resources a request body names (the path names the rest).
@@ -60,11 +64,13 @@ func needsOf(op spec.Operation) []string {
 		slices.Contains(params, "function_urn") || slices.Contains(params, "func_urn") || slices.Contains(params, "resource_id")
 	want[needDependency] = want[needDependency] || slices.Contains(params, "depend_id")
 	want[needTrigger] = want[needTrigger] || slices.Contains(params, "trigger_id")
-	want[needWorkflow] = want[needWorkflow] || slices.Contains(params, "workflow_urn")
+	want[needExecution] = slices.Contains(params, "execution_id") || headerNeedsExecution[op.ID]
+	want[needWorkflow] = want[needWorkflow] || want[needExecution] || slices.Contains(params, "workflow_urn") || slices.Contains(params, "workflow_id")
+	want[needFunction] = want[needFunction] || want[needWorkflow]
 	want[needApp] = want[needApp] || op.ID == "showFunctionApp" || op.ID == "deleteFunctionApp"
 	want[needEndpoint] = want[needEndpoint] || slices.Contains(params, "subnet_id")
 	var out []string
-	for _, n := range []string{needFunction, needDependency, needTrigger, needWorkflow, needApp, needEndpoint} {
+	for _, n := range []string{needFunction, needDependency, needTrigger, needWorkflow, needExecution, needApp, needEndpoint} {
 		if want[n] {
 			out = append(out, n)
 		}
@@ -95,10 +101,15 @@ type kit struct {
 	depVer   string
 	trigCode string
 	trigID   string
-	workflow string
+	workflow string // URN
 	appID    string
 	vpcID    string
 	subnetID string
+	// workflowID and workflowName name the kit's workflow; execution is
+	// an execution of it that has ended.
+	workflowID   string
+	workflowName string
+	execution    string
 }
 
 // prepare makes what op's cases need; it runs in the operation's BeforeAll.
@@ -126,6 +137,8 @@ func prepare(op spec.Operation) *kit {
 			k.makeApp()
 		case needEndpoint:
 			k.makeVpcEndpoint()
+		case needExecution:
+			k.makeExecution()
 		}
 	}
 	return k
@@ -155,6 +168,75 @@ func (k *kit) makeWorkflow() {
 	bindWorkflow(k, body)
 	resp := fw.Call(fw.Request{Operation: "createWorkflow", Body: body}).ExpectStatus(http.StatusOK)
 	k.workflow = adoptWorkflow(resp)
+	k.workflowID, k.workflowName = resp.String("id"), resp.String("name")
+	Expect(k.workflowID).NotTo(BeEmpty(), "createWorkflow: body /id: expected the workflow's ID: %s", resp.Snippet())
+}
+
+// makeExecution runs the kit's workflow once and waits until the run
+// ended, so the execution's cases find it in a settled state.
+func (k *kit) makeExecution() {
+	GinkgoHelper()
+	path := map[string]string{"workflow_id": k.workflowID}
+	resp := fw.Call(fw.Request{Operation: fgs.OpStartWorkflowExecution, Path: path, Body: exampleBody(fgs.OpStartWorkflowExecution)})
+	k.execution = resp.ExpectStatus(http.StatusOK).String("execution_id")
+	Expect(k.execution).NotTo(BeEmpty(), "startWorkflowExecution: body /execution_id: expected the execution's ID: %s", resp.Snippet())
+	path["execution_id"] = k.execution
+	Eventually(func(g Gomega) string {
+		return fw.Poll(context.Background(), g, fw.Request{Operation: fgs.OpShowWorkflowExecution, Path: path}, http.StatusOK).String("status")
+	}).WithTimeout(executionTimeout).WithPolling(executionPoll).ShouldNot(Equal("running"),
+		"showWorkflowExecution %s: expected the kit's run to end", k.execution)
+}
+
+// How long the kit waits for its workflow run (one echo state) to end.
+const (
+	executionTimeout = 30 * time.Second
+	executionPoll    = 20 * time.Millisecond
+)
+
+// headerNeedsExecution are operations that name an execution in a header
+// rather than in the path.
+var headerNeedsExecution = map[string]bool{fgs.OpCreateCallbackWorkflow: true}
+
+// headers are the header parameters the operation requires, filled from the kit.
+func (k *kit) headers() http.Header {
+	if k.op.ID != fgs.OpCreateCallbackWorkflow {
+		return nil
+	}
+	// The kit's run has ended, so no state waits: the documented answer to
+	// a well-formed callback is then an error, which the cases judge.
+	return http.Header{"X-Workflow-Run-Id": {k.execution}, "X-Workflow-State-Id": {"step1"}}
+}
+
+// requiredQuery fills the operation's required query parameters with the
+// smallest value their schema allows (the documented example when given),
+// then sets the operation's positiveQueries.
+func requiredQuery(op spec.Operation) url.Values {
+	q := url.Values{}
+	for _, ref := range op.Raw().Parameters {
+		p := ref.Value
+		if p == nil || p.In != "query" || !p.Required || p.Schema == nil || p.Schema.Value == nil {
+			continue
+		}
+		sc := p.Schema.Value
+		switch {
+		case p.Example != nil:
+			q.Set(p.Name, fmt.Sprint(p.Example))
+		case sc.Example != nil:
+			q.Set(p.Name, fmt.Sprint(sc.Example))
+		case sc.Default != nil:
+			q.Set(p.Name, fmt.Sprint(sc.Default))
+		case sc.Min != nil:
+			q.Set(p.Name, strconv.FormatFloat(*sc.Min, 'f', -1, 64))
+		case len(sc.Enum) > 0:
+			q.Set(p.Name, fmt.Sprint(sc.Enum[0]))
+		default:
+			q.Set(p.Name, "1")
+		}
+	}
+	for name, values := range positiveQuery(op.ID) {
+		q[name] = values
+	}
+	return q
 }
 
 // functionPath is the path of op for the kit's function.
@@ -180,6 +262,10 @@ func (k *kit) path() map[string]string {
 			out[p] = k.trigCode
 		case "trigger_id":
 			out[p] = k.trigID
+		case "workflow_id":
+			out[p] = k.workflowID
+		case "execution_id":
+			out[p] = k.execution
 		case "workflow_urn":
 			out[p] = k.workflow
 		case "vpc_id":
