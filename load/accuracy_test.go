@@ -12,7 +12,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/fgharness/fgharness/internal/aksk"
+	"github.com/fgharness/fgharness/internal/client"
 )
 
 // TestKnownDelay: against a server that answers after 20 ms, the reported p50
@@ -121,7 +121,7 @@ func BenchmarkFreeze(b *testing.B) {
 // BenchmarkSignRequest is the cost of building and AK/SK-signing one invocation (done per request, outside the service-time clock).
 func BenchmarkSignRequest(b *testing.B) {
 	h, err := NewInvokeHitter(Invocation{BaseURL: "http://127.0.0.1:1", ProjectID: "p", FunctionURN: "urn:fss:cn-north-4:p:function:default:f:latest",
-		Signer: aksk.NewSigner("AK", "SK"), Body: Payload(1024)}, NewHTTPClient(1))
+		Auth: client.Target{AK: "AK", SK: "SK"}.Credentials(), Body: Payload(1024)}, NewHTTPClient(1))
 	if err != nil {
 		b.Fatal(err)
 	}

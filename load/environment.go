@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/aksk"
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/spec"
 )
@@ -17,7 +16,6 @@ import (
 // environment is what a run prepared on the target and must undo.
 type environment struct {
 	function string
-	signer   Signer
 	validate Validator
 	endpoint Endpoint
 	target   client.Target
@@ -41,7 +39,7 @@ func (env *environment) api() (Endpoint, error) {
 const cleanupTimeout = 30 * time.Second
 
 // prepare starts the emulator when there is no target, creates the temporary
-// function when none was named, and builds the signer and validator.
+// function when none was named, and builds the validator.
 func prepare(ctx context.Context, o *Options) (*environment, error) {
 	env := &environment{endpoint: o.Endpoint}
 	ok := false
@@ -63,9 +61,6 @@ func prepare(ctx context.Context, o *Options) (*environment, error) {
 		o.logf("no --target: started the built-in emulator at %s\n", target.Redacted())
 	}
 	env.target = o.Target
-	if o.Target.UsesAKSK() {
-		env.signer = aksk.NewSigner(o.Target.AK, o.Target.SK)
-	}
 	if o.ValidateSample > 0 {
 		sp, err := spec.Load()
 		if err != nil {

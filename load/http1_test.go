@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/client"
 )
 
 // hitOnce sends one request through h's plain-HTTP fast path.
@@ -28,7 +30,7 @@ func hitOnce(t *testing.T, h *InvokeHitter) Result {
 func shortTimeoutHitter(t *testing.T, base string, timeout time.Duration) *InvokeHitter {
 	t.Helper()
 	h, err := NewInvokeHitter(Invocation{BaseURL: base, ProjectID: "p", FunctionURN: "urn:fss:r:p:function:default:f:latest",
-		Token: "t", Body: Payload(64), Connections: 1, Timeout: timeout, RequestIDs: true}, NewHTTPClient(1))
+		Auth: client.Target{Token: "t"}.Credentials(), Body: Payload(64), Connections: 1, Timeout: timeout, RequestIDs: true}, NewHTTPClient(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +172,7 @@ func TestFastPathNeverResendsAWrittenRequest(t *testing.T) {
 func TestFastPathReportsAnEarly413(t *testing.T) {
 	base := early413Server(t, 1<<10)
 	h, err := NewInvokeHitter(Invocation{BaseURL: base, ProjectID: "p", FunctionURN: "urn:fss:r:p:function:default:f:latest",
-		Token: "t", Body: Payload(8 << 20), Connections: 1, Timeout: 5 * time.Second}, NewHTTPClient(1))
+		Auth: client.Target{Token: "t"}.Credentials(), Body: Payload(8 << 20), Connections: 1, Timeout: 5 * time.Second}, NewHTTPClient(1))
 	if err != nil {
 		t.Fatal(err)
 	}

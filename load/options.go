@@ -197,10 +197,7 @@ func (o *Options) settings() map[string]string {
 		"payload_bytes": strconv.Itoa(len(o.Body)),
 		"timeout":       o.Timeout.String(),
 		"late_after":    o.LateAfter.String(),
-		"auth":          "token",
-	}
-	if o.Target.UsesAKSK() {
-		s["auth"] = "ak/sk"
+		"auth":          o.Target.Credentials().Kind(),
 	}
 	if o.LogType != "" {
 		s["log_type"] = o.LogType

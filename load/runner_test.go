@@ -13,6 +13,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/reports"
 )
 
@@ -34,7 +35,7 @@ func countingServer(t testing.TB, delay time.Duration) (*httptest.Server, *atomi
 
 func testHitter(t testing.TB, base string, connections int) *InvokeHitter {
 	t.Helper()
-	h, err := NewInvokeHitter(Invocation{BaseURL: base, ProjectID: "p", FunctionURN: "urn:fss:r:p:function:default:f:latest", Token: "t", Body: Payload(64), Connections: connections, Timeout: 5 * time.Second},
+	h, err := NewInvokeHitter(Invocation{BaseURL: base, ProjectID: "p", FunctionURN: "urn:fss:r:p:function:default:f:latest", Auth: client.Target{Token: "t"}.Credentials(), Body: Payload(64), Connections: connections, Timeout: 5 * time.Second},
 		NewHTTPClient(connections))
 	if err != nil {
 		t.Fatal(err)

@@ -13,13 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Signer signs one request the way the FunctionGraph SDKs do (SDK-HMAC-SHA256);
-// internal/aksk's Signer satisfies it. body is the exact bytes that will be sent.
-type Signer interface {
-	Sign(r *http.Request, body []byte, now time.Time) error
-}
+	"github.com/fgharness/fgharness/internal/client"
+)
 
 // Validator checks one sampled exchange against the spec and returns what it found.
 type Validator func(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) []string
@@ -30,10 +26,11 @@ type Invocation struct {
 	BaseURL     string
 	ProjectID   string
 	FunctionURN string
-	Token       string // X-Auth-Token; empty with a Signer
-	Signer      Signer
-	Body        []byte
-	LogType     string // X-Cff-Log-Type, e.g. "tail"
+	// Auth is the target's credentials (client.Target.Credentials): the
+	// client's precedence rule decides between token and AK/SK.
+	Auth    client.Credentials
+	Body    []byte
+	LogType string // X-Cff-Log-Type, e.g. "tail"
 	// RequestIDs makes every result carry X-Cff-Request-Id (fan-out accounting needs it).
 	RequestIDs bool
 	// Validate, when set, checks every SampleEvery-th response against the spec.
@@ -74,8 +71,10 @@ func NewInvokeHitter(inv Invocation, client *http.Client) (*InvokeHitter, error)
 	if inv.ProjectID != "" {
 		base.Header.Set("X-Project-Id", inv.ProjectID)
 	}
-	if inv.Token != "" && inv.Signer == nil {
-		base.Header.Set("X-Auth-Token", inv.Token)
+	if !inv.Auth.Signs() { // a token (or nothing) is the same on every request
+		if err := inv.Auth.Apply(base, nil, time.Time{}); err != nil {
+			return nil, err
+		}
 	}
 	if inv.LogType != "" {
 		base.Header.Set("X-Cff-Log-Type", inv.LogType)
@@ -91,7 +90,7 @@ func NewInvokeHitter(inv Invocation, client *http.Client) (*InvokeHitter, error)
 			conns = 64
 		}
 		h.fast = newHTTP1Client(base.URL, conns, inv.Timeout)
-		if inv.Signer == nil {
+		if !inv.Auth.Signs() {
 			h.wire = appendRequest(nil, base, inv.Body)
 		}
 	}
@@ -149,10 +148,10 @@ func (h *InvokeHitter) Request(ctx context.Context, now time.Time) (*http.Reques
 	body := h.inv.Body
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	if h.inv.Signer != nil {
+	if h.inv.Auth.Signs() {
 		req.Header = h.base.Header.Clone()
-		if err := h.inv.Signer.Sign(req, body, now); err != nil {
-			return nil, fmt.Errorf("sign request: %w", err)
+		if err := h.inv.Auth.Apply(req, body, now); err != nil {
+			return nil, err
 		}
 	}
 	return req, nil

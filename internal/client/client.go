@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/fgharness/fgharness/internal/aksk"
 )
 
 // DefaultUserAgent identifies fgharness to the endpoint unless WithUserAgent says otherwise.
@@ -28,7 +26,7 @@ type Client struct {
 	http      *http.Client
 	userAgent string
 	now       func() time.Time
-	signer    *aksk.Signer // nil unless AK/SK is the credential
+	creds     Credentials
 	redact    *strings.Replacer
 	iam       *url.URL // IAM endpoint for IAMToken
 }
@@ -64,7 +62,7 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // New returns a Client for t, which must pass t.Validate except that it
 // may carry no credentials at all: such a client sends requests
 // unauthenticated, which is what IAMToken, RegisterExtension and negative
-// tests need. With both a token and AK/SK, the token is used.
+// tests need. With both a token and AK/SK, the token is used (see Credentials).
 func New(t Target, opts ...Option) (*Client, error) {
 	check := t
 	if t.Token == "" && t.AK == "" && t.SK == "" {
@@ -101,9 +99,7 @@ func New(t Target, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("client for %s: IAM endpoint %q is not an absolute URL", t, o.iamEndpoint)
 		}
 	}
-	if t.Token == "" && t.UsesAKSK() {
-		c.signer = aksk.NewSigner(t.AK, t.SK)
-	}
+	c.creds = t.Credentials()
 	return c, nil
 }
 
@@ -120,6 +116,9 @@ type Request struct {
 	Header    http.Header // added after the defaults, replacing any of the same name
 	Body      any         // nil, []byte/json.RawMessage/string sent as they are, else JSON-encoded
 	NoAuth    bool        // send neither token nor signature
+	// BaseURL sends to another endpoint than the target's, e.g. an
+	// Extension API; empty means the target.
+	BaseURL string
 
 	base    *url.URL // another endpoint than the target's (IAM, Extension API)
 	secrets []string // more strings to keep out of errors (a password)
@@ -170,8 +169,13 @@ func (c *Client) Send(ctx context.Context, req Request) (*Response, error) {
 		return nil, fail("encode request body", err)
 	}
 	base := c.base
-	if req.base != nil {
+	switch {
+	case req.base != nil:
 		base = req.base
+	case req.BaseURL != "":
+		if base, err = url.Parse(strings.TrimSuffix(req.BaseURL, "/")); err != nil {
+			return nil, fail("build URL", err)
+		}
 	}
 	u, err := resolve(base, path, req.Query)
 	if err != nil {
@@ -195,7 +199,7 @@ func (c *Client) Send(ctx context.Context, req Request) (*Response, error) {
 		}
 	}
 	if !req.NoAuth {
-		if err := c.authenticate(hr, body); err != nil {
+		if err := c.creds.Apply(hr, body, c.now()); err != nil {
 			return nil, fail("authenticate", err)
 		}
 	}
@@ -216,22 +220,6 @@ func (c *Client) Send(ctx context.Context, req Request) (*Response, error) {
 		return res, newAPIError(res, redact)
 	}
 	return res, nil
-}
-
-// authenticate adds X-Auth-Token, or signs as the SDK does, with
-// X-Project-Id among the signed headers.
-func (c *Client) authenticate(r *http.Request, body []byte) error {
-	if c.target.Token != "" {
-		r.Header.Set("X-Auth-Token", c.target.Token)
-		return nil
-	}
-	if c.signer == nil {
-		return nil // no credentials: see New
-	}
-	if r.Header.Get("X-Project-Id") == "" {
-		r.Header.Set("X-Project-Id", c.target.ProjectID)
-	}
-	return c.signer.Sign(r, body, c.now())
 }
 
 // resolve joins the base URL and an escaped path, and encodes query with

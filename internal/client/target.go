@@ -43,8 +43,9 @@ func (t Target) Validate() error {
 	return errors.Join(errs...)
 }
 
-// UsesAKSK tells whether requests are signed rather than carrying a token.
-func (t Target) UsesAKSK() bool { return t.AK != "" && t.SK != "" }
+// UsesAKSK tells whether requests are signed rather than carrying a token
+// (see Credentials for the rule).
+func (t Target) UsesAKSK() bool { return t.Credentials().Signs() }
 
 // Redacted is the target as it may appear in reports and logs: scheme://host:port, nothing else.
 func (t Target) Redacted() string {
@@ -65,11 +66,7 @@ func (t Target) Redacted() string {
 
 // String never prints secrets.
 func (t Target) String() string {
-	auth := "token"
-	if t.UsesAKSK() {
-		auth = "ak/sk"
-	}
-	return fmt.Sprintf("%s project=%s auth=%s", t.Redacted(), t.ProjectID, auth)
+	return fmt.Sprintf("%s project=%s auth=%s", t.Redacted(), t.ProjectID, t.Credentials().Kind())
 }
 
 // IsLoopback tells whether the target's host is a loopback address or localhost.

@@ -22,6 +22,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/load"
 	"github.com/fgharness/fgharness/reports"
 )
@@ -138,7 +139,7 @@ const urn = "urn:fss:cn-north-4:p:function:default:bench:latest"
 func fghRun(b *testing.B, url string, rate int, d time.Duration, opts ...func(*load.Runner)) *reports.Report {
 	b.Helper()
 	conns := load.WorkerCap(float64(rate), 10*time.Second)
-	h, err := load.NewInvokeHitter(load.Invocation{BaseURL: url, ProjectID: "p", FunctionURN: urn, Token: "t", Body: load.Payload(64),
+	h, err := load.NewInvokeHitter(load.Invocation{BaseURL: url, ProjectID: "p", FunctionURN: urn, Auth: client.Target{Token: "t"}.Credentials(), Body: load.Payload(64),
 		Connections: conns, Timeout: 10 * time.Second}, load.NewHTTPClient(conns))
 	if err != nil {
 		b.Fatal(err)

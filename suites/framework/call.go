@@ -1,18 +1,18 @@
 package framework
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/spec"
 )
 
@@ -44,8 +44,10 @@ type Response struct {
 	Violations []spec.Violation
 }
 
-// Do sends r and returns the validated response; it does not fail the
-// spec, so callers that want to judge violations themselves use it.
+// Do sends r through the client (which builds, authenticates, signs and
+// redacts) and its validating transport, and returns the validated
+// response of any status; it does not fail the spec, so callers that want
+// to judge violations themselves use it.
 func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
 	op, ok := f.Spec.Operation(r.Operation)
 	if !ok {
@@ -59,27 +61,12 @@ func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := r.BaseURL
-	if base == "" {
-		base = f.Target.BaseURL
-	}
-	u := strings.TrimSuffix(base, "/") + path
-	if len(r.Query) > 0 {
-		u += "?" + r.Query.Encode()
-	}
-	var body []byte
-	switch b := r.Body.(type) {
-	case nil:
-	case []byte:
-		body = b
-	case string:
-		body = []byte(b)
-	case json.RawMessage:
-		body = b
-	default:
-		if body, err = json.Marshal(b); err != nil {
-			return nil, fmt.Errorf("%s: encode body: %w", op.ID, err)
+	header := r.Header.Clone()
+	if r.Body == nil && header.Get("Content-Type") == "" {
+		if header == nil {
+			header = http.Header{}
 		}
+		header["Content-Type"] = nil // no body, no Content-Type: an empty entry drops the client's default
 	}
 	timeout := r.Timeout
 	if timeout == 0 {
@@ -88,50 +75,19 @@ func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	exp := r.Tolerate
-	req, err := http.NewRequestWithContext(WithTolerate(ctx, &exp), op.Method, u, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op.ID, err)
-	}
-	if body == nil {
-		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
-	}
-	for k, vs := range r.Header {
-		req.Header[k] = append([]string(nil), vs...)
-	}
-	if body != nil && req.Header.Get("Content-Type") == "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if !r.NoCredentials && op.Document != spec.Extension {
-		if err := f.authenticate(req, body); err != nil {
-			return nil, err
-		}
-	}
-	resp, err := f.HTTP.Do(req)
-	if err != nil {
+	res, err := f.client.Send(WithTolerate(ctx, &exp), client.Request{
+		Operation: op.ID, Method: op.Method, Path: path, Query: r.Query, Header: header, Body: r.Body,
+		NoAuth: r.NoCredentials || op.Document == spec.Extension, BaseURL: r.BaseURL,
+	})
+	var apiErr *client.APIError
+	if err != nil && !(errors.As(err, &apiErr) && res != nil) {
 		return nil, fmt.Errorf("%s %s: %w", op.ID, f.Target.Redacted(), err)
 	}
-	defer resp.Body.Close()
-	out := &Response{Operation: op, Status: resp.StatusCode, Header: resp.Header}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		return nil, fmt.Errorf("%s: read response: %w", op.ID, err)
-	}
-	out.Body = buf.Bytes()
+	out := &Response{Operation: op, Status: res.Status, Header: res.Header, Body: res.Body}
 	if ex, ok := exp.Exchange(); ok {
 		out.Violations = ex.Violations
 	}
 	return out, nil
-}
-
-func (f *Framework) authenticate(req *http.Request, body []byte) error {
-	if f.signer != nil {
-		if err := f.signer.Sign(req, body, time.Now()); err != nil {
-			return fmt.Errorf("sign request: %w", err)
-		}
-		return nil
-	}
-	req.Header.Set("X-Auth-Token", f.Target.Token)
-	return nil
 }
 
 // Call sends r from a spec: a transport error or any spec violation of the

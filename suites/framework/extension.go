@@ -184,5 +184,5 @@ func (f *Framework) adminAuthenticate(req *http.Request) error {
 		req.Header.Set("X-Auth-Token", f.Local.AdminToken)
 		return nil
 	}
-	return f.authenticate(req, nil)
+	return f.Target.Credentials().Apply(req, nil, time.Now())
 }

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/aksk"
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
@@ -38,7 +37,7 @@ type Framework struct {
 	// Local is the in-process emulator, nil against a remote target.
 	Local *LocalEmulator
 
-	signer   *aksk.Signer
+	client   *client.Client // every API call goes through it
 	coverage *coverage
 	seq      sync.Mutex
 	next     int
@@ -97,11 +96,12 @@ func Setup(ctx context.Context, cfg Config) (*Framework, error) {
 	} else if f.ExtensionBasePort == 0 {
 		f.ExtensionBasePort = DefaultExtensionBasePort
 	}
-	if f.Target.UsesAKSK() {
-		f.signer = aksk.NewSigner(f.Target.AK, f.Target.SK)
-	}
 	f.Transport = &ValidatingTransport{Spec: sp, Base: newBaseTransport(), Observe: f.coverage.observe}
 	f.HTTP = &http.Client{Transport: f.Transport, Timeout: 2 * time.Minute}
+	if f.client, err = client.New(f.Target, client.WithHTTPClient(f.HTTP)); err != nil {
+		_ = f.Close(context.Background())
+		return nil, err
+	}
 	if err := f.ping(ctx); err != nil {
 		_ = f.Close(context.Background())
 		return nil, err
