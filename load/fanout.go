@@ -46,7 +46,7 @@ type FanoutAccount struct {
 	delivered   [fgs.MaxExtensions]int64
 	missing     [fgs.MaxExtensions]int64
 	duplicates  [fgs.MaxExtensions]int64
-	late        [fgs.MaxExtensions]int64
+	afterAnswer [fgs.MaxExtensions]int64
 	unmatched   int64
 	all         *hdr.Histogram
 	perExt      [fgs.MaxExtensions]*hdr.Histogram
@@ -110,7 +110,7 @@ func (a *FanoutAccount) Received(ext int, id string, at time.Time) {
 func (a *FanoutAccount) deliveredLocked(ext int, d *delivery, at time.Time) {
 	a.delivered[ext]++
 	if at.After(d.answered) {
-		a.late[ext]++
+		a.afterAnswer[ext]++
 	}
 	lat := at.Sub(d.sent)
 	recordDuration(a.all, lat)
@@ -173,9 +173,9 @@ func (a *FanoutAccount) Report(sinks []*ExtensionSink) *reports.Fanout {
 		f.Delivered += a.delivered[i]
 		f.Missing += a.missing[i]
 		f.Duplicates += a.duplicates[i]
-		f.Late += a.late[i]
+		f.AfterAnswer += a.afterAnswer[i]
 		ed := reports.ExtensionDelivery{Delivered: a.delivered[i], Missing: a.missing[i], Duplicates: a.duplicates[i],
-			Late: a.late[i], Latency: percentilesOf(a.perExt[i])}
+			AfterAnswer: a.afterAnswer[i], Latency: percentilesOf(a.perExt[i])}
 		if i < len(sinks) {
 			ed.Name, ed.Address = sinks[i].Name, sinks[i].Address
 		}

@@ -39,8 +39,8 @@ func TestFanoutAccounting(t *testing.T) {
 	if f.Delivered != 380 || f.DeliveredRatio != 0.95 {
 		t.Errorf("delivered = %d (%.3f), want 380 (0.95)", f.Delivered, f.DeliveredRatio)
 	}
-	if f.Late != 0 {
-		t.Errorf("late = %d: the fake platform delivers before it answers", f.Late)
+	if f.AfterAnswer != 0 {
+		t.Errorf("after answer = %d: the fake platform delivers before it answers", f.AfterAnswer)
 	}
 	if f.Latency.P50 <= 0 || f.Latency.P50 > rep.Latency.Max {
 		t.Errorf("delivery latency %+v vs invocation max %g", f.Latency, rep.Latency.Max)

@@ -219,7 +219,7 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 			mf.Delivered += f.Delivered
 			mf.Missing += f.Missing
 			mf.Duplicates += f.Duplicates
-			mf.Late += f.Late
+			mf.AfterAnswer += f.AfterAnswer
 			mf.Unmatched += f.Unmatched
 			for i, e := range f.PerExtension {
 				if i < len(mf.PerExtension) {
@@ -227,7 +227,7 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 					pe.Delivered += e.Delivered
 					pe.Missing += e.Missing
 					pe.Duplicates += e.Duplicates
-					pe.Late += e.Late
+					pe.AfterAnswer += e.AfterAnswer
 				}
 			}
 		}

@@ -23,7 +23,8 @@ func renderHTML(w io.Writer, r *Report, dist *Distribution) error {
 		{"late", fmtPct(lateRatio(r))},
 	}
 	if r.Fanout != nil {
-		page.Cards = append(page.Cards, htmlCard{"delivered", fmtPct(r.Fanout.DeliveredRatio)})
+		page.Cards = append(page.Cards, htmlCard{"delivered", fmtPct(r.Fanout.DeliveredRatio)}, htmlCard{"after answer", fmtCount(r.Fanout.AfterAnswer)})
+		page.Lateness = []string{ExplainLate, ExplainAfterAnswer}
 	}
 	if r.Requests > 0 && r.Successes == 0 {
 		var codes []string
@@ -71,6 +72,7 @@ type htmlPage struct {
 	Report           *Report
 	Cards            []htmlCard
 	AllFailed        string
+	Lateness         []string // what "late" and "after answer" count, on fan-out pages
 	Thresholds       []ThresholdResult
 	ThresholdsPassed bool
 	Columns          []string
@@ -396,7 +398,7 @@ func fanoutChart(f *Fanout) string {
 		Stacks: []barStack{{"delivered", colorAchieved}, {"missing", colorError}, {"duplicates", colorServiceP99}}}
 	rows := f.PerExtension
 	if len(rows) == 0 {
-		rows = []ExtensionDelivery{{Name: "all extensions", Delivered: f.Delivered, Missing: f.Missing, Duplicates: f.Duplicates, Late: f.Late, Latency: f.Latency}}
+		rows = []ExtensionDelivery{{Name: "all extensions", Delivered: f.Delivered, Missing: f.Missing, Duplicates: f.Duplicates, AfterAnswer: f.AfterAnswer, Latency: f.Latency}}
 	}
 	for _, e := range rows {
 		ratio := 0.0
@@ -404,7 +406,7 @@ func fanoutChart(f *Fanout) string {
 			ratio = float64(e.Delivered) / float64(e.Delivered+e.Missing)
 		}
 		c.Rows = append(c.Rows, category{Label: e.Name, Values: []float64{float64(e.Delivered), float64(e.Missing), float64(e.Duplicates)},
-			Title: fmt.Sprintf("%s delivered, %d late, p99 %s", fmtPct(ratio), e.Late, fmtMS(e.Latency.P99))})
+			Title: fmt.Sprintf("%s delivered, %d after answer, p99 %s", fmtPct(ratio), e.AfterAnswer, fmtMS(e.Latency.P99))})
 	}
 	return c.svg()
 }
@@ -449,9 +451,10 @@ var pageTemplate = template.Must(template.New("report").Funcs(templateFuncs).Par
 {{end}}
 {{if .Errors}}<h2>Errors</h2><table id="errors"><tr><th>error</th><th>count</th></tr>
 {{range .Errors}}<tr><td><code>{{.Message}}</code></td><td>{{.Count}}</td></tr>{{end}}</table>{{end}}
-{{with .Report.Fanout}}{{if .PerExtension}}<h2>Fan-out per extension</h2><table id="fanout"><tr><th>extension</th><th>delivered</th><th>missing</th><th>duplicates</th><th>late</th><th>p50</th><th>p99</th></tr>
-{{range .PerExtension}}<tr><td>{{.Name}}</td><td>{{.Delivered}}</td><td>{{.Missing}}</td><td>{{.Duplicates}}</td><td>{{.Late}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P99}}</td></tr>
+{{with .Report.Fanout}}{{if .PerExtension}}<h2>Fan-out per extension</h2><table id="fanout"><tr><th>extension</th><th>delivered</th><th>missing</th><th>duplicates</th><th>after answer</th><th>p50</th><th>p99</th></tr>
+{{range .PerExtension}}<tr><td>{{.Name}}</td><td>{{.Delivered}}</td><td>{{.Missing}}</td><td>{{.Duplicates}}</td><td>{{.AfterAnswer}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P99}}</td></tr>
 {{end}}</table>{{end}}{{end}}
+{{with .Lateness}}<div id="lateness" class="sub">{{range .}}<p>{{.}}</p>{{end}}</div>{{end}}
 {{with .Report.Sweep}}<h2>Sweep</h2><table id="sweep"><tr><th>extensions</th><th>rate</th><th>throughput</th><th>success</th><th>p50</th><th>p99</th><th>held</th></tr>
 {{range .}}<tr><td>{{.Extensions}}</td><td>{{rate .RateRPS}}</td><td>{{rate .ThroughputRPS}}</td><td>{{pct .SuccessRatio}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P99}}</td><td>{{if .Held}}yes{{else}}no{{end}}</td></tr>
 {{end}}</table>{{end}}

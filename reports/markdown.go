@@ -63,15 +63,16 @@ func renderMarkdown(w io.Writer, r *Report) error {
 		md.printf("\n")
 	}
 	if f := r.Fanout; f != nil {
-		md.printf("### Fan-out\n\n%d extensions: %s of %s deliveries (%s), %d missing, %d duplicates, %d late; delivery p99 %s.\n\n",
-			f.Extensions, fmtCount(f.Delivered), fmtCount(f.Expected), fmtPct(f.DeliveredRatio), f.Missing, f.Duplicates, f.Late, fmtMS(f.Latency.P99))
+		md.printf("### Fan-out\n\n%d extensions: %s of %s deliveries (%s), %d missing, %d duplicates, %d after answer; delivery p99 %s.\n\n",
+			f.Extensions, fmtCount(f.Delivered), fmtCount(f.Expected), fmtPct(f.DeliveredRatio), f.Missing, f.Duplicates, f.AfterAnswer, fmtMS(f.Latency.P99))
 		if len(f.PerExtension) > 0 {
-			md.table([]string{"extension", "delivered", "missing", "duplicates", "late", "p50", "p99"}, []bool{false, true, true, true, true, true, true})
+			md.table([]string{"extension", "delivered", "missing", "duplicates", "after answer", "p50", "p99"}, []bool{false, true, true, true, true, true, true})
 			for _, e := range f.PerExtension {
-				md.row(mdEscape(e.Name), fmtCount(e.Delivered), fmtCount(e.Missing), fmtCount(e.Duplicates), fmtCount(e.Late), fmtMS(e.Latency.P50), fmtMS(e.Latency.P99))
+				md.row(mdEscape(e.Name), fmtCount(e.Delivered), fmtCount(e.Missing), fmtCount(e.Duplicates), fmtCount(e.AfterAnswer), fmtMS(e.Latency.P50), fmtMS(e.Latency.P99))
 			}
 			md.printf("\n")
 		}
+		md.printf("> %s.  \n> %s.\n\n", mdEscape(ExplainAfterAnswer), mdEscape(ExplainLate))
 	}
 	if len(r.Sweep) > 0 {
 		md.printf("### Sweep\n\n")

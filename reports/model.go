@@ -2,12 +2,14 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
 
 // SchemaVersion is bumped whenever a field of report.json changes meaning or is removed.
-const SchemaVersion = 1
+// 2: fanout.late and per_extension[].late became after_answer (schema 1 files still read).
+const SchemaVersion = 2
 
 // ReportFile is the name of the machine-readable report inside a run directory.
 const ReportFile = "report.json"
@@ -111,7 +113,7 @@ type Fanout struct {
 	DeliveredRatio float64             `json:"delivered_ratio"`
 	Missing        int64               `json:"missing"`
 	Duplicates     int64               `json:"duplicates"`
-	Late           int64               `json:"late"`
+	AfterAnswer    int64               `json:"after_answer"` // see ExplainAfterAnswer
 	Latency        Percentiles         `json:"latency_ms"`
 	PerExtension   []ExtensionDelivery `json:"per_extension,omitempty"`
 	// Unmatched events named a request id no successful invocation answered with.
@@ -120,13 +122,51 @@ type Fanout struct {
 
 // ExtensionDelivery is the delivery account of one extension sink.
 type ExtensionDelivery struct {
-	Name       string      `json:"name"`
-	Address    string      `json:"address"`
-	Delivered  int64       `json:"delivered"`
-	Missing    int64       `json:"missing"`
-	Duplicates int64       `json:"duplicates"`
-	Late       int64       `json:"late"`
-	Latency    Percentiles `json:"latency_ms"`
+	Name        string      `json:"name"`
+	Address     string      `json:"address"`
+	Delivered   int64       `json:"delivered"`
+	Missing     int64       `json:"missing"`
+	Duplicates  int64       `json:"duplicates"`
+	AfterAnswer int64       `json:"after_answer"`
+	Latency     Percentiles `json:"latency_ms"`
+}
+
+// The two kinds of lateness a fan-out report counts, explained alike in every rendering.
+const (
+	ExplainLate        = "late: requests that left the generator more than late_after after their intended send time (the generator fell behind; their latency still counts from the intended time)"
+	ExplainAfterAnswer = "after answer: extension events that arrived after their invocation had already answered (still counted as delivered when within the fan-out grace); they say nothing about the generator"
+)
+
+// UnmarshalJSON also reads schema 1's "late", the old name of after_answer.
+func (f *Fanout) UnmarshalJSON(data []byte) error {
+	type plain Fanout
+	if err := json.Unmarshal(data, (*plain)(f)); err != nil {
+		return err
+	}
+	return adoptLegacyLate(data, &f.AfterAnswer)
+}
+
+// UnmarshalJSON also reads schema 1's "late", the old name of after_answer.
+func (e *ExtensionDelivery) UnmarshalJSON(data []byte) error {
+	type plain ExtensionDelivery
+	if err := json.Unmarshal(data, (*plain)(e)); err != nil {
+		return err
+	}
+	return adoptLegacyLate(data, &e.AfterAnswer)
+}
+
+// adoptLegacyLate copies an object's schema-1 "late" into afterAnswer when the new name is absent.
+func adoptLegacyLate(data []byte, afterAnswer *int64) error {
+	var old struct {
+		Late *int64 `json:"late"`
+	}
+	if err := json.Unmarshal(data, &old); err != nil {
+		return err
+	}
+	if old.Late != nil && *afterAnswer == 0 {
+		*afterAnswer = *old.Late
+	}
+	return nil
 }
 
 // SweepPoint is one step of a fan-out sweep or a find-max search.

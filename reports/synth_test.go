@@ -76,12 +76,12 @@ func synthFanout(r *Report) *Report {
 	r.Fanout = &Fanout{Extensions: 3, Invocations: inv, Expected: 3 * inv, Latency: Percentiles{Min: 0.4, Mean: 2.1, P50: 1.8, P90: 3.2, P95: 4, P99: 7.5, P999: 15, P9999: 22, Max: 31}}
 	for i, name := range []string{"telemetry", "log-shipper", "tracer"} {
 		missing := int64(i * 3)
-		e := ExtensionDelivery{Name: name, Address: "http://127.0.0.1:90" + string(rune('0'+i)), Delivered: inv - missing, Missing: missing, Duplicates: int64(i), Late: int64(2 * i), Latency: r.Fanout.Latency}
+		e := ExtensionDelivery{Name: name, Address: "http://127.0.0.1:90" + string(rune('0'+i)), Delivered: inv - missing, Missing: missing, Duplicates: int64(i), AfterAnswer: int64(2 * i), Latency: r.Fanout.Latency}
 		r.Fanout.PerExtension = append(r.Fanout.PerExtension, e)
 		r.Fanout.Delivered += e.Delivered
 		r.Fanout.Missing += e.Missing
 		r.Fanout.Duplicates += e.Duplicates
-		r.Fanout.Late += e.Late
+		r.Fanout.AfterAnswer += e.AfterAnswer
 	}
 	r.Fanout.DeliveredRatio = float64(r.Fanout.Delivered) / float64(r.Fanout.Expected)
 	return r

@@ -82,19 +82,20 @@ func renderText(w io.Writer, r *Report) error {
 }
 
 func textFanout(w io.Writer, f *Fanout) {
-	fmt.Fprintf(w, "Fan-out: %d extensions, %s invocations, %s of %s deliveries (%s), %d missing, %d duplicates, %d late\n",
-		f.Extensions, fmtCount(f.Invocations), fmtCount(f.Delivered), fmtCount(f.Expected), fmtPct(f.DeliveredRatio), f.Missing, f.Duplicates, f.Late)
+	fmt.Fprintf(w, "Fan-out: %d extensions, %s invocations, %s of %s deliveries (%s), %d missing, %d duplicates, %d after answer\n",
+		f.Extensions, fmtCount(f.Invocations), fmtCount(f.Delivered), fmtCount(f.Expected), fmtPct(f.DeliveredRatio), f.Missing, f.Duplicates, f.AfterAnswer)
 	if f.Unmatched > 0 {
 		fmt.Fprintf(w, "Fan-out: %d events named a request id no successful invocation answered with\n", f.Unmatched)
 	}
 	fmt.Fprintf(w, "Fan-out latency [%s]  %s\n", strings.Join(percentileColumns, ", "), strings.Join(fmtPercentiles(f.Latency), ", "))
+	defer fmt.Fprintf(w, "  %s\n  %s\n", ExplainAfterAnswer, ExplainLate)
 	if len(f.PerExtension) == 0 {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "extension\tdelivered\tmissing\tduplicates\tlate\tp50\tp99\tmax\t")
+	fmt.Fprintln(tw, "extension\tdelivered\tmissing\tduplicates\tafter answer\tp50\tp99\tmax\t")
 	for _, e := range f.PerExtension {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", e.Name, e.Delivered, e.Missing, e.Duplicates, e.Late, fmtMS(e.Latency.P50), fmtMS(e.Latency.P99), fmtMS(e.Latency.Max))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", e.Name, e.Delivered, e.Missing, e.Duplicates, e.AfterAnswer, fmtMS(e.Latency.P50), fmtMS(e.Latency.P99), fmtMS(e.Latency.Max))
 	}
 	tw.Flush()
 }

@@ -89,10 +89,10 @@ func buildMetrics() map[string]metricDef {
 			}
 			return r.Fanout.DeliveredRatio * 100, true
 		}},
-		"fanout.missing":    fanoutCount(func(f *Fanout) int64 { return f.Missing }),
-		"fanout.duplicates": fanoutCount(func(f *Fanout) int64 { return f.Duplicates }),
-		"fanout.late":       fanoutCount(func(f *Fanout) int64 { return f.Late }),
-		"fanout.unmatched":  fanoutCount(func(f *Fanout) int64 { return f.Unmatched }),
+		"fanout.missing":      fanoutCount(func(f *Fanout) int64 { return f.Missing }),
+		"fanout.duplicates":   fanoutCount(func(f *Fanout) int64 { return f.Duplicates }),
+		"fanout.after_answer": fanoutCount(func(f *Fanout) int64 { return f.AfterAnswer }),
+		"fanout.unmatched":    fanoutCount(func(f *Fanout) int64 { return f.Unmatched }),
 		"validation.violations": {kindCount, func(r *Report) (float64, bool) {
 			if r.Validation == nil {
 				return 0, false
@@ -158,6 +158,9 @@ func ParseThreshold(expr string) (Threshold, error) {
 	}
 	name := strings.ToLower(strings.TrimSpace(rest[:opAt]))
 	t.Metric, t.Op = canonicalMetric(name), op
+	if t.Metric == "fanout.late" {
+		return t, fmt.Errorf("threshold %q: fanout.late is now fanout.after_answer (extension events after the invocation answered); the generator's late requests are late and late_requests", expr)
+	}
 	def, ok := metrics[t.Metric]
 	if !ok {
 		return t, fmt.Errorf("threshold %q: unknown metric %q; valid metrics: %s", expr, name, strings.Join(ThresholdMetrics(), ", "))
