@@ -25,60 +25,68 @@ func (e *Emulator) registerAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+AdminPrefix+"healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET "+AdminPrefix+"faults", e.admin(func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, http.StatusOK, e.currentFaults())
+	mux.Handle("GET "+AdminPrefix+"faults", e.admin(func(*http.Request, []byte) (int, any, *apiError) {
+		return http.StatusOK, e.currentFaults(), nil
 	}))
-	mux.Handle("PUT "+AdminPrefix+"faults", e.adminOnly(func(w http.ResponseWriter, _ *http.Request, body []byte) {
+	mux.Handle("PUT "+AdminPrefix+"faults", e.adminOnly(func(_ *http.Request, body []byte) (int, any, *apiError) {
 		f, err := parseFaults(body)
 		if err == nil {
 			err = e.setFaults(f)
 		}
 		if err != nil {
-			writeError(w, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: %v", err), "")
-			return
+			return 0, nil, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter: %v", err)
 		}
-		writeJSON(w, http.StatusOK, e.currentFaults())
+		return http.StatusOK, e.currentFaults(), nil
 	}))
 	mux.Handle("GET "+AdminPrefix+"functions/{function_urn}/extension-api", e.admin(e.adminExtensionAPI))
 	mux.Handle("GET "+AdminPrefix+"functions/{function_urn}/extensions", e.admin(e.adminExtensionStats))
 }
 
+// adminHandler answers an admin endpoint the way a handler answers an
+// operation: a status and a body, or an error; the wrapper writes it.
+type adminHandler func(r *http.Request, body []byte) (status int, v any, err *apiError)
+
 // admin wraps an admin endpoint with the API's authentication and a bounded
 // body read.
-func (e *Emulator) admin(fn func(http.ResponseWriter, *http.Request, []byte)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (e *Emulator) admin(fn adminHandler) http.Handler {
+	return answering(func(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
 		signed, aerr := e.authenticate(r)
 		if aerr != nil {
-			writeError(w, aerr, "")
-			return
+			return 0, nil, aerr
 		}
 		body, aerr := readAdminBody(w, r)
 		if aerr == nil && signed {
 			aerr = e.checkSignature(r, body)
 		}
 		if aerr != nil {
-			writeError(w, aerr, "")
-			return
+			return 0, nil, aerr
 		}
-		fn(w, r, body)
+		return fn(r, body)
 	})
 }
 
 // adminOnly wraps an endpoint that changes the emulator's behaviour for
 // every client: it takes the admin token and nothing else.
-func (e *Emulator) adminOnly(fn func(http.ResponseWriter, *http.Request, []byte)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (e *Emulator) adminOnly(fn adminHandler) http.Handler {
+	return answering(func(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
 		if aerr := e.checkAdminToken(r); aerr != nil {
 			e.log.Warn("admin request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", aerr.msg)
-			writeError(w, aerr, "")
-			return
+			return 0, nil, aerr
 		}
 		body, aerr := readAdminBody(w, r)
 		if aerr != nil {
-			writeError(w, aerr, "")
-			return
+			return 0, nil, aerr
 		}
-		fn(w, r, body)
+		return fn(r, body)
+	})
+}
+
+// answering turns a function returning a result into an http.Handler that
+// writes it once.
+func answering(fn func(http.ResponseWriter, *http.Request) (int, any, *apiError)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status, v, err := fn(w, r)
+		answer(w, status, v, err, "")
 	})
 }
 
@@ -105,26 +113,23 @@ func (e *Emulator) adminFunction(r *http.Request) (*function, *apiError) {
 	return f, err
 }
 
-func (e *Emulator) adminExtensionAPI(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (e *Emulator) adminExtensionAPI(r *http.Request, _ []byte) (int, any, *apiError) {
 	f, aerr := e.adminFunction(r)
 	if aerr != nil {
-		writeError(w, aerr, "")
-		return
+		return 0, nil, aerr
 	}
 	addr, err := e.extensionEndpoint(f)
 	if err != nil {
-		writeError(w, newError(http.StatusServiceUnavailable, codeUnavailable, "%v", err), "")
-		return
+		return 0, nil, newError(http.StatusServiceUnavailable, codeUnavailable, "%v", err)
 	}
 	e.log.Info("extension API endpoint", "function", f.key.name, "EXTENSION_API_ADDR", addr)
-	writeJSON(w, http.StatusOK, map[string]string{"address": addr, "function": f.key.name, "env": "EXTENSION_API_ADDR=" + addr})
+	return http.StatusOK, map[string]string{"address": addr, "function": f.key.name, "env": "EXTENSION_API_ADDR=" + addr}, nil
 }
 
-func (e *Emulator) adminExtensionStats(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (e *Emulator) adminExtensionStats(r *http.Request, _ []byte) (int, any, *apiError) {
 	f, aerr := e.adminFunction(r)
 	if aerr != nil {
-		writeError(w, aerr, "")
-		return
+		return 0, nil, aerr
 	}
 	key := fnHubKey(f)
 	st := e.hub.Stats(key)
@@ -138,9 +143,9 @@ func (e *Emulator) adminExtensionStats(w http.ResponseWriter, r *http.Request, _
 	for _, x := range st.PerExtension {
 		exts = append(exts, ext{x.Name, x.Address, x.Delivered, x.Failed})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	return http.StatusOK, map[string]any{
 		"function": f.key.name, "registered": st.Registered, "delivered": st.Delivered, "failed": st.Failed,
 		"dropped": st.Dropped, "in_flight": st.InFlight, "extensions": exts,
 		"invocations": f.rt.counts.count.Load(),
-	})
+	}, nil
 }

@@ -70,24 +70,31 @@ func (c *call) WriteHeader(status int) {
 // respond writes what the handler returned: the error in the documented
 // Error body, or the body with the status.
 func (c *call) respond(status int, body any, err *apiError) {
+	id := c.requestID
+	if err != nil && id == "" && c.rt != nil && c.rt.errorRequestID {
+		id = newID()
+	}
+	answer(c, status, body, err, id)
+}
+
+// answer writes a handler's result, operation or admin endpoint alike:
+// err as the Error body (with requestID when not empty), else the status
+// with body encoded as JSON, written as it is (rawBody), or none (nil).
+func answer(w http.ResponseWriter, status int, body any, err *apiError, requestID string) {
 	if err != nil {
-		id := c.requestID
-		if id == "" && c.rt != nil && c.rt.errorRequestID {
-			id = newID()
-		}
-		writeError(c, err, id)
+		writeError(w, err, requestID)
 		return
 	}
 	switch b := body.(type) {
 	case nil:
-		c.WriteHeader(status)
+		w.WriteHeader(status)
 	case rawBody:
-		c.Header()["Content-Length"] = []string{strconv.Itoa(len(*b.buf))}
-		c.WriteHeader(status)
-		_, _ = c.Write(*b.buf)
+		w.Header()["Content-Length"] = []string{strconv.Itoa(len(*b.buf))}
+		w.WriteHeader(status)
+		_, _ = w.Write(*b.buf)
 		putBuf(b.buf)
 	default:
-		writeJSON(c, status, body)
+		writeJSON(w, status, body)
 	}
 }
 
