@@ -94,7 +94,7 @@ func (t *timeline) series(value func(iv *interval) float64) []point {
 	return out
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // invocationMetrics renders the members of the statistics bodies.
 func (t *timeline) invocationMetrics() map[string][]point {

@@ -13,6 +13,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/fgharness/fgharness/reports"
+	"github.com/fgharness/fgharness/suites/apps"
 	"github.com/fgharness/fgharness/suites/dependencies"
 	"github.com/fgharness/fgharness/suites/extension"
 	"github.com/fgharness/fgharness/suites/framework"
@@ -20,7 +21,10 @@ import (
 	"github.com/fgharness/fgharness/suites/generated"
 	"github.com/fgharness/fgharness/suites/iam"
 	"github.com/fgharness/fgharness/suites/invocation"
+	"github.com/fgharness/fgharness/suites/logs"
 	"github.com/fgharness/fgharness/suites/metrics"
+	"github.com/fgharness/fgharness/suites/reserved"
+	"github.com/fgharness/fgharness/suites/tags"
 	"github.com/fgharness/fgharness/suites/triggers"
 	"github.com/fgharness/fgharness/suites/versions"
 	"github.com/fgharness/fgharness/suites/workflows"
@@ -28,8 +32,9 @@ import (
 
 // areas registers every contract area's specs; a new area adds its Register here.
 var areas = []func(){
-	dependencies.Register, extension.Register, functions.Register, generated.Register, iam.Register,
-	invocation.Register, metrics.Register, triggers.Register, versions.Register, workflows.Register,
+	apps.Register, dependencies.Register, extension.Register, functions.Register, generated.Register, iam.Register,
+	invocation.Register, logs.Register, metrics.Register, reserved.Register, tags.Register, triggers.Register,
+	versions.Register, workflows.Register,
 }
 
 // Config is the contract run's target and settings (framework.Config), so

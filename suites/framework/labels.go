@@ -19,6 +19,11 @@ const (
 	LabelMetrics      = "metrics"
 	LabelIAM          = "iam"
 	LabelExtension    = "extension"
+	LabelTags         = "tags"
+	LabelReserved     = "reserved-instances"
+	LabelLogs         = "logs"
+	LabelApps         = "apps"
+	LabelNetwork      = "network"
 )
 
 // Kind labels: what a spec checks.
