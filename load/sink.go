@@ -12,20 +12,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/extsink"
 	"github.com/fgharness/fgharness/internal/fgs"
 )
 
-// ExtensionSink is one extension's HTTP server: it receives the platform's
-// POST /extension/invoke for every invocation and reports each traceId to
-// the fan-out account, stamped on arrival.
+// ExtensionSink is one extension's HTTP server (internal/extsink): it
+// reports the traceId of every well-formed /extension/invoke event to the
+// fan-out account, stamped on arrival.
 type ExtensionSink struct {
 	Index   int
 	Name    string
 	Address string // host:port it listens on, as registered
 
-	srv      *http.Server
-	ln       net.Listener
-	received func(ext int, traceID string, at time.Time)
+	srv *extsink.Server
 }
 
 // StartExtensionSinks starts k sinks on 127.0.0.1, ports basePort, basePort+1, …
@@ -37,33 +36,20 @@ func StartExtensionSinks(k, basePort int, received func(ext int, traceID string,
 		if basePort > 0 {
 			addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(basePort+i))
 		}
-		ln, err := net.Listen("tcp", addr)
+		s := &ExtensionSink{Index: i, Name: fmt.Sprintf("fgh-sink-%d", i+1)}
+		srv, err := extsink.Start(addr, func(d extsink.Delivery) {
+			if d.Err == nil {
+				received(s.Index, d.Event.TraceID, d.At)
+			}
+		})
 		if err != nil {
 			CloseExtensionSinks(sinks)
 			return nil, fmt.Errorf("extension sink %d: listen on %s (pass another --extension-port): %w", i+1, addr, err)
 		}
-		s := &ExtensionSink{Index: i, Name: fmt.Sprintf("fgh-sink-%d", i+1), Address: ln.Addr().String(), ln: ln, received: received}
-		s.srv = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
-		go s.srv.Serve(ln)
+		s.srv, s.Address = srv, srv.Address
 		sinks = append(sinks, s)
 	}
 	return sinks, nil
-}
-
-func (s *ExtensionSink) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	at := time.Now()
-	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, fgs.ExtensionInvokePath) {
-		http.NotFound(w, r)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	var ev fgs.ExtensionInvokeEvent
-	if err != nil || json.Unmarshal(body, &ev) != nil || ev.TraceID == "" {
-		http.Error(w, "want a JSON body with traceId", http.StatusBadRequest)
-		return
-	}
-	s.received(s.Index, ev.TraceID, at)
-	w.WriteHeader(http.StatusOK)
 }
 
 // CloseExtensionSinks stops every sink.
@@ -71,7 +57,7 @@ func CloseExtensionSinks(sinks []*ExtensionSink) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, s := range sinks {
-		_ = s.srv.Shutdown(ctx)
+		_ = s.srv.Close(ctx)
 	}
 }
 

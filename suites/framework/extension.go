@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +16,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/extsink"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 )
 
@@ -27,13 +28,14 @@ type ExtensionEvent struct {
 	Violations         []spec.Violation
 }
 
-// ExtensionServer is one extension's HTTP server, as an extension process
-// would start it before registering.
+// ExtensionServer is one extension's HTTP server (internal/extsink), as an
+// extension process would start it before registering; every delivery is
+// kept and checked against invokeExtension.
 type ExtensionServer struct {
 	Address string // 127.0.0.1:PORT, the FunctionGraph-Extension-Address
 
 	spec   *spec.Spec
-	srv    *http.Server
+	srv    *extsink.Server
 	mu     sync.Mutex
 	events []ExtensionEvent
 }
@@ -65,52 +67,28 @@ func StartExtensionServers(n int) []*ExtensionServer {
 	var out []*ExtensionServer
 	for i := range n {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(f.ExtensionBasePort+i))
-		s, err := startExtensionServer(f.Spec, addr)
+		s := &ExtensionServer{spec: f.Spec}
+		srv, err := extsink.Start(addr, s.record)
 		Expect(err).NotTo(HaveOccurred(), "start extension server on %s (choose another range with --extension-base-port)", addr)
-		DeferCleanup(s.close)
+		s.srv, s.Address = srv, srv.Address
+		DeferCleanup(func(ctx SpecContext) { _ = s.srv.Close(ctx) })
 		out = append(out, s)
 	}
 	return out
 }
 
-func startExtensionServer(sp *spec.Spec, addr string) (*ExtensionServer, error) {
-	var ln net.Listener
-	var err error
-	for range 20 { // a port the previous run just closed may linger briefly
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+func (s *ExtensionServer) record(d extsink.Delivery) {
+	ev := ExtensionEvent{TraceID: d.Event.TraceID, InvokedFunctionURN: d.Event.InvokedFunctionURN}
+	if err := json.Unmarshal(d.Body, new(fgs.ExtensionInvokeEvent)); err != nil { // the rest is the spec's to judge
+		ev.Violations = append(ev.Violations, spec.Violation{Operation: fgs.OpInvokeExtension, Location: "body",
+			Expected: "a JSON object", Actual: fmt.Sprintf("%.80q", d.Body), Message: err.Error()})
 	}
-	if err != nil {
-		return nil, err
-	}
-	s := &ExtensionServer{Address: addr, spec: sp}
-	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = s.srv.Serve(ln) }()
-	return s, nil
-}
-
-func (s *ExtensionServer) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	var ev ExtensionEvent
-	if err := json.Unmarshal(body, &ev); err != nil {
-		ev.Violations = append(ev.Violations, spec.Violation{Operation: "invokeExtension", Location: "body",
-			Expected: "a JSON object", Actual: fmt.Sprintf("%.80q", body), Message: err.Error()})
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	ev.Violations = append(ev.Violations, s.spec.ValidateRequest(r, body)...)
+	r := d.Request.Clone(d.Request.Context())
+	r.Body = io.NopCloser(bytes.NewReader(d.Body))
+	ev.Violations = append(ev.Violations, s.spec.ValidateRequest(r, d.Body)...)
 	s.mu.Lock()
 	s.events = append(s.events, ev)
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(body)
-}
-
-func (s *ExtensionServer) close(ctx SpecContext) {
-	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		_ = s.srv.Close()
-	}
 }
 
 // noExtensionAPI is why extension specs skip against a remote endpoint.
