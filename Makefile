@@ -13,7 +13,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -X main.version=$(VERSION)
 TEST_FLAGS  ?= -race -count=1 -timeout 12m
 
-.PHONY: all build test chromium lint fmt vet staticcheck spectral demo contract load bench clean tools
+.PHONY: all build test chromium lint fmt vet staticcheck spectral demo contract load bench bench-hostile clean tools
 
 all: build
 
@@ -64,6 +64,9 @@ load: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+bench-hostile: # the emulator against 20,000 idle and trickling connections and 64 MB announced bodies (40 s)
+	$(GO) test -run '^$$' -bench BenchmarkHostileClients -benchtime 1x -count=1 ./internal/emulator
 
 bench-vegeta: # highest sustained rate vs the stock `vegeta attack | vegeta report` pipeline
 	sh load/bench/compare-vegeta.sh

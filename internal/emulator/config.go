@@ -56,7 +56,7 @@ type Config struct {
 
 	// Connection limits keep hostile or broken clients from exhausting the
 	// emulator (docs/emulator-limits.md).
-	MaxConns        int           // open connections at most (4096)
+	MaxConns        int           // open connections at most (2048)
 	HeaderTimeout   time.Duration // a request's headers must arrive within this (10s)
 	BodyTimeout     time.Duration // a request's body must arrive within this once its headers have (30s)
 	ConnIdleTimeout time.Duration // a keep-alive connection with no request is closed after this (60s)
@@ -105,7 +105,7 @@ func DefaultConfig() Config {
 		MaxBody:                  maxPlainBody,
 		AsyncConcurrency:         32,
 		AsyncQueue:               4096,
-		MaxConns:                 4096,
+		MaxConns:                 2048,
 		HeaderTimeout:            10 * time.Second,
 		BodyTimeout:              30 * time.Second,
 		ConnIdleTimeout:          time.Minute,
