@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net"
@@ -116,67 +117,39 @@ func DefaultConfig() Config {
 // as given.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.ProjectID == "" {
-		c.ProjectID = d.ProjectID
-	}
-	if c.Region == "" {
-		c.Region = d.Region
-	}
-	if c.DomainID == "" {
-		c.DomainID = d.DomainID
-	}
-	if c.ExtensionHost == "" {
-		c.ExtensionHost = d.ExtensionHost
-	}
+	orDefault(&c.ProjectID, d.ProjectID)
+	orDefault(&c.Region, d.Region)
+	orDefault(&c.DomainID, d.DomainID)
+	orDefault(&c.ExtensionHost, d.ExtensionHost)
 	if c.ExtensionPortMin == 0 && c.ExtensionPortMax == 0 {
 		c.ExtensionPortMin, c.ExtensionPortMax = d.ExtensionPortMin, d.ExtensionPortMax
 	}
-	if c.MaxExtensions <= 0 {
-		c.MaxExtensions = d.MaxExtensions
-	}
-	if c.ExtensionDeliveryTimeout <= 0 {
-		c.ExtensionDeliveryTimeout = d.ExtensionDeliveryTimeout
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = d.IdleTimeout
-	}
-	if c.MaxSkew <= 0 {
-		c.MaxSkew = d.MaxSkew
-	}
-	if c.TokenTTL <= 0 {
-		c.TokenTTL = d.TokenTTL
-	}
-	if c.MaxInvokeBody <= 0 {
-		c.MaxInvokeBody = d.MaxInvokeBody
-	}
-	if c.MaxCodeBody <= 0 {
-		c.MaxCodeBody = d.MaxCodeBody
-	}
-	if c.MaxBody <= 0 {
-		c.MaxBody = d.MaxBody
-	}
-	if c.AsyncConcurrency <= 0 {
-		c.AsyncConcurrency = d.AsyncConcurrency
-	}
-	if c.AsyncQueue <= 0 {
-		c.AsyncQueue = d.AsyncQueue
-	}
-	if c.MaxConns <= 0 {
-		c.MaxConns = d.MaxConns
-	}
-	if c.HeaderTimeout <= 0 {
-		c.HeaderTimeout = d.HeaderTimeout
-	}
-	if c.BodyTimeout <= 0 {
-		c.BodyTimeout = d.BodyTimeout
-	}
-	if c.ConnIdleTimeout <= 0 {
-		c.ConnIdleTimeout = d.ConnIdleTimeout
-	}
+	orDefault(&c.MaxExtensions, d.MaxExtensions)
+	orDefault(&c.ExtensionDeliveryTimeout, d.ExtensionDeliveryTimeout)
+	orDefault(&c.IdleTimeout, d.IdleTimeout)
+	orDefault(&c.MaxSkew, d.MaxSkew)
+	orDefault(&c.TokenTTL, d.TokenTTL)
+	orDefault(&c.MaxInvokeBody, d.MaxInvokeBody)
+	orDefault(&c.MaxCodeBody, d.MaxCodeBody)
+	orDefault(&c.MaxBody, d.MaxBody)
+	orDefault(&c.AsyncConcurrency, d.AsyncConcurrency)
+	orDefault(&c.AsyncQueue, d.AsyncQueue)
+	orDefault(&c.MaxConns, d.MaxConns)
+	orDefault(&c.HeaderTimeout, d.HeaderTimeout)
+	orDefault(&c.BodyTimeout, d.BodyTimeout)
+	orDefault(&c.ConnIdleTimeout, d.ConnIdleTimeout)
 	if c.TimerSpeedup == 0 {
 		c.TimerSpeedup = 1
 	}
 	return c
+}
+
+// orDefault replaces an unset value (empty, zero or negative) with d.
+func orDefault[T cmp.Ordered](v *T, d T) {
+	var zero T
+	if *v <= zero {
+		*v = d
+	}
 }
 
 func (c Config) validate() error {
