@@ -31,8 +31,15 @@ Labels select specs: areas (invocation, functions, versions, workflows,
 dependencies, triggers, metrics, iam, extension), kinds (schema, errors,
 behaviour, negative), conformance, destructive, and op:<operationId>.
 
+Before any spec runs, a preflight call checks that the target answers, that
+its scheme matches (http vs https), that --target has no path, and that the
+credentials are accepted; each failure is one line saying what to fix.
+Redirects are never followed (a request carries credentials); a 3xx answer
+is a contract failure that says where it pointed.
+
 Exit status: 0 when every spec passed, 1 when a contract failed, 2 on a
-usage or connection error.`,
+usage or connection error (including a target that stops answering during
+the run, or a label filter that selects no spec), 130 when interrupted.`,
 		Example: `  fgh contract
   fgh contract --target https://functiongraph.cn-north-4.myhuaweicloud.com --project-id ID --ak AK --sk SK
   fgh contract --target URL --project-id ID --token T --read-only --function URN
@@ -41,8 +48,11 @@ usage or connection error.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Launch = launch.Contract
 			res, err := contract.Run(cmd.Context(), opts)
+			if res.Interrupted {
+				return withExitCode(exitInterrupted, fmt.Errorf("interrupted: the reports of what ran are in %s", opts.OutDir))
+			}
 			if err != nil {
-				if errors.Is(err, contract.ErrUsage) || res.Conformance == nil {
+				if errors.Is(err, contract.ErrUsage) || errors.Is(err, framework.ErrUnreachable) || res.Conformance == nil {
 					return withExitCode(exitUsage, err)
 				}
 				return withExitCode(exitFailed, err)
@@ -80,6 +90,7 @@ usage or connection error.`,
 	_ = fl.MarkDeprecated("extension-base-port", "use --extension-port, as fgh load does")
 	fl.BoolVar(&opts.Verbose, "verbose", false, "print every spec, not only failures")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "bound for the whole run (default 30m)")
+	fl.DurationVar(&opts.RequestTimeout, "request-timeout", framework.DefaultRequestTimeout, "bound for one API call without an answer")
 	// The suites' own tests break the built-in emulator on purpose to prove the specs catch it.
 	fl.StringVar(&opts.Defect, "test-defect", "", "inject a named defect into the built-in emulator (tests of the suites only)")
 	_ = fl.MarkHidden("test-defect")

@@ -29,6 +29,10 @@ func (t Target) Validate() error {
 		errs = append(errs, fmt.Errorf("target %q is not an absolute URL like http://127.0.0.1:8000", t.BaseURL))
 	case u.Scheme != "http" && u.Scheme != "https":
 		errs = append(errs, fmt.Errorf("target %q: scheme must be http or https", t.BaseURL))
+	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "":
+		// Every request path starts at /v2/{project_id}/...; a path here
+		// would be prefixed to each of them and every call would 404.
+		errs = append(errs, fmt.Errorf("--target has a path (%q) or a query: give only the endpoint's origin, %s://%s", u.Path, u.Scheme, u.Host))
 	}
 	if t.ProjectID == "" {
 		errs = append(errs, errors.New("no project ID: pass --project-id or set FGH_PROJECT_ID"))

@@ -5,7 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -65,6 +69,9 @@ type Result struct {
 	Passed      bool
 	Conformance *reports.Conformance
 	Duration    time.Duration
+	// Interrupted is set when SIGINT or SIGTERM stopped the run; the
+	// reports then hold what ran.
+	Interrupted bool
 }
 
 // ErrUsage marks errors a user fixes by changing flags or the environment.
@@ -82,6 +89,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		if _, err := types.ParseLabelFilter(filter); err != nil {
 			return Result{}, fmt.Errorf("%w: --label-filter %q: %s", ErrUsage, opts.LabelFilter, labelFilterProblem(err))
 		}
+	}
+	if err := checkOutDir(opts.OutDir); err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	start := time.Now()
 	f, err := framework.Setup(ctx, opts.Config)
@@ -107,13 +117,71 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		register()
 	}
 	t := &failRecorder{}
+	// Ginkgo handles the interrupt itself (it stops the running spec and
+	// runs its cleanup); this only remembers that one came.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	passed := RunSpecs(t, "fgh contract", suiteConfig, reporterConfig)
 	c, werr := framework.LastConformance()
 	res := Result{Passed: passed && !t.failed && werr == nil, Conformance: c, Duration: time.Since(start)}
+	select {
+	case <-sigs:
+		res.Interrupted = true
+		return res, nil
+	default:
+	}
+	if lost := f.TargetLost(); lost != nil {
+		return res, lost
+	}
+	if r := framework.LastReport(); r.PreRunStats.SpecsThatWillRun == 0 {
+		return res, fmt.Errorf("%w: --label-filter %q selects no spec; known labels: %s",
+			ErrUsage, filter, strings.Join(knownLabels(r), ", "))
+	}
 	if werr != nil {
 		return res, werr
 	}
 	return res, nil
+}
+
+// knownLabels lists every label of the suite tree, for the message that
+// explains an empty selection.
+func knownLabels(r types.Report) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, sr := range r.SpecReports {
+		for _, l := range sr.Labels() {
+			switch {
+			case strings.HasPrefix(l, "op:"):
+				l = "op:<operationId>"
+			case strings.HasPrefix(l, "provokes:"):
+				l = "provokes:<operationId>=<status>"
+			}
+			if !seen[l] {
+				seen[l] = true
+				out = append(out, l)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkOutDir makes sure the reports can be written before anything runs,
+// so a typo in --out does not cost a whole run.
+func checkOutDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".fgh-write-check-*")
+	if err != nil {
+		return fmt.Errorf("--out %s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // labelFilterProblem is the plain last line of Ginkgo's syntax error, whose

@@ -31,7 +31,7 @@ type Request struct {
 	Tolerate Tolerate
 	// BaseURL overrides the target (the Extension API lives elsewhere).
 	BaseURL string
-	// Timeout bounds the call; 0 means one minute.
+	// Timeout bounds the call; 0 means the run's --request-timeout.
 	Timeout time.Duration
 }
 
@@ -70,7 +70,7 @@ func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 	timeout := r.Timeout
 	if timeout == 0 {
-		timeout = time.Minute
+		timeout = f.requestTimeout()
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -81,8 +81,10 @@ func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
 	})
 	var apiErr *client.APIError
 	if err != nil && !(errors.As(err, &apiErr) && res != nil) {
-		return nil, fmt.Errorf("%s %s: %w", op.ID, f.Target.Redacted(), err)
+		f.health.failed(err)
+		return nil, fmt.Errorf("%s %s: %w", op.ID, f.Target.Redacted(), describeTransportError(err, timeout))
 	}
+	f.health.answered()
 	out := &Response{Operation: op, Status: res.Status, Header: res.Header, Body: res.Body}
 	if ex, ok := exp.Exchange(); ok {
 		out.Violations = ex.Violations
@@ -95,7 +97,11 @@ func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
 // location, expected and actual.
 func Call(r Request) *Response {
 	GinkgoHelper()
-	resp, err := Current().Do(context.Background(), r)
+	f := Current()
+	resp, err := f.Do(context.Background(), r)
+	if lost := f.TargetLost(); lost != nil {
+		AbortSuite(lost.Error())
+	}
 	Expect(err).NotTo(HaveOccurred(), "%s: the request did not complete", r.Operation)
 	Expect(resp.Violations).To(BeEmpty(), "%s answered %d in violation of the spec:\n%s",
 		r.Operation, resp.Status, spec.Violations(resp.Violations))

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/fgs"
@@ -14,6 +15,11 @@ import (
 // DefaultExtensionBasePort is the first of the ten ports the Extension API
 // documents (127.0.0.1:8081–127.0.0.1:8090).
 const DefaultExtensionBasePort = 8081
+
+// DefaultRequestTimeout bounds one API call: long enough for any documented
+// operation on a healthy endpoint, short enough that a silent one ends the
+// run in seconds rather than minutes.
+const DefaultRequestTimeout = 10 * time.Second
 
 // Config is what a contract run needs to know; the CLI fills it from flags,
 // `go test` and `ginkgo` from FGH_* environment variables (ConfigFromEnv).
@@ -37,6 +43,9 @@ type Config struct {
 	// suites start listen on. 0 means DefaultExtensionBasePort for a remote
 	// target, and a free range for the in-process emulator.
 	ExtensionBasePort int
+	// RequestTimeout bounds each call that sets no timeout of its own;
+	// 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 	// Defect names a deliberate fault injected into the in-process emulator
 	// (see Defects); only the suites' own tests set it.
 	Defect string

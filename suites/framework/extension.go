@@ -144,7 +144,7 @@ func probeEmulatorHealth(ctx context.Context, baseURL string) bool {
 	if err != nil {
 		return false
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := sideChannelHTTP.Do(req)
 	if err != nil {
 		return false
 	}

@@ -155,7 +155,7 @@ func ExtensionAPI(ctx context.Context, functionURN string) (addr, reason string)
 		f.Target.BaseURL+"/_fgh/v1/functions/"+url.PathEscape(functionURN)+"/extension-api", nil)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(f.adminAuthenticate(req)).To(Succeed())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := sideChannelHTTP.Do(req)
 	Expect(err).NotTo(HaveOccurred(), "emulator admin API: extension-api of %s", functionURN)
 	defer resp.Body.Close()
 	var out struct {

@@ -7,9 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -38,6 +36,7 @@ type Framework struct {
 	Local *LocalEmulator
 
 	client   *client.Client // every API call goes through it
+	health   targetHealth
 	coverage *coverage
 	seq      sync.Mutex
 	next     int
@@ -97,12 +96,12 @@ func Setup(ctx context.Context, cfg Config) (*Framework, error) {
 		f.ExtensionBasePort = DefaultExtensionBasePort
 	}
 	f.Transport = &ValidatingTransport{Spec: sp, Base: newBaseTransport(), Observe: f.coverage.observe}
-	f.HTTP = &http.Client{Transport: f.Transport, Timeout: 2 * time.Minute}
+	f.HTTP = &http.Client{Transport: f.Transport, CheckRedirect: refuseRedirect}
 	if f.client, err = client.New(f.Target, client.WithHTTPClient(f.HTTP)); err != nil {
 		_ = f.Close(context.Background())
 		return nil, err
 	}
-	if err := f.ping(ctx); err != nil {
+	if err := f.preflight(ctx); err != nil {
 		_ = f.Close(context.Background())
 		return nil, err
 	}
@@ -124,28 +123,12 @@ func newBaseTransport() http.RoundTripper {
 	return t
 }
 
-// ping opens a TCP connection to the target, so a wrong URL is a clear
-// usage error instead of a hundred failed specs.
-func (f *Framework) ping(ctx context.Context) error {
-	u, err := url.Parse(f.Target.BaseURL)
-	if err != nil {
-		return fmt.Errorf("target %q: %w", f.Target.Redacted(), err)
+// requestTimeout bounds one call that does not set its own.
+func (f *Framework) requestTimeout() time.Duration {
+	if f.Config.RequestTimeout > 0 {
+		return f.Config.RequestTimeout
 	}
-	host := u.Host
-	if u.Port() == "" {
-		port := "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-		host = net.JoinHostPort(u.Hostname(), port)
-	}
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	conn, err := (&net.Dialer{}).DialContext(dctx, "tcp", host)
-	if err != nil {
-		return fmt.Errorf("%w: cannot connect to %s (%v); check --target and that the endpoint is up", ErrUnreachable, f.Target.Redacted(), err)
-	}
-	return conn.Close()
+	return DefaultRequestTimeout
 }
 
 // Name returns a fresh resource name of this run: fgh-<run id>-<kind>-<n>.

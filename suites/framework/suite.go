@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -58,6 +59,9 @@ func setupFromEnv(ctx SpecContext, launch Launcher) {
 
 func skipReadOnly() {
 	f := Current()
+	if lost := f.TargetLost(); lost != nil {
+		AbortSuite(lost.Error())
+	}
 	f.Transport.TakeUnclaimed()
 	if f.Config.ReadOnly && slices.Contains(CurrentSpecReport().Labels(), LabelDestructive) {
 		Skip("read-only run: this spec creates, changes or deletes resources")
@@ -70,10 +74,14 @@ func failOnUnclaimedViolations() {
 	}
 }
 
+// ErrEmptySelection is the failure of a run whose label filter selects no spec.
+var ErrEmptySelection = errors.New("the label filter selects no spec")
+
 // lastRun is what the report node computed, for the caller of RunSpecs.
 var lastRun struct {
 	sync.Mutex
 	conformance *reports.Conformance
+	report      types.Report
 	err         error
 }
 
@@ -81,8 +89,16 @@ func writeSuiteReports(r types.Report) {
 	currentMu.Lock()
 	f := current
 	currentMu.Unlock()
+	lastRun.Lock()
+	lastRun.report = r
+	lastRun.Unlock()
 	if f == nil {
 		return // setup failed; nothing ran against a target
+	}
+	if r.PreRunStats.SpecsThatWillRun == 0 {
+		// A mistake in the filter, not a passed run: failing here keeps
+		// Ginkgo from printing SUCCESS (the caller explains, with the labels).
+		Fail(ErrEmptySelection.Error())
 	}
 	c, err := f.WriteReports(f.Config.OutDir, r)
 	lastRun.Lock()
@@ -99,4 +115,11 @@ func LastConformance() (*reports.Conformance, error) {
 	lastRun.Lock()
 	defer lastRun.Unlock()
 	return lastRun.conformance, lastRun.err
+}
+
+// LastReport is the Ginkgo report of the last suite run in this process.
+func LastReport() types.Report {
+	lastRun.Lock()
+	defer lastRun.Unlock()
+	return lastRun.report
 }

@@ -12,9 +12,13 @@ import (
 	"github.com/fgharness/fgharness/spec"
 )
 
-// maxBody bounds how much of a body the transport reads (the invocation
-// limit is 6 MB; anything far larger is a defect in its own right).
-const maxBody = 64 << 20
+// maxBody bounds how much of a body the transport reads: the largest
+// documented answer is a 6 MB invocation result, so an answer past this is a
+// defect in its own right and is not read into memory.
+const maxBody = 16 << 20
+
+// ErrResponseTooLarge is returned for an answer longer than maxBody.
+var ErrResponseTooLarge = fmt.Errorf("response larger than %d MB", maxBody>>20)
 
 // Exchange is one request/response pair as the validator saw it.
 type Exchange struct {
@@ -105,14 +109,20 @@ func (t *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	if err != nil {
 		return nil, err
 	}
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	resp.Body.Close()
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: read response body: %w", req.Method, req.URL.Path, err)
 	}
+	if len(respBody) > maxBody {
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, ErrResponseTooLarge)
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
 
 	all := t.Spec.ValidateExchange(req, reqBody, resp, respBody)
+	if v, ok := redirectViolation(req, resp); ok {
+		all = append(all, v)
+	}
 	ex := Exchange{Operation: operationOf(t.Spec, req), Status: resp.StatusCode}
 	exp, _ := req.Context().Value(expectKey{}).(*Tolerate)
 	for _, v := range all {
@@ -149,4 +159,24 @@ func operationOf(s *spec.Spec, req *http.Request) string {
 		return req.Method + " " + req.URL.EscapedPath()
 	}
 	return op.ID
+}
+
+// redirectViolation reports a 3xx answer in words: FunctionGraph documents
+// no redirect, and following one could carry credentials to another host.
+func redirectViolation(req *http.Request, resp *http.Response) (spec.Violation, bool) {
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return spec.Violation{}, false
+	}
+	where := "another location"
+	if loc, err := resp.Location(); err == nil {
+		where = redactURL(loc.String())
+		if loc.Host != req.URL.Host || loc.Scheme != req.URL.Scheme {
+			where += " (another origin)"
+		}
+	}
+	return spec.Violation{
+		Operation: "", Status: resp.StatusCode, Location: "status",
+		Expected: "a documented answer", Actual: fmt.Sprintf("redirect %d to %s", resp.StatusCode, where),
+		Message: "fgh never follows redirects: the request carries credentials",
+	}, true
 }
