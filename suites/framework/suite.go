@@ -29,6 +29,7 @@ func RegisterSuiteNodes(launch Launcher) {
 
 func registerSuiteNodes(launch Launcher) {
 	BeforeSuite(func(ctx SpecContext) { setupFromEnv(ctx, launch) }, NodeTimeout(60e9))
+	BeforeEach(abortWhenTargetLost)
 	BeforeEach(skipReadOnly)
 	AfterEach(failOnUnclaimedViolations)
 	ReportAfterSuite("fgh contract reports", writeSuiteReports)
@@ -57,11 +58,16 @@ func setupFromEnv(ctx SpecContext, launch Launcher) {
 	}, NodeTimeout(30e9))
 }
 
-func skipReadOnly() {
-	f := Current()
-	if lost := f.TargetLost(); lost != nil {
+// abortWhenTargetLost ends the run once the target stopped answering: the
+// remaining specs would only wait out their timeouts.
+func abortWhenTargetLost() {
+	if lost := Current().TargetLost(); lost != nil {
 		AbortSuite(lost.Error())
 	}
+}
+
+func skipReadOnly() {
+	f := Current()
 	f.Transport.TakeUnclaimed()
 	if f.Config.ReadOnly && slices.Contains(CurrentSpecReport().Labels(), LabelDestructive) {
 		Skip("read-only run: this spec creates, changes or deletes resources")
