@@ -184,25 +184,25 @@ func (endless) Read(p []byte) (int, error) {
 func TestContractCapsAHugeAnswer(t *testing.T) {
 	t.Parallel()
 	front, cfg := frontedEmulator(t, func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/fgs/quotas") {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/fgs/functions") {
 			return false
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, `{"quotas":{"resources":[{"type":"`)
+		_, _ = io.WriteString(w, `{"functions":[{"func_name":"`)
 		_, _ = io.Copy(w, io.LimitReader(endless{}, 1<<30))
 		return true
 	})
 	out := t.TempDir()
 	cmd := fghProcess(t, nil, "contract", "--target", front.URL, "--project-id", cfg.ProjectID, "--token", cfg.Token,
-		"--label-filter", "op:listQuotas", "--out", out)
+		"--label-filter", "op:listFunctions", "--out", out)
 	var buf strings.Builder
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err := cmd.Run()
 	if code := cmd.ProcessState.ExitCode(); code != exitFailed {
 		t.Fatalf("exit status %d (%v), want %d:\n%s", code, err, exitFailed, buf.String())
 	}
-	if !strings.Contains(buf.String(), "response larger than 16 MB") {
+	if !strings.Contains(buf.String(), "response larger than 32 MB") {
 		t.Errorf("the output does not say the answer was too large:\n%s", buf.String())
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > 400<<10 {

@@ -16,8 +16,13 @@ import (
 // DefaultUserAgent identifies fgharness to the endpoint unless WithUserAgent says otherwise.
 const DefaultUserAgent = "fgharness"
 
-// maxResponseBody bounds what one response may hold in memory.
-const maxResponseBody = 32 << 20
+// MaxResponseBody bounds what one response may hold in memory: the largest
+// documented answer is a 6 MB invocation result, so anything past this is a
+// defect in its own right and is not read further.
+const MaxResponseBody = 32 << 20
+
+// ErrResponseTooLarge is the error of an answer longer than MaxResponseBody.
+var ErrResponseTooLarge = fmt.Errorf("response larger than %d MB", MaxResponseBody>>20)
 
 // Client calls one FunctionGraph target. It is safe for concurrent use.
 type Client struct {
@@ -209,12 +214,12 @@ func (c *Client) Send(ctx context.Context, req Request) (*Response, error) {
 	}
 	defer resp.Body.Close()
 	res.Status, res.Header = resp.StatusCode, resp.Header
-	res.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	res.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
 	if err != nil {
 		return res, fail("read response", err)
 	}
-	if len(res.Body) > maxResponseBody {
-		return res, fail("read response", fmt.Errorf("body larger than %d bytes", maxResponseBody))
+	if len(res.Body) > MaxResponseBody {
+		return res, fail("read response", ErrResponseTooLarge)
 	}
 	if res.Status < 200 || res.Status > 299 {
 		return res, newAPIError(res, redact)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/client"
 )
 
 // deadAfter consecutive calls without an answer end the run: past that,
@@ -20,7 +22,7 @@ type targetHealth struct {
 }
 
 func (h *targetHealth) failed(err error) {
-	if errors.Is(err, context.Canceled) || errors.Is(err, ErrResponseTooLarge) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, client.ErrResponseTooLarge) {
 		return // an interrupt, or an answer that did come
 	}
 	h.mu.Lock()

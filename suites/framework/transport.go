@@ -9,16 +9,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/spec"
 )
 
-// maxBody bounds how much of a body the transport reads: the largest
-// documented answer is a 6 MB invocation result, so an answer past this is a
-// defect in its own right and is not read into memory.
-const maxBody = 16 << 20
-
-// ErrResponseTooLarge is returned for an answer longer than maxBody.
-var ErrResponseTooLarge = fmt.Errorf("response larger than %d MB", maxBody>>20)
+// maxBody bounds how much of a body the transport reads, as the client does.
+const maxBody = client.MaxResponseBody
 
 // Exchange is one request/response pair as the validator saw it.
 type Exchange struct {
@@ -115,7 +111,7 @@ func (t *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		return nil, fmt.Errorf("%s %s: read response body: %w", req.Method, req.URL.Path, err)
 	}
 	if len(respBody) > maxBody {
-		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, ErrResponseTooLarge)
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, client.ErrResponseTooLarge)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
 
