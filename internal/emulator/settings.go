@@ -21,7 +21,6 @@ type projectSettings struct {
 	apps         map[string]*functionApp
 	appSeq       int64
 	vpcEndpoints map[string]*vpcEndpoint // by vpc_id + "/" + subnet_id
-	workflowRuns map[string]*invocationSeries
 }
 
 // pageInfo is the page_info member of the reserved-instance listings.

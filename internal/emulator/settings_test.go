@@ -3,7 +3,6 @@ package emulator
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // tourSettings calls every tag, reserved-instance, metric, log, app and
@@ -378,27 +377,34 @@ func TestVpcEndpointIsPerSubnet(t *testing.T) {
 	}
 }
 
-func TestWorkflowMetricsReflectRecordedRuns(t *testing.T) {
+func TestWorkflowMetricsReflectExecutions(t *testing.T) {
 	te := startTest(t)
-	flowURN := te.createEmptyWorkflow("measured")
-	store := te.local.Emulator.store
-	now := time.Now()
-	store.recordWorkflowRun(flowURN, now, 120*time.Millisecond, false, 1)
-	store.recordWorkflowRun(flowURN, now, 80*time.Millisecond, true, 2)
+	te.createFunction("step-ok", nil)
+	te.createFunction("step-bad", map[string]any{"user_data": `{"FGH_HANDLER":"fail"}`})
+	good := te.createFlow(flowDef(te, "measured-good", "s1:step-ok", "s2:"))
+	bad := te.createFlow(flowDef(te, "measured-bad", "s1:step-bad", "s2:"))
+	for _, id := range []string{good, good, bad} {
+		te.do("POST", te.path("/fgs/workflows/"+id+"/sync-executions"), map[string]any{"input": map[string]any{}})
+	}
+	var w workflow
+	te.do("GET", te.path("/fgs/workflows/"+good), nil).decode(t, &w)
 
 	var got map[string][]point
-	te.do("GET", te.path("/fgs/workflow-statistic/"+esc(flowURN)), nil).decode(t, &got)
 	last := func(m string) float64 { return got[m][len(got[m])-1].Value }
-	if last("count") != 2 || last("fail_count") != 1 || last("duration") != 100 || last("running_count") != 2 {
-		t.Fatalf("workflow metrics, last point: count %v fail %v duration %v running %v", last("count"), last("fail_count"), last("duration"), last("running_count"))
+	te.do("GET", te.path("/fgs/workflow-statistic/"+esc(w.WorkflowURN)), nil).decode(t, &got)
+	if last("count") != 2 || last("fail_count") != 0 || last("duration") < 0 || last("running_count") != 2 {
+		t.Fatalf("good workflow, last point: count %v fail %v duration %v running %v", last("count"), last("fail_count"), last("duration"), last("running_count"))
 	}
-	got = nil
-	te.do("GET", te.path("/fgs/workflow-statistic?metric_type=count"), nil).decode(t, &got)
-	if len(got) != 1 || last("count") != 2 {
-		t.Fatalf("tenant count metric: %v", got)
+	if first := got["count"][0].Value; first != noData {
+		t.Errorf("an hour ago nothing ran, yet count is %v", first)
+	}
+	got = nil // decoding into a map keeps the keys it had
+	te.do("GET", te.path("/fgs/workflow-statistic?metric_type=fail_count"), nil).decode(t, &got)
+	if len(got) != 1 || last("fail_count") != 1 {
+		t.Fatalf("tenant fail_count: %v", got)
 	}
 	te.strict = false
-	if r := te.do("GET", te.path("/fgs/workflow-statistic/"+esc(strings.Replace(flowURN, "measured", "absent", 1))), nil); r.status != 404 {
+	if r := te.do("GET", te.path("/fgs/workflow-statistic/"+esc(strings.Replace(w.WorkflowURN, "measured-good", "absent", 1))), nil); r.status != 404 {
 		t.Fatalf("unknown workflow: %d %s", r.status, r.body)
 	}
 }

@@ -281,23 +281,6 @@ func monthlyReport(c *call) map[string]any {
 	return map[string]any{"count": count, "gbs": gbs, "gpu_gbs": gpu}
 }
 
-// recordWorkflowRun is how a finished workflow execution reaches the
-// workflow metric operations: its start, duration, outcome, and how many
-// executions of the workflow were running with it.
-func (s *store) recordWorkflowRun(workflowURN string, start time.Time, d time.Duration, failed bool, running int64) {
-	var ws *invocationSeries
-	s.write(func() {
-		if s.project.workflowRuns == nil {
-			s.project.workflowRuns = map[string]*invocationSeries{}
-		}
-		if ws = s.project.workflowRuns[workflowURN]; ws == nil {
-			ws = &invocationSeries{}
-			s.project.workflowRuns[workflowURN] = ws
-		}
-	})
-	ws.recordRun(start, d, failed, 0, running)
-}
-
 // workflowTimeline reads start_time and end_time (Unix ms; the last hour
 // by default) and period (seconds per point, rounded up to whole minutes).
 func workflowTimeline(c *call) (*timeline, *apiError) {
@@ -343,12 +326,74 @@ func newTimelineStep(from, to time.Time, step time.Duration) *timeline {
 	return t
 }
 
-func (t *timeline) workflowMetrics() map[string][]point {
-	m := t.invocationMetrics()
-	return map[string][]point{
-		"count": m["count"], "duration": m["duration"], "fail_count": m["fail_count"],
-		"running_count": m["concurrency_num"],
+// runSpan is what the workflow metrics read of one execution.
+type runSpan struct {
+	begin, end time.Time // end is zero while it runs
+	failed     bool
+}
+
+// workflowSpans lists the stored executions of one workflow, or of all
+// when workflowURN is empty. Caller holds the store lock.
+func (s *store) workflowSpans(workflowURN string) []runSpan {
+	var out []runSpan
+	for _, r := range s.flowRuns {
+		if workflowURN != "" && r.workflowURN != workflowURN {
+			continue
+		}
+		r.mu.Lock()
+		span := runSpan{begin: r.begin, failed: r.status != runSuccess && r.status != runRunning}
+		if r.status != runRunning {
+			span.end = r.end
+		}
+		r.mu.Unlock()
+		out = append(out, span)
 	}
+	return out
+}
+
+// workflowMetrics renders executions per interval: count is those begun in
+// it, fail_count those of them that ended failed or stopped, duration their
+// mean run time (ms, finished ones), running_count those running at any
+// moment of it. An interval with none begun and none running has no data.
+func (t *timeline) workflowMetrics(spans []runSpan) map[string][]point {
+	metrics := map[string][]point{}
+	for _, iv := range t.intervals {
+		start, end := iv.start, iv.start.Add(t.step)
+		var begun, failed, finished, running int
+		var took time.Duration
+		for _, r := range spans {
+			if r.begin.Before(end) && (r.end.IsZero() || !r.end.Before(start)) {
+				running++
+			}
+			if r.begin.Before(start) || !r.begin.Before(end) {
+				continue
+			}
+			begun++
+			if r.failed {
+				failed++
+			}
+			if !r.end.IsZero() {
+				finished++
+				took += r.end.Sub(r.begin)
+			}
+		}
+		value := func(v float64, has bool) point {
+			if !has {
+				v = noData
+			}
+			return point{start.UnixMilli(), v}
+		}
+		active := begun > 0 || running > 0
+		metrics["count"] = append(metrics["count"], value(float64(begun), active))
+		metrics["fail_count"] = append(metrics["fail_count"], value(float64(failed), active))
+		metrics["running_count"] = append(metrics["running_count"], value(float64(running), active))
+		mean := 0.0
+		if finished > 0 {
+			mean = ms(took) / float64(finished)
+		}
+		metrics["duration"] = append(metrics["duration"], value(mean, finished > 0))
+	}
+	return metrics
 }
 
 func showTenantMetric(c *call) (int, any, *apiError) {
@@ -356,13 +401,9 @@ func showTenantMetric(c *call) (int, any, *apiError) {
 	if err != nil {
 		return 0, nil, err
 	}
-	s := c.e.store
-	s.read(func() {
-		for _, ws := range s.project.workflowRuns {
-			t.addSeries(ws)
-		}
-	})
-	body := t.workflowMetrics()
+	var spans []runSpan
+	c.e.store.read(func() { spans = c.e.store.workflowSpans("") })
+	body := t.workflowMetrics(spans)
 	if only := c.query("metric_type"); only != "" {
 		v, known := body[only]
 		if !known {
@@ -380,17 +421,15 @@ func showWorkFlowMetric(c *call) (int, any, *apiError) {
 	}
 	id := c.param("workflow_urn")
 	var exists bool
-	var ws *invocationSeries
+	var spans []runSpan
 	s := c.e.store
 	s.read(func() {
-		_, exists = s.workflows[id]
-		ws = s.project.workflowRuns[id]
+		if _, exists = s.workflows[id]; exists {
+			spans = s.workflowSpans(id)
+		}
 	})
 	if !exists {
 		return 0, nil, newError(http.StatusNotFound, codeNotFound, "The workflow %s does not exist", id)
 	}
-	if ws != nil {
-		t.addSeries(ws)
-	}
-	return http.StatusOK, t.workflowMetrics(), nil
+	return http.StatusOK, t.workflowMetrics(spans), nil
 }

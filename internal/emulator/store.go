@@ -20,7 +20,7 @@ type store struct {
 	workflows    map[string]*workflow // by workflow URN
 	flowRuns     map[string]*flowRun  // workflow executions by execution ID
 	dependencies map[string]*dependency
-	project      projectSettings // LTS, applications, VPC endpoints, workflow runs
+	project      projectSettings // LTS, applications, VPC endpoints
 }
 
 type fnKey struct{ pkg, name string }
