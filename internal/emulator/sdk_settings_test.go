@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"context"
 	"testing"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
@@ -11,17 +10,12 @@ import (
 	urns "github.com/fgharness/fgharness/internal/urn"
 )
 
-// TestOfficialSDKSettings drives the tag, reserved instance, metric, LTS
-// and tracing, application and template, and network operations through
-// the official SDK over AK/SK, checking each answer decodes with the
-// members the operation promises.
-func TestOfficialSDKSettings(t *testing.T) {
-	l, err := StartLocal(context.Background(), DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close(context.Background())
-	c := sdkClient(t, l, l.Config.SK)
+// sdkSettingsCases drive the tag, reserved instance, metric, LTS and
+// tracing, application and template, and network operations through the
+// official SDK over AK/SK, checking each answer decodes with the members
+// the operation promises.
+func sdkSettingsCases(t *testing.T, h *sdkHarness) {
+	c := h.c
 
 	codeType := model.GetCreateFunctionRequestBodyCodeTypeEnum().INLINE
 	created, err := c.CreateFunction(&model.CreateFunctionRequest{Body: &model.CreateFunctionRequestBody{
