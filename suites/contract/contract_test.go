@@ -165,7 +165,7 @@ func TestSuitesCatchEveryDefect(t *testing.T) {
 			t.Parallel()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			r := runContract(t, "--test-defect", d.Name, "--label-filter", d.LabelFilter, "--extension-base-port", "0")
+			r := runContract(t, "--test-defect", d.Name, "--label-filter", d.LabelFilter, "--extension-port", "0")
 			if r.ran() == 0 {
 				t.Fatalf("defect %s: no spec matches --label-filter %q, so nothing can catch %s", d.Name, d.LabelFilter, d.Description)
 			}
@@ -187,7 +187,7 @@ func TestSuitesCatchEveryDefect(t *testing.T) {
 // TestSuitesPassWithoutDefect is the other half of the proof: the same
 // specs pass against the emulator as it is.
 func TestSuitesPassWithoutDefect(t *testing.T) {
-	r := runContract(t, "--extension-base-port", "0")
+	r := runContract(t, "--extension-port", "0")
 	if r.code != 0 || len(r.failures()) > 0 {
 		t.Fatalf("fgh contract against the built-in emulator exited %d; failures:\n%s\n%s", r.code, strings.Join(r.failures(), "\n---\n"), r.output)
 	}
@@ -216,7 +216,7 @@ func TestContractRunTwiceAgainstOneEmulator(t *testing.T) {
 		}
 	}()
 	args := []string{"--target", em.URL, "--project-id", cfg.ProjectID, "--region", cfg.Region,
-		"--token", cfg.Token, "--extension-base-port", strconv.Itoa(base)}
+		"--token", cfg.Token, "--extension-port", strconv.Itoa(base)}
 	for run := 1; run <= 2; run++ {
 		r := runContract(t, args...)
 		if r.code != 0 || len(r.failures()) > 0 {

@@ -69,7 +69,7 @@ func StartExtensionServers(n int) []*ExtensionServer {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(f.ExtensionBasePort+i))
 		s := &ExtensionServer{spec: f.Spec}
 		srv, err := extsink.Start(addr, s.record)
-		Expect(err).NotTo(HaveOccurred(), "start extension server on %s (choose another range with --extension-base-port)", addr)
+		Expect(err).NotTo(HaveOccurred(), "start extension server on %s (choose another range with --extension-port)", addr)
 		s.srv, s.Address = srv, srv.Address
 		DeferCleanup(func(ctx SpecContext) { _ = s.srv.Close(ctx) })
 		out = append(out, s)

@@ -90,7 +90,7 @@ func (l *LocalEmulator) Close(ctx context.Context) error {
 func freePortRange(n int) (int, error) {
 	base, err := loopback.FreeRange(n)
 	if err != nil {
-		return 0, fmt.Errorf("%w; pass --extension-base-port", err)
+		return 0, fmt.Errorf("%w; pass --extension-port", err)
 	}
 	return base, nil
 }
