@@ -130,6 +130,17 @@ func runFindMax(ctx context.Context, o *Options, env *environment) (*reports.Rep
 		result.MaxRateRPS = rep.RateRPS
 		rps = fm.next(rps)
 	}
+	switch {
+	case result.BrokenAtRPS > 0:
+	case err != nil:
+		result.Stopped = "error"
+	case ctx.Err() != nil:
+		result.Stopped = "interrupted"
+	case rps > fm.MaxRate:
+		result.Stopped = "max_rate"
+	default:
+		result.Stopped = "max_steps"
+	}
 	head, headDir := best, bestDir
 	if head == nil {
 		head, headDir = first, firstDir

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ type http1Conn struct {
 	br     *bufio.Reader
 	rc     syscall.RawConn // for peerClosed; nil where it cannot probe
 	buf    []byte          // request bytes when they are built per request (AK/SK)
+	body   []byte          // a successful answer's body, while it is checked
 	reused bool
 }
 
@@ -140,6 +142,8 @@ type http1Response struct {
 	bytesIn   int64
 	requestID string
 	body      []byte // only for failed answers (error_code), at most 4 KB
+	// invalidJSON: a 2xx whose body is neither JSON nor declared text.
+	invalidJSON bool
 }
 
 // Errors of a request on a kept-alive connection. Only errNotSent is
@@ -205,7 +209,7 @@ func (c *http1Client) roundTrip(hc *http1Conn, deadline time.Time, req []byte, b
 		}
 		// The server may have answered before reading the whole request
 		// (413 for a body too large) and closed: its answer is the result.
-		if early, _, rerr := readAnswer(hc.br, wantID); rerr == nil {
+		if early, _, rerr := readAnswer(hc.br, &hc.body, wantID); rerr == nil {
 			return early, nil
 		}
 		if isTimeout(werr) {
@@ -213,7 +217,7 @@ func (c *http1Client) roundTrip(hc *http1Conn, deadline time.Time, req []byte, b
 		}
 		return res, fmt.Errorf("connection broken after %d of %d request bytes were written, no answer (not re-sent): %w", n, len(req), werr)
 	}
-	res, keep, err = readAnswer(hc.br, wantID)
+	res, keep, err = readAnswer(hc.br, &hc.body, wantID)
 	return res, err
 }
 
@@ -223,7 +227,8 @@ func isTimeout(err error) bool {
 }
 
 // readAnswer reads one answer (skipping 1xx) and its body; keep tells whether the connection may carry another request.
-func readAnswer(br *bufio.Reader, wantID bool) (res http1Response, keep bool, err error) {
+// A 2xx answer's body is read into scratch and checked to be JSON unless the answer says it is text.
+func readAnswer(br *bufio.Reader, scratch *[]byte, wantID bool) (res http1Response, keep bool, err error) {
 	line, err := br.ReadSlice('\n')
 	if err != nil {
 		if len(line) == 0 && (err == io.EOF || errors.Is(err, syscall.ECONNRESET)) {
@@ -248,20 +253,31 @@ func readAnswer(br *bufio.Reader, wantID bool) (res http1Response, keep bool, er
 		}
 		res.requestID = h.requestID
 		closeConn := h.close || (http10 && !h.keepAlive)
-		failed := res.status < 200 || res.status >= 400
-		var keepBody *[]byte
-		if failed {
-			keepBody = &res.body
+		// A failed answer keeps its start, in memory of its own (the result
+		// outlives the connection); a successful one is checked in scratch.
+		var body []byte
+		limit := 0
+		switch {
+		case res.status < 200 || res.status >= 300:
+			limit = keptBodyLimit
+		case !h.text:
+			body, limit = (*scratch)[:0], checkBodyLimit
 		}
 		switch {
 		case res.status == http.StatusNoContent || res.status == http.StatusNotModified:
 		case h.chunked:
-			res.bytesIn, err = readChunked(br, keepBody)
+			body, res.bytesIn, err = readChunked(br, body, limit)
 		case h.length >= 0:
-			res.bytesIn, err = readN(br, h.length, keepBody)
+			body, res.bytesIn, err = readN(br, h.length, body, limit)
 		default:
-			res.bytesIn, err = readN(br, -1, keepBody)
+			body, res.bytesIn, err = readN(br, -1, body, limit)
 			closeConn = true
+		}
+		if limit == checkBodyLimit {
+			*scratch = body
+			res.invalidJSON = err == nil && res.bytesIn <= checkBodyLimit && !json.Valid(body)
+		} else {
+			res.body = body
 		}
 		return res, err == nil && !closeConn, err
 	}
@@ -285,6 +301,7 @@ type answerHead struct {
 	chunked   bool
 	close     bool // "close" among the Connection tokens
 	keepAlive bool // "keep-alive" among them (what keeps an HTTP/1.0 connection open)
+	text      bool // Content-Type text/*: the bare result (X-CFF-Request-Version v0), not JSON
 	requestID string
 }
 
@@ -321,6 +338,8 @@ func readHeaders(br *bufio.Reader, wantID bool) (h answerHead, err error) {
 				h.close = h.close || asciiEqualFold(tok, "close")
 				h.keepAlive = h.keepAlive || asciiEqualFold(tok, "keep-alive")
 			}
+		case asciiEqualFold(name, "content-type"):
+			h.text = len(value) >= 5 && asciiEqualFold(value[:5], "text/")
 		case wantID && asciiEqualFold(name, "x-cff-request-id"):
 			h.requestID = string(value)
 		}
@@ -343,69 +362,86 @@ func asciiEqualFold(b []byte, s string) bool {
 	return true
 }
 
-const keptBodyLimit = 4 << 10
+// Body bytes kept of an answer: the start of a failed one (for its
+// error_code), all of a successful one up to the largest synchronous answer
+// (to check it is the documented JSON).
+const (
+	keptBodyLimit  = 4 << 10
+	checkBodyLimit = 8 << 20
+)
 
-// readN discards n bytes (all until EOF when n < 0), keeping the first 4 KB in keep when asked.
-func readN(br *bufio.Reader, n int64, keep *[]byte) (int64, error) {
-	if keep == nil && n >= 0 {
+// readN reads n body bytes (all until EOF when n < 0), appending the first
+// limit - len(dst) of them to dst. It allocates nothing beyond dst's growth.
+func readN(br *bufio.Reader, n int64, dst []byte, limit int) ([]byte, int64, error) {
+	if limit <= len(dst) && n >= 0 {
 		d, err := br.Discard(int(n))
-		return int64(d), err
-	}
-	var r io.Reader = br
-	if n >= 0 {
-		r = io.LimitReader(br, n)
-	}
-	if keep != nil {
-		var b bytes.Buffer
-		m, err := io.Copy(&b, io.LimitReader(r, keptBodyLimit))
-		*keep = b.Bytes()
-		if err != nil {
-			return m, err
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
 		}
-		rest, err := io.Copy(io.Discard, r)
-		return m + rest, err
+		return dst, int64(d), err
 	}
-	return io.Copy(io.Discard, r)
+	var total int64
+	for n < 0 || total < n {
+		if br.Buffered() == 0 {
+			if _, err := br.Peek(1); err != nil {
+				if n < 0 && err == io.EOF {
+					return dst, total, nil
+				}
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return dst, total, err
+			}
+		}
+		k := br.Buffered()
+		if n >= 0 {
+			k = int(min(int64(k), n-total))
+		}
+		b, _ := br.Peek(k)
+		if room := limit - len(dst); room > 0 {
+			dst = append(dst, b[:min(room, len(b))]...)
+		}
+		br.Discard(k)
+		total += int64(k)
+	}
+	return dst, total, nil
 }
 
-func readChunked(br *bufio.Reader, keep *[]byte) (int64, error) {
+func readChunked(br *bufio.Reader, dst []byte, limit int) ([]byte, int64, error) {
 	var total int64
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return total, err
+			return dst, total, err
 		}
 		sizeStr, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte(";"))
 		size, err := strconv.ParseInt(string(sizeStr), 16, 64)
 		if err != nil || size < 0 {
-			return total, fmt.Errorf("bad chunk size %q", sizeStr)
+			return dst, total, fmt.Errorf("bad chunk size %q", sizeStr)
 		}
 		if size == 0 {
 			for { // trailers
 				line, err := br.ReadSlice('\n')
 				if err != nil {
-					return total, err
+					return dst, total, err
 				}
 				if len(bytes.TrimRight(line, "\r\n")) == 0 {
-					return total, nil
+					return dst, total, nil
 				}
 			}
 		}
-		var part []byte
-		m, err := readN(br, size, &part)
-		if keep != nil && len(*keep) < keptBodyLimit {
-			*keep = append(*keep, part[:min(len(part), keptBodyLimit-len(*keep))]...)
-		}
+		var m int64
+		dst, m, err = readN(br, size, dst, limit)
 		total += m
 		if err != nil {
-			return total, err
+			return dst, total, err
 		}
 		crlf, err := br.Peek(2)
 		if err != nil {
-			return total, err
+			return dst, total, err
 		}
 		if crlf[0] != '\r' || crlf[1] != '\n' {
-			return total, fmt.Errorf("chunk of %d bytes not followed by CRLF", size)
+			return dst, total, fmt.Errorf("chunk of %d bytes not followed by CRLF", size)
 		}
 		br.Discard(2)
 	}

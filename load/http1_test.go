@@ -39,7 +39,7 @@ func shortTimeoutHitter(t *testing.T, base string, timeout time.Duration) *Invok
 }
 
 func TestFastPathReadsLargeAndChunkedAnswers(t *testing.T) {
-	big := strings.Repeat("y", 100<<10) // several reads past the 16 KB buffer
+	big := `"` + strings.Repeat("y", 100<<10) + `"` // a JSON string, several reads past the 16 KB buffer
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Cff-Request-Id", "id")
@@ -83,7 +83,7 @@ func closingServer(t *testing.T) string {
 					return
 				}
 				req.Body.Close()
-				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
 				time.Sleep(20 * time.Millisecond) // let the client put the connection back first
 			}()
 		}
@@ -202,7 +202,8 @@ func TestReadAnswerConformance(t *testing.T) {
 		{"closed unanswered", "", 0, 0, false, "not re-sent"},
 	}
 	for _, c := range cases {
-		res, keep, err := readAnswer(bufio.NewReader(strings.NewReader(c.wire)), false)
+		var scratch []byte
+		res, keep, err := readAnswer(bufio.NewReader(strings.NewReader(c.wire)), &scratch, false)
 		switch {
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 			t.Errorf("%s: error %v; want one containing %q", c.name, err, c.err)
@@ -211,5 +212,43 @@ func TestReadAnswerConformance(t *testing.T) {
 		case res.status != c.status || res.bytesIn != c.bytes || keep != c.keep:
 			t.Errorf("%s: status %d, %d bytes, keep %v; want %d, %d, %v", c.name, res.status, res.bytesIn, keep, c.status, c.bytes, c.keep)
 		}
+	}
+}
+
+func TestOnlyTheDocumentedAnswerIsASuccess(t *testing.T) {
+	cases := []struct {
+		name, contentType, body string
+		code                    int
+		ok                      bool
+	}{
+		{"json envelope", "application/json", `{"request_id":"r","result":"ok","status":200}`, 200, true},
+		{"text result (v0)", "text/plain", "hello", 200, true},
+		{"invalid JSON", "application/json", `{"result":`, 200, false},
+		{"empty JSON", "application/json", "", 200, false},
+		{"redirect", "application/json", `{}`, 307, false},
+	}
+	for _, c := range cases {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", c.contentType)
+			if c.code == 307 {
+				w.Header().Set("Location", "http://127.0.0.1:1/elsewhere")
+			}
+			w.WriteHeader(c.code)
+			w.Write([]byte(c.body))
+		}))
+		fast := shortTimeoutHitter(t, srv.URL, 5*time.Second)
+		slow, err := NewInvokeHitter(Invocation{BaseURL: srv.URL, FunctionURN: "f", Body: Payload(64), NetHTTP: true, Timeout: 5 * time.Second}, NewHTTPClient(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for client, h := range map[string]*InvokeHitter{"fast path": fast, "net/http": slow} {
+			res := Result{Sent: -1}
+			h.Hit(context.Background(), time.Now(), &res)
+			if res.Success() != c.ok || int(res.Code) != c.code {
+				t.Errorf("%s, %s: code %d error %q success %v; want code %d success %v", c.name, client, res.Code, res.Error, res.Success(), c.code, c.ok)
+			}
+		}
+		slow.Close()
+		srv.Close()
 	}
 }

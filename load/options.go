@@ -77,6 +77,8 @@ type Options struct {
 
 	// Endpoint overrides how the target is prepared (tests); nil uses the FunctionGraph API through internal/client.
 	Endpoint Endpoint
+
+	defaultThreshold bool // Thresholds is DefaultThreshold, applied because none was given
 }
 
 // Endpoint prepares what a scenario needs on the target besides invocations.
@@ -107,6 +109,12 @@ func Exprs(ts []ThresholdSpec) []string {
 
 // ErrThresholds is returned (wrapped) by Run when the run finished but a threshold failed.
 var ErrThresholds = errors.New("thresholds failed")
+
+// ErrNoSuccess is returned (wrapped) by Run when not one request succeeded.
+var ErrNoSuccess = errors.New("no request succeeded")
+
+// DefaultThreshold judges a run given no threshold (find-max has its SLO instead).
+const DefaultThreshold = "success >= 99%"
 
 func (o *Options) defaults() {
 	o.RunID = o.runID(time.Now())
@@ -170,6 +178,9 @@ func (o *Options) validate() error {
 	if o.ValidateSample < 0 || o.ValidateSample > 1 {
 		errs = append(errs, fmt.Errorf("--validate-sample %g: want a share between 0%% and 100%%", o.ValidateSample))
 	}
+	if !o.StartAt.IsZero() && !o.StartAt.After(time.Now()) {
+		errs = append(errs, fmt.Errorf("--start-at %s is in the past: nothing would be sent on schedule; give a time ahead of every shard's start, e.g. $(date -u -d '+1 min' +%%Y-%%m-%%dT%%H:%%M:%%SZ)", o.StartAt.UTC().Format(time.RFC3339)))
+	}
 	if o.OutDir == "" {
 		errs = append(errs, errors.New("no --out directory"))
 	}
@@ -219,6 +230,9 @@ func (o *Options) settings() map[string]string {
 	}
 	if !o.StartAt.IsZero() {
 		s["start_at"] = o.StartAt.UTC().Format(time.RFC3339Nano)
+	}
+	if o.defaultThreshold {
+		s["default_threshold"] = DefaultThreshold + " (no threshold given)"
 	}
 	if o.MaxRequests > 0 {
 		s["max_requests"] = strconv.FormatUint(o.MaxRequests, 10)

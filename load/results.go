@@ -35,8 +35,8 @@ type Result struct {
 	Violations []string // what the spec validator found, when Checked
 }
 
-// Success tells whether the request got a 2xx/3xx answer without a transport error, as Vegeta counts it.
-func (r *Result) Success() bool { return r.Error == "" && r.Code >= 200 && r.Code < 400 }
+// Success tells whether the request got the documented success: a 2xx answer, read whole, with a valid body.
+func (r *Result) Success() bool { return r.Error == "" && r.Code >= 200 && r.Code < 300 }
 
 // Latency is the response time from the intended send time.
 func (r *Result) Latency() time.Duration { return r.Done - r.Intended }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/fgharness/fgharness/reports"
@@ -21,8 +22,14 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
+	if len(o.Thresholds) == 0 && o.FindMax == nil {
+		o.Thresholds, o.defaultThreshold = []ThresholdSpec{{Expr: DefaultThreshold}}, true
+	}
 	parsed, err := reports.ParseThresholds(Exprs(o.Thresholds))
 	if err != nil {
+		return nil, err
+	}
+	if err := o.thresholdsApply(parsed); err != nil {
 		return nil, err
 	}
 	for i, t := range parsed {
@@ -73,10 +80,49 @@ func Run(ctx context.Context, o Options) (*reports.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if !reports.ThresholdsPassed(rep.Thresholds) {
-		return rep, fmt.Errorf("%w: see %s", ErrThresholds, filepath.Join(o.OutDir, reports.ReportFile))
+	var verdict []error
+	if rep.Successes == 0 && rep.DueRequests > 0 {
+		verdict = append(verdict, fmt.Errorf("%w: none of %d requests got the documented answer (top error: %s)", ErrNoSuccess, rep.DueRequests, topError(rep)))
 	}
-	return rep, nil
+	if !reports.ThresholdsPassed(rep.Thresholds) {
+		verdict = append(verdict, fmt.Errorf("%w: %s", ErrThresholds, failedThresholds(rep.Thresholds)))
+	}
+	return rep, errors.Join(verdict...)
+}
+
+// thresholdsApply refuses, before anything runs, a threshold the run can
+// never judge: fan-out deliveries outside the fan-out scenario, spec
+// violations without sampling.
+func (o *Options) thresholdsApply(ts []reports.Threshold) error {
+	var errs []error
+	for _, t := range ts {
+		switch {
+		case strings.HasPrefix(t.Metric, "fanout.") && o.Scenario != ScenarioFanout:
+			errs = append(errs, fmt.Errorf("threshold %q judges extension deliveries, which only the %s scenario has (this run is %s)", t.Expr, ScenarioFanout, o.Scenario))
+		case strings.HasPrefix(t.Metric, "validation.") && o.ValidateSample <= 0:
+			errs = append(errs, fmt.Errorf("threshold %q judges spec violations: add --validate-sample, e.g. 1%%", t.Expr))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// failedThresholds names every failed threshold with its actual value.
+func failedThresholds(ts []reports.ThresholdResult) string {
+	var out []string
+	for _, t := range ts {
+		if !t.Pass {
+			out = append(out, fmt.Sprintf("%s (actual %s)", t.Expr, reports.FormatThresholdValue(t.Actual, t.Unit)))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// topError is the most frequent error message of r, for one-line verdicts.
+func topError(r *reports.Report) string {
+	if len(r.Errors) == 0 {
+		return "none recorded"
+	}
+	return fmt.Sprintf("%q ×%d", r.Errors[0].Message, r.Errors[0].Count)
 }
 
 // mergeAborted keeps the Aborted flag of thresholds that stopped the run early.

@@ -136,9 +136,21 @@ func (h *InvokeHitter) hitFast(ctx context.Context, start time.Time, res *Result
 		res.Error = transportError(err)
 		return
 	}
-	if ans.status < 200 || ans.status >= 400 {
-		res.Error = statusError(ans.status, http.StatusText(ans.status), ans.body)
+	res.Error = invocationError(ans.status, http.StatusText(ans.status), ans.body, ans.invalidJSON)
+}
+
+// invocationError is why an answer is not the documented success of a
+// synchronous invocation, "" when it is: a 2xx whose body is JSON (or text,
+// when the answer declares text: X-CFF-Request-Version v0). A redirect is a
+// failure too: the generator does not follow it.
+func invocationError(code int, status string, body []byte, invalidJSON bool) string {
+	switch {
+	case code < 200 || code >= 300:
+		return statusError(code, status, body)
+	case invalidJSON:
+		return strconv.Itoa(code) + " with a body that is not valid JSON"
 	}
+	return ""
 }
 
 // Request builds the request for one hit: a shallow copy of the template with
@@ -184,14 +196,16 @@ func (h *InvokeHitter) Hit(ctx context.Context, start time.Time, res *Result) {
 		return
 	}
 	res.Code = uint16(resp.StatusCode)
-	failed := resp.StatusCode < 200 || resp.StatusCode >= 400
-	if sample || failed {
+	text := strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "text/")
+	if ok := resp.StatusCode >= 200 && resp.StatusCode < 300; sample || !ok || !text {
 		var body []byte
-		body, err = io.ReadAll(resp.Body)
-		res.BytesIn = uint64(len(body))
+		body, err = io.ReadAll(io.LimitReader(resp.Body, checkBodyLimit+1))
+		rest, _ := io.Copy(io.Discard, resp.Body)
+		res.BytesIn = uint64(int64(len(body)) + rest)
 		res.Done = time.Since(start)
-		if failed {
-			res.Error = statusError(resp.StatusCode, resp.Status, body)
+		if err == nil {
+			invalid := ok && !text && len(body) <= checkBodyLimit && !json.Valid(body)
+			res.Error = invocationError(resp.StatusCode, resp.Status, body, invalid)
 		}
 		if sample && err == nil {
 			res.Checked = true

@@ -146,12 +146,12 @@ func LateRatio(late, sent, dropped int64) float64 {
 }
 
 // thresholdLine prints one verdict: "PASS p99 < 200ms (actual 35.2ms)".
-func thresholdLine(t ThresholdResult) string {
-	verdict := "PASS"
+func thresholdLine(t ThresholdResult, pass, fail string) string {
+	verdict := pass
 	if !t.Pass {
-		verdict = "FAIL"
+		verdict = fail
 	}
-	s := fmt.Sprintf("%s  %s  (actual %s)", verdict, t.Expr, formatThresholdValue(t.Actual, t.Unit))
+	s := fmt.Sprintf("%s  %s  (actual %s)", verdict, t.Expr, FormatThresholdValue(t.Actual, t.Unit))
 	if t.Aborted {
 		s += "  aborted the run"
 	}

@@ -468,5 +468,5 @@ var templateFuncs = template.FuncMap{
 	"ms":     fmtMS,
 	"pct":    fmtPct,
 	"rate":   fmtRate,
-	"actual": func(t ThresholdResult) string { return formatThresholdValue(t.Actual, t.Unit) },
+	"actual": func(t ThresholdResult) string { return FormatThresholdValue(t.Actual, t.Unit) },
 }

@@ -66,9 +66,9 @@ func renderJUnit(w io.Writer, r *Report) error {
 	}
 	for _, t := range r.Thresholds {
 		c := junitCase{Name: t.Expr, Classname: "fgh.load." + scenario, Time: "0",
-			SystemOut: fmt.Sprintf("%s = %s", t.Metric, formatThresholdValue(t.Actual, t.Unit))}
+			SystemOut: fmt.Sprintf("%s = %s", t.Metric, FormatThresholdValue(t.Actual, t.Unit))}
 		if !t.Pass {
-			msg := fmt.Sprintf("%s is %s, want %s %s", t.Metric, formatThresholdValue(t.Actual, t.Unit), t.Op, formatThresholdValue(t.Target, t.Unit))
+			msg := fmt.Sprintf("%s is %s, want %s %s", t.Metric, FormatThresholdValue(t.Actual, t.Unit), t.Op, FormatThresholdValue(t.Target, t.Unit))
 			c.Failure = &junitFailure{Message: msg, Type: "ThresholdFailed", Text: msg}
 			suite.Failures++
 		}

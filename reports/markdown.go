@@ -33,7 +33,7 @@ func renderMarkdown(w io.Writer, r *Report) error {
 			if !t.Pass {
 				mark = "❌"
 			}
-			md.row(mark, "`"+t.Expr+"`", formatThresholdValue(t.Actual, t.Unit))
+			md.row(mark, "`"+t.Expr+"`", FormatThresholdValue(t.Actual, t.Unit))
 		}
 		md.printf("\n")
 	}

@@ -185,6 +185,10 @@ type FindMax struct {
 	MaxRateRPS  float64  `json:"max_rate_rps"`
 	BrokenAtRPS float64  `json:"broken_at_rps,omitempty"`
 	BrokenBy    string   `json:"broken_by,omitempty"`
+	// Stopped says why the search ended without breaking the SLO: it
+	// reached --max-rate or --max-steps (the service may hold more), or it
+	// was interrupted; empty when a step broke the SLO.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // Validation counts spec violations found in sampled responses.

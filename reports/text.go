@@ -75,7 +75,7 @@ func renderText(w io.Writer, r *Report) error {
 	if len(r.Thresholds) > 0 {
 		fmt.Fprintln(w, "SLO thresholds:")
 		for _, t := range r.Thresholds {
-			fmt.Fprintf(w, "  %s\n", thresholdLine(t))
+			fmt.Fprintf(w, "  %s\n", thresholdLine(t, "PASS", "FAIL"))
 		}
 	}
 	return nil

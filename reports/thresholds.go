@@ -312,8 +312,8 @@ func ThresholdsPassed(results []ThresholdResult) bool {
 	return true
 }
 
-// formatThresholdValue prints v in its unit, trimmed: "200ms", "99.9%", "900 rps", "0".
-func formatThresholdValue(v float64, unit string) string {
+// FormatThresholdValue prints v in its unit, trimmed: "200ms", "99.9%", "900 rps", "0".
+func FormatThresholdValue(v float64, unit string) string {
 	s := strconv.FormatFloat(v, 'f', -1, 64)
 	if math.Abs(v) >= 1 && len(s) > 8 {
 		s = strconv.FormatFloat(v, 'f', 2, 64)

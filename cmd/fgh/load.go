@@ -20,6 +20,7 @@ import (
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/launch"
 	"github.com/fgharness/fgharness/load"
+	"github.com/fgharness/fgharness/reports"
 )
 
 func init() { register(newLoadCmd) }
@@ -70,13 +71,17 @@ Without --target the built-in emulator is started in-process. Without
 after. A target that is not loopback must be named with --target or
 FGH_TARGET (a --config file may only name a loopback target).
 
-Exit status: 0 ok, 1 failed, 2 usage, 99 a threshold failed, 130 interrupted.`,
+A request succeeds with a 2xx, read whole, whose body is JSON (or declared
+text). Without --threshold the run is judged by "success >= 99%".
+
+Exit status: 0 ok, 1 failed or no request succeeded, 2 usage, 99 a threshold
+failed, 130 interrupted.`,
 		Example: `  fgh load sync-invoke --rate 200/s --duration 30s
   fgh load sync-invoke --target https://fgs.example:443 --project-id P --ak AK --sk SK \
       --function urn:fss:... --rate 1000/s --duration 5m --threshold "p99 < 200ms"
   fgh load extension-fanout --fanout 0,1,5,10 --rate 100/s --duration 20s
   fgh load sync-invoke --config load/scenarios/release-gate.yaml
-  fgh load sync-invoke --shard 2/8 --start-at 2026-01-01T00:00:00Z --rate 40000/s --duration 10m`,
+  fgh load sync-invoke --shard 2/8 --start-at "$(date -u -d '+2 min' +%Y-%m-%dT%H:%M:%SZ)" --rate 40000/s --duration 10m`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLoad(cmd, args[0], f)
@@ -152,14 +157,17 @@ func runLoad(cmd *cobra.Command, scenario string, f *loadFlags) error {
 	}
 	rep, err := load.Run(ctx, o)
 	if rep != nil {
-		fmt.Fprintf(cmd.OutOrStdout(), "%s: %d requests, %.2f%% ok, p50 %.2fms p99 %.2fms, %d late; report in %s\n",
-			rep.Attack, rep.Requests, rep.SuccessRatio*100, rep.Latency.P50, rep.Latency.P99, rep.LateRequests, o.OutDir)
+		if serr := reports.WriteSummary(cmd.OutOrStdout(), rep, o.OutDir); serr != nil {
+			return withExitCode(exitFailed, serr)
+		}
 	}
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
 		return withExitCode(exitInterrupted, fmt.Errorf("interrupted: wrote the report of what ran to %s", o.OutDir))
+	case errors.Is(err, load.ErrNoSuccess):
+		return withExitCode(exitFailed, err)
 	case errors.Is(err, load.ErrThresholds):
 		return withExitCode(exitThreshold, err)
 	case rep == nil:

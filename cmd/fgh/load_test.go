@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"math"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,12 +77,18 @@ func TestLoadExitCodes(t *testing.T) {
 		{"ok", []string{"load", "sync-invoke", "--rate", "40/s", "--duration", "1s", "--progress", "none", "--out", dir + "/ok"}, 0},
 		{"threshold", []string{"load", "sync-invoke", "--rate", "20/s", "--duration", "1s", "--progress", "none",
 			"--threshold", "p50 < 1us", "--out", dir + "/gate"}, exitThreshold},
+		{"start-at in the past", []string{"load", "sync-invoke", "--start-at", "2020-01-01T00:00:00Z", "--duration", "1s", "--out", dir + "/past"}, exitUsage},
+		{"fan-out threshold on sync-invoke", []string{"load", "sync-invoke", "--threshold", "fanout.p99 < 1s", "--duration", "1s", "--out", dir + "/f"}, exitUsage},
+		{"validation threshold without sampling", []string{"load", "sync-invoke", "--threshold", "validation.violations == 0", "--duration", "1s", "--out", dir + "/v"}, exitUsage},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out, code := runReportCmd(t, c.args...)
 			if code != c.code {
 				t.Fatalf("exit %d, want %d; output:\n%s", code, c.code, out)
+			}
+			if c.name == "threshold" && (!strings.Contains(out, "✗  p50 < 1us") || !strings.Contains(out, "p50 < 1us (actual ")) {
+				t.Errorf("the summary does not name the failed threshold and its value:\n%s", out)
 			}
 		})
 	}
@@ -356,3 +364,34 @@ func TestShardProcessesMerge(t *testing.T) {
 }
 
 func newHistogramForTest() *hdr.Histogram { return hdr.New(1, 60_000_000, 3) }
+
+// TestLoadWithoutASuccessExitsOne: answers that are not the documented
+// success (errors, redirects, invalid JSON) fail the run even with no threshold.
+func TestLoadWithoutASuccessExitsOne(t *testing.T) {
+	answers := map[string]func(w http.ResponseWriter){
+		"every request 503": func(w http.ResponseWriter) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"error_code":"FSS.0503","error_msg":"busy"}`))
+		},
+		"every request redirected": func(w http.ResponseWriter) {
+			w.Header().Set("Location", "http://127.0.0.1:1/")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+		},
+		"invalid JSON": func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"result":`))
+		},
+	}
+	for name, answer := range answers {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { answer(w) }))
+			defer srv.Close()
+			out, code := runReportCmd(t, "load", "sync-invoke", "--target", srv.URL, "--project-id", "p", "--token", "t",
+				"--function", "urn:fss:r:p:function:default:f:latest", "--rate", "20/s", "--duration", "500ms",
+				"--progress", "none", "--out", t.TempDir())
+			if code != exitFailed || !strings.Contains(out, "no request succeeded") {
+				t.Fatalf("exit %d, want %d saying no request succeeded; output:\n%s", code, exitFailed, out)
+			}
+		})
+	}
+}
