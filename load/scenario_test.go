@@ -102,7 +102,7 @@ func TestFindMax(t *testing.T) {
 		// Only the server's shedding may break a step: a busy CI machine must
 		// not fail one on latency or a generator stall.
 		LateAfter: 250 * time.Millisecond,
-		OutDir:    t.TempDir(), FindMax: &FindMaxOptions{SLO: []string{"success >= 99.9%"}, Step: 50, MaxSteps: 6}}
+		OutDir:    t.TempDir(), FindMax: &FindMaxOptions{SLO: []string{"success >= 99.9%"}, Step: 50, MaxSteps: 6, MaxLate: 1}}
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
