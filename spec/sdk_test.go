@@ -373,7 +373,7 @@ func compareFields(fields []sdkref.Field, sc *openapi3.Schema, where string, dir
 		}
 		// A free-form member (*interface{}) without omitempty goes out as
 		// null when the caller has no value for it.
-		if dir == sends && !f.Optional && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Interface && !p.Nullable {
+		if dir == sends && !f.Optional && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Interface && p.VisitJSON(nil) != nil {
 			gaps = append(gaps, fmt.Sprintf("%s: the SDK sends null when it is unset, the spec does not allow null", at))
 		}
 		gaps = append(gaps, compareType(f.Type, p, at, dir, depth+1)...)
