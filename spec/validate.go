@@ -16,6 +16,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/fgharness/fgharness/internal/evidence"
 )
 
 // Violation is one way a request or response departs from the spec. It
@@ -32,23 +34,11 @@ type Violation struct {
 // InRequest tells whether the violation is in the request rather than the response.
 func (v Violation) InRequest() bool { return v.Status == 0 }
 
-func (v Violation) String() string {
-	side := "request"
-	if !v.InRequest() {
-		side = "response " + strconv.Itoa(v.Status)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: %s", v.Operation, side, v.Location)
-	if v.Expected != "" {
-		fmt.Fprintf(&b, ": expected %s", v.Expected)
-		if v.Actual != "" {
-			fmt.Fprintf(&b, ", got %s", v.Actual)
-		}
-	}
-	if v.Message != "" {
-		fmt.Fprintf(&b, " (%s)", v.Message)
-	}
-	return b.String()
+func (v Violation) String() string { return v.Operation + " " + v.Evidence().String() }
+
+// Evidence is v as the evidence model records it.
+func (v Violation) Evidence() evidence.Violation {
+	return evidence.Violation{Status: v.Status, Location: v.Location, Expected: v.Expected, Actual: v.Actual, Message: v.Message}
 }
 
 // Violations formats a list one per line, for failure messages.
