@@ -1,4 +1,4 @@
-// Package workflows holds the contract specs of function flows: create, list with its limit/offset/name/mode rules, batch delete and error bodies.
+// Package workflows holds the contract specs of function flows: create, list with its limit/offset/name/mode rules, batch delete, error bodies, and executions (order of the history, sync runs, listing, stop, retry, callback).
 package workflows
 
 import (
