@@ -20,12 +20,7 @@ var exampleFile = regexp.MustCompile(`^[a-z0-9_.-]+\.(request|response-(\d{3}))(
 // examplesNotYetPassing lists examples the spec still rejects, each with the
 // helper fixing it. The list only shrinks and must end EMPTY; the test fails
 // when a listed example passes, so delete its line once the spec is fixed.
-var examplesNotYetPassing = map[string]string{
-	"createFunction/creating_a_function.request-3.json":                          "api-a: a custom-image function's handler is \"-\"",
-	"updateFunctionConfig/modifying_the_metadata_of_a_function.request-2.json":   "api-a: handler \"bootstrap\" has no dot",
-	"updateFunctionConfig/modifying_the_metadata_of_a_function.request-3.json":   "api-a: a custom-image function's handler is \"-\"",
-	"createVersionAlias/creating_an_alias_for_a_function_version.request-3.json": "api-a: rule_type \"Header\" (capitalised)",
-}
+var examplesNotYetPassing = map[string]string{}
 
 // TestReferencePageExamplesPassTheValidator validates every example of the
 // reference pages against its operation: request bodies with the request

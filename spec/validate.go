@@ -230,7 +230,26 @@ func schemaViolations(err error, location string) []Violation {
 		if !errors.As(err, &se) {
 			return
 		}
+		// an allOf failure names no member; its parts' failures do
+		var parts openapi3.MultiError
+		if se.SchemaField == "allOf" && se.Origin != nil && errors.As(se.Origin, &parts) {
+			before := len(out)
+			for _, e := range parts {
+				walk(e)
+			}
+			if len(out) > before {
+				return
+			}
+		}
 		ptr := se.JSONPointer()
+		value := se.Value
+		// a rule across members (x-fgh-member) is reported at the member it constrains
+		if se.Schema != nil {
+			member, named := se.Schema.Extensions["x-fgh-member"].(string)
+			if obj, isObj := value.(map[string]any); named && isObj {
+				ptr, value = append(ptr, member), obj[member]
+			}
+		}
 		loc := location
 		if len(ptr) > 0 {
 			loc += " /" + strings.Join(ptr, "/")
@@ -238,7 +257,7 @@ func schemaViolations(err error, location string) []Violation {
 		out = append(out, Violation{
 			Location: loc,
 			Expected: expectation(se),
-			Actual:   actualValue(ptr, se.Value),
+			Actual:   actualValue(ptr, value),
 			Message:  se.Reason,
 		})
 	}
@@ -251,6 +270,9 @@ func expectation(se *openapi3.SchemaError) string {
 	sc := se.Schema
 	if sc == nil {
 		return se.SchemaField
+	}
+	if sc.Title != "" && (se.SchemaField == "anyOf" || se.SchemaField == "oneOf") {
+		return sc.Title // a rule across members says in its title what it wants
 	}
 	switch se.SchemaField {
 	case "type":

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -59,24 +58,48 @@ func (e *Emulator) runAsync(t target, event []byte, requestID string) *apiError 
 	}
 	age, retries := e.asyncSettings(t.fn)
 	accepted := time.Now()
+	calls := &t.fn.rt.calls
+	rec := calls.add(requestID, accepted)
 	started := e.goBackground(func() {
 		defer e.pending.Add(-1)
-		e.asyncSem <- struct{}{}
+		select {
+		case e.asyncSem <- struct{}{}:
+		case <-rec.cancelled:
+			return
+		}
 		defer func() { <-e.asyncSem }()
+		code, msg := 0, ""
 		for attempt := 0; attempt <= retries; attempt++ {
-			if time.Since(accepted) > age {
-				e.log.Info("async invocation dropped: event too old", "request_id", requestID, "urn", t.invoked)
+			if time.Since(accepted) > age || !e.waitForInstance(t, rec, accepted.Add(age)) {
+				e.log.Info("async invocation dropped: event too old or cancelled", "request_id", requestID, "urn", t.invoked)
+				calls.finish(rec, asyncDiscard, http.StatusRequestTimeout, "the event is older than max_async_event_age_in_seconds")
 				return
 			}
-			x, err := e.execute(context.Background(), t, event, requestID)
-			if err == nil && !x.failed {
+			ctx, ok := calls.start(rec)
+			if !ok {
+				return // cancelled while waiting; cancel recorded it
+			}
+			x, err := e.execute(ctx, t, event, requestID)
+			switch {
+			case err != nil:
+				code, msg = err.status, err.msg
+			case x.failed:
+				code, msg = asyncErrorCode(&x.outcome), x.errMsg
+			default:
+				calls.finish(rec, asyncSuccess, 0, "")
 				return
 			}
+			if ctx.Err() != nil {
+				return // cancelled while running; cancel recorded it
+			}
+			calls.requeue(rec)
 			e.log.Debug("async invocation failed", "request_id", requestID, "attempt", attempt+1)
 		}
+		calls.finish(rec, asyncFail, code, msg)
 	})
 	if !started {
 		e.pending.Add(-1)
+		calls.forget(rec)
 		return newError(http.StatusServiceUnavailable, codeUnavailable, "Service unavailable: the emulator is shutting down")
 	}
 	return nil

@@ -59,13 +59,22 @@ func createFunction(c *call) (int, any, *apiError) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
-	e := c.e
-	if err := checkHandler("handler", req.Handler); err != nil {
-		return 0, nil, err
-	}
-	code, err := buildCode(&req)
+	cfg, err := c.e.createFunctionFrom(&req)
 	if err != nil {
 		return 0, nil, err
+	}
+	return http.StatusOK, cfg, nil
+}
+
+// createFunctionFrom creates a function from a create request (also what
+// importFunction makes of a package).
+func (e *Emulator) createFunctionFrom(req *functionRequest) (*functionConfig, *apiError) {
+	if err := checkHandler("handler", req.Handler, req.Runtime); err != nil {
+		return nil, err
+	}
+	code, err := buildCode(req)
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now()
 	u := urn.Function(e.cfg.Region, e.cfg.ProjectID, req.Package, req.FuncName, urn.Latest)
@@ -82,8 +91,8 @@ func createFunction(c *call) (int, any, *apiError) {
 	if req.StrategyConfig != nil {
 		cfg.StrategyConfig = *req.StrategyConfig
 	}
-	if err := applyConfig(cfg, &req, now); err != nil {
-		return 0, nil, err
+	if err := applyConfig(cfg, req, now); err != nil {
+		return nil, err
 	}
 	setCode(cfg, code, now)
 
@@ -103,10 +112,10 @@ func createFunction(c *call) (int, any, *apiError) {
 		}
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	e.log.Info("function created", "urn", cfg.FuncURN, "runtime", cfg.Runtime, "handler_behaviour", cfg.behaviour.kind)
-	return http.StatusOK, cfg, nil
+	return cfg, nil
 }
 
 // applyConfig copies the settable configuration of req onto cfg and derives
@@ -130,7 +139,7 @@ func applyConfig(cfg *functionConfig, req *functionRequest, now time.Time) *apiE
 		cfg.InitializerTimeout = *req.InitializerTimeout
 	}
 	if cfg.InitializerHandler != "" {
-		if err := checkHandler("initializer_handler", cfg.InitializerHandler); err != nil {
+		if err := checkHandler("initializer_handler", cfg.InitializerHandler, ""); err != nil {
 			return err
 		}
 	}
@@ -144,8 +153,16 @@ func applyConfig(cfg *functionConfig, req *functionRequest, now time.Time) *apiE
 	return nil
 }
 
-// checkHandler applies the documented rule "xx.xx, must contain a dot".
-func checkHandler(field, h string) *apiError {
+// checkHandler applies the documented rule "xx.xx, must contain a dot",
+// which code runtimes follow; a Custom or http runtime names its executable
+// (bootstrap) and a custom image has no handler ("-").
+func checkHandler(field, h, runtime string) *apiError {
+	if runtime == "Custom" || runtime == "http" || runtime == "Custom Image" {
+		if h == "" || strings.ContainsAny(h, " \t\r\n") {
+			return badField(codeBadHandler, field, "%q must name the executable, like bootstrap, or be - for a custom image", h)
+		}
+		return nil
+	}
 	i := strings.IndexByte(h, '.')
 	if i <= 0 || strings.HasSuffix(h, ".") || strings.ContainsAny(h, " \t\r\n/\\") {
 		return badField(codeBadHandler, field, "%q must look like file.function (for example index.handler)", h)
@@ -208,7 +225,7 @@ func updateFunctionConfig(c *call) (int, any, *apiError) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
-	if err := checkHandler("handler", req.Handler); err != nil {
+	if err := checkHandler("handler", req.Handler, req.Runtime); err != nil {
 		return 0, nil, err
 	}
 	next, err := writeFunction(c, func(f *function) (*functionConfig, *apiError) {

@@ -105,6 +105,7 @@ func TestEveryOperationRoundTrip(t *testing.T) {
 	ok(te.do("GET", fn+"/config", nil, "X-Auth-Token", issued), 200)
 
 	tourSettings(t, te, "tour")
+	tourFunctionExtras(t, te, "tour")
 	ok(te.do("DELETE", fn, nil), 204)
 
 	em := te.local.Emulator

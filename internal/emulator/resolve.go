@@ -15,16 +15,20 @@ func fnHubKey(f *function) string { return f.key.pkg + "/" + f.key.name }
 
 // functionURN parses the function_urn path parameter and checks it names
 // this endpoint's project.
-func (c *call) functionURN() (urn.URN, *apiError) {
-	u, err := urn.Parse(c.param("function_urn"))
+func (c *call) functionURN() (urn.URN, *apiError) { return c.functionURNParam("function_urn") }
+
+// functionURNParam is functionURN for a path parameter of another name
+// (the pinning page calls it func_urn).
+func (c *call) functionURNParam(name string) (urn.URN, *apiError) {
+	u, err := urn.Parse(c.param(name))
 	if err != nil {
-		return u, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter function_urn: %v", err)
+		return u, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter %s: %v", name, err)
 	}
 	if u.Kind != urn.KindFunction {
-		return u, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter function_urn: %s names a %s, not a function", u, u.Kind)
+		return u, newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter %s: %s names a %s, not a function", name, u, u.Kind)
 	}
 	if u.ProjectID != c.e.cfg.ProjectID {
-		return u, newError(http.StatusForbidden, codeForbidden, "function_urn belongs to project %s, not to this endpoint's project", u.ProjectID)
+		return u, newError(http.StatusForbidden, codeForbidden, "%s belongs to project %s, not to this endpoint's project", name, u.ProjectID)
 	}
 	return u, nil
 }

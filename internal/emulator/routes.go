@@ -9,13 +9,18 @@ import (
 // returning that area's handlers by spec operationId. Keep it sorted; a new
 // area is a new file and one line here (see HANDLERS.md).
 var handlerAreas = []func() map[string]handler{
+	aliasHandlers,
 	appHandlers,
+	asyncCallHandlers,
 	asyncHandlers,
 	codeHandlers,
 	dependencyHandlers,
+	eventHandlers,
 	flowRunHandlers,
 	functionHandlers,
+	functionSettingHandlers,
 	iamHandlers,
+	importExportHandlers,
 	invokeHandlers,
 	logHandlers,
 	metricHandlers,
@@ -24,6 +29,7 @@ var handlerAreas = []func() map[string]handler{
 	statisticsHandlers,
 	tagHandlers,
 	triggerHandlers,
+	triggerUpdateHandlers,
 	versionHandlers,
 	workflowHandlers,
 }

@@ -21,6 +21,8 @@ type store struct {
 	flowRuns     map[string]*flowRun  // workflow executions by execution ID
 	dependencies map[string]*dependency
 	project      projectSettings // LTS, applications, VPC endpoints
+
+	asyncStatusLog *asyncStatusLog // project-wide, nil until enableAsyncStatusLog
 }
 
 type fnKey struct{ pkg, name string }
@@ -63,6 +65,10 @@ type function struct {
 	triggers map[string]*trigger
 	settings functionSettings // tags, reserved instances, tracing
 	rt       *runtimeState
+
+	events    map[string]*testEvent // test events by ID
+	snapshots map[string]bool       // snapshot start switched on, by version
+	pinned    bool                  // updateFunctionCollectState
 }
 
 // functionConfig is an immutable snapshot: the body of show config, plus
@@ -116,12 +122,13 @@ func executionLimit(s fgs.StrategyConfig) int64 {
 }
 
 type alias struct {
-	Name                     string         `json:"name"`
-	Version                  string         `json:"version"`
-	Description              string         `json:"description,omitempty"`
-	LastModified             string         `json:"last_modified"`
-	AliasURN                 string         `json:"alias_urn"`
-	AdditionalVersionWeights map[string]int `json:"additional_version_weights,omitempty"`
+	Name                      string                     `json:"name"`
+	Version                   string                     `json:"version"`
+	Description               string                     `json:"description,omitempty"`
+	LastModified              string                     `json:"last_modified"`
+	AliasURN                  string                     `json:"alias_urn"`
+	AdditionalVersionWeights  map[string]int             `json:"additional_version_weights,omitempty"`
+	AdditionalVersionStrategy map[string]json.RawMessage `json:"additional_version_strategy,omitempty"`
 }
 
 type asyncConfig struct {
@@ -143,6 +150,8 @@ type runtimeState struct {
 
 	poolMu sync.Mutex
 	idle   []time.Time // warm instances by last use, most recent last
+
+	calls asyncCalls // async invocation records
 }
 
 type invocationCounts struct {
@@ -176,10 +185,12 @@ func (s *store) snapshot() string {
 		Aliases  map[string]*alias
 		Async    *asyncConfig
 		Triggers map[string]*trigger
+		Events   map[string]*testEvent
+		Pinned   bool
 	}
 	fns := map[string]fnView{}
 	for k, f := range s.functions {
-		fns[k.pkg+"/"+k.name] = fnView{f.latest, f.latest.code, f.versions, f.aliases, f.async, f.triggers}
+		fns[k.pkg+"/"+k.name] = fnView{f.latest, f.latest.code, f.versions, f.aliases, f.async, f.triggers, f.events, f.pinned}
 	}
 	deps := map[string]*dependency{}
 	for id, d := range s.dependencies {

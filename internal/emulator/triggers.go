@@ -23,9 +23,10 @@ type trigger struct {
 	LastUpdatedTime string         `json:"last_updated_time"`
 	CreatedTime     string         `json:"created_time"`
 
-	fires    atomic.Int64 // invocations queued by this trigger
-	stopOnce sync.Once
-	stopCh   chan struct{}
+	qualifier string       // the version or alias of the URN it was created on
+	fires     atomic.Int64 // invocations queued by this trigger
+	stopOnce  sync.Once
+	stopCh    chan struct{}
 }
 
 func (t *trigger) stop() {
@@ -88,7 +89,8 @@ func createFunctionTrigger(c *call) (int, any, *apiError) {
 	e := c.e
 	now := nowStamp(time.Now())
 	t := &trigger{TriggerID: newID(), TriggerTypeCode: req.TriggerTypeCode, TriggerStatus: req.TriggerStatus,
-		EventTypeCode: req.EventTypeCode, EventData: req.EventData, LastUpdatedTime: now, CreatedTime: now}
+		EventTypeCode: req.EventTypeCode, EventData: req.EventData, LastUpdatedTime: now, CreatedTime: now,
+		qualifier: c.fn.Qualifier}
 	timed := sched != nil && t.TriggerStatus == "ACTIVE"
 	if timed {
 		t.stopCh = make(chan struct{})

@@ -95,10 +95,8 @@ func listFunctionVersions(c *call) (int, any, *apiError) {
 
 func createVersionAlias(c *call) (int, any, *apiError) {
 	var req struct {
-		Name                     string         `json:"name"`
-		Version                  string         `json:"version"`
-		Description              string         `json:"description"`
-		AdditionalVersionWeights map[string]int `json:"additional_version_weights"`
+		Name string `json:"name"`
+		aliasRouting
 	}
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
@@ -107,27 +105,17 @@ func createVersionAlias(c *call) (int, any, *apiError) {
 		return 0, nil, badField(codeBadAlias, "name", "%q: an alias name starts with a letter and has up to 63 letters, digits, '_' or '-'", req.Name)
 	}
 	a, err := writeFunction(c, func(f *function) (*alias, *apiError) {
-		exists := func(v string) bool { return v == urn.Latest || f.versions[v] != nil }
-		if !exists(req.Version) {
-			return nil, badField(codeBadVersion, "version", "%q is not a published version of %s", req.Version, f.key.name)
-		}
-		total := 0
-		for v, w := range req.AdditionalVersionWeights {
-			if !exists(v) || w < 0 {
-				return nil, badField(codeBadVersion, "additional_version_weights", "%q is not a published version, or its weight is negative", v)
-			}
-			total += w
-		}
-		if total > 100 {
-			return nil, badField(codeBadRequest, "additional_version_weights", "weights add up to %d%%, more than 100", total)
+		if err := req.check(f); err != nil {
+			return nil, err
 		}
 		if f.aliases[req.Name] != nil || f.versions[req.Name] != nil {
 			return nil, newError(http.StatusConflict, codeConflict, "alias %s of %s already exists", req.Name, f.key.name)
 		}
 		a := &alias{
 			Name: req.Name, Version: req.Version, Description: req.Description, LastModified: nowStamp(time.Now()),
-			AliasURN:                 urn.Function(c.e.cfg.Region, c.e.cfg.ProjectID, f.key.pkg, f.key.name, urn.AliasPrefix+req.Name).String(),
-			AdditionalVersionWeights: req.AdditionalVersionWeights,
+			AliasURN:                  urn.Function(c.e.cfg.Region, c.e.cfg.ProjectID, f.key.pkg, f.key.name, urn.AliasPrefix+req.Name).String(),
+			AdditionalVersionWeights:  req.AdditionalVersionWeights,
+			AdditionalVersionStrategy: req.AdditionalVersionStrategy,
 		}
 		f.aliases[req.Name] = a
 		return a, nil
@@ -155,7 +143,7 @@ func (f *function) deleteVersion(q string) *apiError {
 		return errFunctionNotFound(f.key.name + ":" + q)
 	}
 	for _, a := range f.aliases {
-		if a.Version == q || a.AdditionalVersionWeights[q] > 0 {
+		if a.Version == q || a.AdditionalVersionWeights[q] > 0 || a.AdditionalVersionStrategy[q] != nil {
 			return newError(http.StatusPreconditionRequired, codePrecondition, "version %s is used by alias %s; delete or move the alias first", q, a.Name)
 		}
 	}

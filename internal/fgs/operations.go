@@ -6,10 +6,13 @@ package fgs
 // Operation ids, one per operationId of the spec.
 const (
 	OpAsyncInvokeFunction                  = "asyncInvokeFunction"                  // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/invocations-async
+	OpBatchDeleteFunctionTriggers          = "batchDeleteFunctionTriggers"          // functiongraph DELETE /v2/{project_id}/fgs/triggers/{function_urn}
 	OpBatchDeleteWorkflows                 = "batchDeleteWorkflows"                 // functiongraph DELETE /v2/{project_id}/fgs/workflows
+	OpCancelAsyncInvocation                = "cancelAsyncInvocation"                // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/cancel
 	OpCreateCallbackWorkflow               = "createCallbackWorkflow"               // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/callback
 	OpCreateDependency                     = "createDependency"                     // functiongraph POST /v2/{project_id}/fgs/dependencies
 	OpCreateDependencyVersion              = "createDependencyVersion"              // functiongraph POST /v2/{project_id}/fgs/dependencies/version
+	OpCreateEvent                          = "createEvent"                          // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/events
 	OpCreateFunction                       = "createFunction"                       // functiongraph POST /v2/{project_id}/fgs/functions
 	OpCreateFunctionApp                    = "createFunctionApp"                    // functiongraph POST /v2/{project_id}/fgs/applications
 	OpCreateFunctionTrigger                = "createFunctionTrigger"                // functiongraph POST /v2/{project_id}/fgs/triggers/{function_urn}
@@ -19,23 +22,32 @@ const (
 	OpCreateVpcEndpoint                    = "createVpcEndpoint"                    // functiongraph POST /v2/{project_id}/fgs/vpc-endpoint
 	OpCreateWorkflow                       = "createWorkflow"                       // functiongraph POST /v2/{project_id}/fgs/workflows
 	OpDeleteDependencyVersion              = "deleteDependencyVersion"              // functiongraph DELETE /v2/{project_id}/fgs/dependencies/{depend_id}/version/{version}
+	OpDeleteEvent                          = "deleteEvent"                          // functiongraph DELETE /v2/{project_id}/fgs/functions/{function_urn}/events/{event_id}
 	OpDeleteFunction                       = "deleteFunction"                       // functiongraph DELETE /v2/{project_id}/fgs/functions/{function_urn}
 	OpDeleteFunctionApp                    = "deleteFunctionApp"                    // functiongraph DELETE /v2/{project_id}/fgs/applications/{id}
 	OpDeleteFunctionAsyncInvokeConfig      = "deleteFunctionAsyncInvokeConfig"      // functiongraph DELETE /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
 	OpDeleteFunctionTrigger                = "deleteFunctionTrigger"                // functiongraph DELETE /v2/{project_id}/fgs/triggers/{function_urn}/{trigger_type_code}/{trigger_id}
 	OpDeleteTags                           = "deleteTags"                           // functiongraph DELETE /v2/{project_id}/{resource_type}/{resource_id}/tags/delete
+	OpDeleteVersionAlias                   = "deleteVersionAlias"                   // functiongraph DELETE /v2/{project_id}/fgs/functions/{function_urn}/aliases/{alias_name}
 	OpDeleteVpcEndpoint                    = "deleteVpcEndpoint"                    // functiongraph DELETE /v2/{project_id}/fgs/vpc-endpoint/{vpc_id}/{subnet_id}
+	OpEnableAsyncStatusLog                 = "enableAsyncStatusLog"                 // functiongraph POST /v2/{project_id}/fgs/functions/enable-async-status-logs
 	OpEnableLtsLogs                        = "enableLtsLogs"                        // functiongraph POST /v2/{project_id}/fgs/functions/enable-lts-logs
+	OpExportFunction                       = "exportFunction"                       // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/export
+	OpImportFunction                       = "importFunction"                       // functiongraph POST /v2/{project_id}/fgs/functions/import
 	OpInvokeExtension                      = "invokeExtension"                      // extension POST /extension/invoke
 	OpInvokeFunction                       = "invokeFunction"                       // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/invocations
 	OpKeystoneCreateUserTokenByPassword    = "keystoneCreateUserTokenByPassword"    // iam POST /v3/auth/tokens
+	OpListActiveAsyncInvocations           = "listActiveAsyncInvocations"           // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/active-async-invocations
 	OpListAppTemplates                     = "listAppTemplates"                     // functiongraph GET /v2/{project_id}/fgs/application/templates
+	OpListAsyncInvocations                 = "listAsyncInvocations"                 // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/async-invocations
 	OpListBridgeFunctions                  = "listBridgeFunctions"                  // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/servicebridge/relation
 	OpListBridgeVersions                   = "listBridgeVersions"                   // functiongraph GET /v2/{project_id}/fgs/servicebridge/version
 	OpListDependencies                     = "listDependencies"                     // functiongraph GET /v2/{project_id}/fgs/dependencies
 	OpListDependencyVersions               = "listDependencyVersions"               // functiongraph GET /v2/{project_id}/fgs/dependencies/{depend_id}/version
+	OpListEvents                           = "listEvents"                           // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/events
 	OpListFunctionApplications             = "listFunctionApplications"             // functiongraph GET /v2/{project_id}/fgs/applications
 	OpListFunctionAsMetric                 = "listFunctionAsMetric"                 // functiongraph GET /v2/{project_id}/fgs/function/report
+	OpListFunctionAsyncInvokeConfig        = "listFunctionAsyncInvokeConfig"        // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-configs
 	OpListFunctionReservedInstances        = "listFunctionReservedInstances"        // functiongraph GET /v2/{project_id}/fgs/functions/reservedinstances
 	OpListFunctionStatistics               = "listFunctionStatistics"               // functiongraph GET /v2/{project_id}/fgs/functions/{func_urn}/statistics/{period}
 	OpListFunctionTags                     = "listFunctionTags"                     // functiongraph GET /v2/{project_id}/{resource_type}/{resource_id}/tags
@@ -53,18 +65,23 @@ const (
 	OpRetryWorkFlow                        = "retryWorkFlow"                        // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/executions/{execution_id}/retry
 	OpShowAppTemplate                      = "showAppTemplate"                      // functiongraph GET /v2/{project_id}/fgs/application/templates/{id}
 	OpShowDependencyVersion                = "showDependencyVersion"                // functiongraph GET /v2/{project_id}/fgs/dependencies/{depend_id}/version/{version}
+	OpShowEvent                            = "showEvent"                            // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/events/{event_id}
 	OpShowFuncReservedInstanceMetrics      = "showFuncReservedInstanceMetrics"      // functiongraph GET /v2/{project_id}/fgs/functions/{func_urn}/instancereports
+	OpShowFuncSnapshotState                = "showFuncSnapshotState"                // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/snapshots/{action}
 	OpShowFunctionApp                      = "showFunctionApp"                      // functiongraph GET /v2/{project_id}/fgs/applications/{id}
 	OpShowFunctionAsyncInvokeConfig        = "showFunctionAsyncInvokeConfig"        // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
 	OpShowFunctionCode                     = "showFunctionCode"                     // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/code
 	OpShowFunctionConfig                   = "showFunctionConfig"                   // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/config
 	OpShowFunctionMetrics                  = "showFunctionMetrics"                  // functiongraph GET /v2/{project_id}/fgs/functions/{func_urn}/slareports/{period}
 	OpShowFunctionTemplate                 = "showFunctionTemplate"                 // functiongraph GET /v2/{project_id}/fgs/templates/{template_id}
+	OpShowFunctionTrigger                  = "showFunctionTrigger"                  // functiongraph GET /v2/{project_id}/fgs/triggers/{function_urn}/{trigger_type_code}/{trigger_id}
 	OpShowLtsLogDetails                    = "showLtsLogDetails"                    // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/lts-log-detail
+	OpShowProjectAsyncStatusLogInfo        = "showProjectAsyncStatusLogInfo"        // functiongraph GET /v2/{project_id}/fgs/functions/async-status-log-detail
 	OpShowProjectTagsList                  = "showProjectTagsList"                  // functiongraph GET /v2/{project_id}/{resource_type}/tags
 	OpShowResInstanceInfo                  = "showResInstanceInfo"                  // functiongraph POST /v2/{project_id}/{resource_type}/resource-instances/{action}
 	OpShowTenantMetric                     = "showTenantMetric"                     // functiongraph GET /v2/{project_id}/fgs/workflow-statistic
 	OpShowTracing                          = "showTracing"                          // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/tracing
+	OpShowVersionAlias                     = "showVersionAlias"                     // functiongraph GET /v2/{project_id}/fgs/functions/{function_urn}/aliases/{alias_name}
 	OpShowWorkFlow                         = "showWorkFlow"                         // functiongraph GET /v2/{project_id}/fgs/workflows/{workflow_id}
 	OpShowWorkFlowMetric                   = "showWorkFlowMetric"                   // functiongraph GET /v2/{project_id}/fgs/workflow-statistic/{workflow_urn}
 	OpShowWorkflowExecution                = "showWorkflowExecution"                // functiongraph GET /v2/{project_id}/fgs/workflows/{workflow_id}/executions/{execution_id}
@@ -72,21 +89,30 @@ const (
 	OpStartSyncWorkflowExecution           = "startSyncWorkflowExecution"           // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/sync-executions
 	OpStartWorkflowExecution               = "startWorkflowExecution"               // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/executions
 	OpStopWorkFlow                         = "stopWorkFlow"                         // functiongraph POST /v2/{project_id}/fgs/workflows/{workflow_id}/executions/{execution_id}/terminate
+	OpUpdateEvent                          = "updateEvent"                          // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/events/{event_id}
+	OpUpdateFuncSnapshot                   = "updateFuncSnapshot"                   // functiongraph POST /v2/{project_id}/fgs/functions/{function_urn}/snapshots/{action}
 	OpUpdateFunctionAsyncInvokeConfig      = "updateFunctionAsyncInvokeConfig"      // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config
 	OpUpdateFunctionCode                   = "updateFunctionCode"                   // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/code
+	OpUpdateFunctionCollectState           = "updateFunctionCollectState"           // functiongraph PUT /v2/{project_id}/fgs/functions/{func_urn}/collect/{state}
 	OpUpdateFunctionConfig                 = "updateFunctionConfig"                 // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/config
+	OpUpdateFunctionMaxInstanceConfig      = "updateFunctionMaxInstanceConfig"      // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/config-max-instance
 	OpUpdateFunctionReservedInstancesCount = "updateFunctionReservedInstancesCount" // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/reservedinstances
 	OpUpdateTracing                        = "updateTracing"                        // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/tracing
+	OpUpdateTrigger                        = "updateTrigger"                        // functiongraph PUT /v2/{project_id}/fgs/triggers/{function_urn}/{trigger_type_code}/{trigger_id}
+	OpUpdateVersionAlias                   = "updateVersionAlias"                   // functiongraph PUT /v2/{project_id}/fgs/functions/{function_urn}/aliases/{alias_name}
 	OpUpdateWorkFlow                       = "updateWorkFlow"                       // functiongraph PUT /v2/{project_id}/fgs/workflows/{workflow_id}
 )
 
 // OperationIDs lists every operation id above, sorted.
 var OperationIDs = []string{
 	OpAsyncInvokeFunction,
+	OpBatchDeleteFunctionTriggers,
 	OpBatchDeleteWorkflows,
+	OpCancelAsyncInvocation,
 	OpCreateCallbackWorkflow,
 	OpCreateDependency,
 	OpCreateDependencyVersion,
+	OpCreateEvent,
 	OpCreateFunction,
 	OpCreateFunctionApp,
 	OpCreateFunctionTrigger,
@@ -96,23 +122,32 @@ var OperationIDs = []string{
 	OpCreateVpcEndpoint,
 	OpCreateWorkflow,
 	OpDeleteDependencyVersion,
+	OpDeleteEvent,
 	OpDeleteFunction,
 	OpDeleteFunctionApp,
 	OpDeleteFunctionAsyncInvokeConfig,
 	OpDeleteFunctionTrigger,
 	OpDeleteTags,
+	OpDeleteVersionAlias,
 	OpDeleteVpcEndpoint,
+	OpEnableAsyncStatusLog,
 	OpEnableLtsLogs,
+	OpExportFunction,
+	OpImportFunction,
 	OpInvokeExtension,
 	OpInvokeFunction,
 	OpKeystoneCreateUserTokenByPassword,
+	OpListActiveAsyncInvocations,
 	OpListAppTemplates,
+	OpListAsyncInvocations,
 	OpListBridgeFunctions,
 	OpListBridgeVersions,
 	OpListDependencies,
 	OpListDependencyVersions,
+	OpListEvents,
 	OpListFunctionApplications,
 	OpListFunctionAsMetric,
+	OpListFunctionAsyncInvokeConfig,
 	OpListFunctionReservedInstances,
 	OpListFunctionStatistics,
 	OpListFunctionTags,
@@ -130,18 +165,23 @@ var OperationIDs = []string{
 	OpRetryWorkFlow,
 	OpShowAppTemplate,
 	OpShowDependencyVersion,
+	OpShowEvent,
 	OpShowFuncReservedInstanceMetrics,
+	OpShowFuncSnapshotState,
 	OpShowFunctionApp,
 	OpShowFunctionAsyncInvokeConfig,
 	OpShowFunctionCode,
 	OpShowFunctionConfig,
 	OpShowFunctionMetrics,
 	OpShowFunctionTemplate,
+	OpShowFunctionTrigger,
 	OpShowLtsLogDetails,
+	OpShowProjectAsyncStatusLogInfo,
 	OpShowProjectTagsList,
 	OpShowResInstanceInfo,
 	OpShowTenantMetric,
 	OpShowTracing,
+	OpShowVersionAlias,
 	OpShowWorkFlow,
 	OpShowWorkFlowMetric,
 	OpShowWorkflowExecution,
@@ -149,10 +189,16 @@ var OperationIDs = []string{
 	OpStartSyncWorkflowExecution,
 	OpStartWorkflowExecution,
 	OpStopWorkFlow,
+	OpUpdateEvent,
+	OpUpdateFuncSnapshot,
 	OpUpdateFunctionAsyncInvokeConfig,
 	OpUpdateFunctionCode,
+	OpUpdateFunctionCollectState,
 	OpUpdateFunctionConfig,
+	OpUpdateFunctionMaxInstanceConfig,
 	OpUpdateFunctionReservedInstancesCount,
 	OpUpdateTracing,
+	OpUpdateTrigger,
+	OpUpdateVersionAlias,
 	OpUpdateWorkFlow,
 }

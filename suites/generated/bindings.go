@@ -87,6 +87,9 @@ var binders = map[string]func(k *kit, body map[string]any){
 		bindWorkflow(k, body)
 		body["name"] = k.workflowName // a new name would move the kit's workflow to another URN
 	},
+	fgs.OpImportFunction:        bindImport,
+	fgs.OpUpdateVersionAlias:    bindAliasUpdate,
+	fgs.OpCancelAsyncInvocation: bindCancel,
 	"batchDeleteWorkflows": func(k *kit, body map[string]any) {
 		body["workflow_urns"] = []any{k.workflow}
 	},

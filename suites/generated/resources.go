@@ -69,8 +69,12 @@ func needsOf(op spec.Operation) []string {
 	want[needFunction] = want[needFunction] || want[needWorkflow]
 	want[needApp] = want[needApp] || op.ID == "showFunctionApp" || op.ID == "deleteFunctionApp"
 	want[needEndpoint] = want[needEndpoint] || slices.Contains(params, "subnet_id")
+	for n := range extraNeeds(op, params) {
+		want[n] = true
+	}
+	want[needFunction] = want[needFunction] || want[needVersion] || want[needEvent]
 	var out []string
-	for _, n := range []string{needFunction, needDependency, needTrigger, needWorkflow, needExecution, needApp, needEndpoint} {
+	for _, n := range []string{needFunction, needVersion, needAlias, needEvent, needDependency, needTrigger, needWorkflow, needExecution, needApp, needEndpoint} {
 		if want[n] {
 			out = append(out, n)
 		}
@@ -110,6 +114,9 @@ type kit struct {
 	workflowID   string
 	workflowName string
 	execution    string
+	version      string
+	alias        string
+	event        string
 }
 
 // prepare makes what op's cases need; it runs in the operation's BeforeAll.
@@ -123,10 +130,16 @@ func prepare(op spec.Operation) *kit {
 		switch need {
 		case needFunction:
 			if destructive(op) {
-				k.fn = fw.CreateFunction(fw.FunctionOptions{Env: map[string]string{"FGH_HANDLER": "echo"}})
+				k.fn = fw.CreateFunction(functionOptions(op.ID))
 			} else {
 				k.fn = fw.InvocableFunction()
 			}
+		case needVersion:
+			k.makeVersion()
+		case needAlias:
+			k.makeAlias()
+		case needEvent:
+			k.makeEvent()
 		case needDependency:
 			k.makeDependency()
 		case needTrigger:
@@ -244,6 +257,9 @@ func (k *kit) functionPath(opID string) map[string]string {
 	if unqualifiedURN[opID] {
 		return map[string]string{"function_urn": k.fn.Unqualified()}
 	}
+	if versionedURN[opID] {
+		return map[string]string{"function_urn": fw.WithQualifier(k.fn.URN, k.version)}
+	}
 	return map[string]string{"function_urn": k.fn.URN}
 }
 
@@ -274,7 +290,11 @@ func (k *kit) path() map[string]string {
 			out[p] = k.subnetID
 		case "project_id": // the framework fills it in from the target
 		default:
-			out[p] = k.settingsParam(p)
+			if v, ok := k.extraPath(p); ok {
+				out[p] = v
+			} else {
+				out[p] = k.settingsParam(p)
+			}
 		}
 	}
 	return out
@@ -319,7 +339,7 @@ func adopt(opID string, resp *fw.Response) {
 		return
 	}
 	switch opID {
-	case "createFunction":
+	case "createFunction", fgs.OpImportFunction:
 		if u := resp.String("func_urn"); u != "" {
 			DeferCleanup(fw.DeleteFunction, fw.UnqualifiedURN(u))
 		}

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
@@ -19,6 +20,7 @@ var valueParams = map[string]bool{"period": true}
 var positiveQueries = map[string]url.Values{
 	"listStatistics":     {"filter": {"monitor_data"}, "period": {"60"}},
 	"listBridgeVersions": {"type": {"DUBBO"}},
+	fgs.OpExportFunction: {"type": {"code"}}, // export must say what to export
 }
 
 func positiveQuery(opID string) url.Values {

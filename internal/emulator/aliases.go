@@ -1,0 +1,112 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/urn"
+)
+
+// codeAliasNotFound is the error table's "Not found the function alias".
+const codeAliasNotFound = "FSS.1053"
+
+// aliasHandlers are the operations on one existing alias (create and list
+// are in versionHandlers).
+func aliasHandlers() map[string]handler {
+	return map[string]handler{
+		fgs.OpShowVersionAlias:   showVersionAlias,
+		fgs.OpUpdateVersionAlias: updateVersionAlias,
+		fgs.OpDeleteVersionAlias: deleteVersionAlias,
+	}
+}
+
+// aliasRouting is the routing part of a create or update alias request.
+type aliasRouting struct {
+	Version                   string                     `json:"version"`
+	Description               string                     `json:"description"`
+	AdditionalVersionWeights  map[string]int             `json:"additional_version_weights"`
+	AdditionalVersionStrategy map[string]json.RawMessage `json:"additional_version_strategy"`
+}
+
+// check refuses routing to versions that do not exist and weights that add
+// up past 100 %. Caller holds the store lock.
+func (r *aliasRouting) check(f *function) *apiError {
+	exists := func(v string) bool { return v == urn.Latest || f.versions[v] != nil }
+	if !exists(r.Version) {
+		return badField(codeBadVersion, "version", "%q is not a published version of %s", r.Version, f.key.name)
+	}
+	total := 0
+	for v, w := range r.AdditionalVersionWeights {
+		if !exists(v) || v == r.Version || w < 0 {
+			return badField(codeBadVersion, "additional_version_weights", "%q is not another published version of %s, or its weight is negative", v, f.key.name)
+		}
+		total += w
+	}
+	if total > 100 {
+		return badField(codeBadRequest, "additional_version_weights", "weights add up to %d%%, more than 100", total)
+	}
+	for v := range r.AdditionalVersionStrategy {
+		if !exists(v) || v == r.Version {
+			return badField(codeBadVersion, "additional_version_strategy", "%q is not another published version of %s", v, f.key.name)
+		}
+	}
+	return nil
+}
+
+// storedAlias finds the alias the path names. Caller holds the store lock.
+func storedAlias(c *call, f *function) (*alias, *apiError) {
+	name := c.param("alias_name")
+	if a := f.aliases[name]; a != nil {
+		return a, nil
+	}
+	return nil, newError(http.StatusNotFound, codeAliasNotFound, "Not found the function alias: %s of %s", name, f.key.name)
+}
+
+func showVersionAlias(c *call) (int, any, *apiError) {
+	a, err := readFunction(c, func(f *function) (*alias, *apiError) { return storedAlias(c, f) })
+	return http.StatusOK, a, err
+}
+
+// updateVersionAlias replaces the alias's target and its routing; routing
+// the request leaves out is removed, as the page's examples show.
+func updateVersionAlias(c *call) (int, any, *apiError) {
+	var req aliasRouting
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	next, err := writeFunction(c, func(f *function) (*alias, *apiError) {
+		old, err := storedAlias(c, f)
+		if err != nil {
+			return nil, err
+		}
+		if err := req.check(f); err != nil {
+			return nil, err
+		}
+		next := &alias{
+			Name: old.Name, Version: req.Version, Description: req.Description, LastModified: nowStamp(time.Now()),
+			AliasURN: old.AliasURN, AdditionalVersionWeights: req.AdditionalVersionWeights,
+			AdditionalVersionStrategy: req.AdditionalVersionStrategy,
+		}
+		f.aliases[next.Name] = next
+		return next, nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	c.e.log.Info("alias updated", "alias_urn", next.AliasURN, "version", next.Version)
+	return http.StatusOK, next, nil
+}
+
+func deleteVersionAlias(c *call) (int, any, *apiError) {
+	_, err := writeFunction(c, func(f *function) (any, *apiError) {
+		a, err := storedAlias(c, f)
+		if err != nil {
+			return nil, err
+		}
+		delete(f.aliases, a.Name)
+		return nil, nil
+	})
+	return http.StatusNoContent, nil, err
+}
