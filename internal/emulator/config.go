@@ -35,7 +35,7 @@ type Config struct {
 	// ExtensionDeliveryTimeout bounds each /extension/invoke POST.
 	ExtensionDeliveryTimeout time.Duration
 
-	Faults Faults // faults in force from the start (see faults.go)
+	Faults Faults // faults in force from the start (docs/faults.md)
 
 	// ColdStart is added to an invocation that finds no warm instance: the
 	// first call of a function, or one after IdleTimeout without calls.

@@ -9,8 +9,11 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // connGuard caps the emulator's open connections (Config.MaxConns). A
@@ -21,8 +24,9 @@ import (
 // every connection is busy the new one is answered 503 FSS.0503 and closed.
 // Both are logged, at most once a second.
 type connGuard struct {
-	max int
-	log *slog.Logger
+	max    int
+	log    *slog.Logger
+	closed *prometheus.CounterVec // by reason: quiet_replaced, shed_503
 
 	mu      sync.Mutex
 	open    int
@@ -34,8 +38,22 @@ type connGuard struct {
 	shedders chan struct{} // bounds the goroutines answering shed connections
 }
 
-func newConnGuard(max int, log *slog.Logger) *connGuard {
-	return &connGuard{max: max, log: log, shedders: make(chan struct{}, 64)}
+func newConnGuard(max int, log *slog.Logger, reg prometheus.Registerer) *connGuard {
+	g := &connGuard{max: max, log: log, shedders: make(chan struct{}, 64)}
+	g.closed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "fgh", Subsystem: "emulator", Name: "connections_refused_total",
+		Help: "Connections the cap closed: quiet_replaced (the oldest quiet one, for a newcomer) or shed_503 (a newcomer, every connection busy).",
+	}, []string{"reason"})
+	open := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "fgh", Subsystem: "emulator", Name: "connections_open",
+		Help: "Client connections open now (the cap is Config.MaxConns).",
+	}, func() float64 {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return float64(g.open)
+	})
+	reg.MustRegister(g.closed, open)
+	return g
 }
 
 // guardedConn is a connection the guard counts. Its Write also turns the
@@ -88,9 +106,11 @@ func (g *connGuard) admit(c net.Conn) *guardedConn {
 	g.noteLocked()
 	g.mu.Unlock()
 	if victim != nil {
+		g.closed.WithLabelValues("quiet_replaced").Inc()
 		_ = victim.Conn.Close()
 	}
 	if !admitted {
+		g.closed.WithLabelValues("shed_503").Inc()
 		g.shedConn(c)
 	}
 	return gc
@@ -261,14 +281,10 @@ func goErrorMessage(status int, text string) string {
 		return "Request header fields too large: the headers exceed " + strconv.Itoa(maxHeaderBytes>>10) + " KB"
 	case http.StatusNotImplemented:
 		return "Invalid parameter: unsupported Transfer-Encoding (only chunked is understood)"
-	case http.StatusBadRequest:
-		if _, detail, ok := bytes.Cut([]byte(text), []byte(": ")); ok {
-			return "Invalid request: " + string(detail)
-		}
-		return "Invalid request: the request line, a header or Content-Length could not be parsed"
 	}
-	if _, detail, ok := bytes.Cut([]byte(text), []byte(": ")); ok {
-		return "Invalid request: " + string(detail)
+	// net/http's text is "400 Bad Request" or "400 Bad Request: what".
+	if _, detail, ok := strings.Cut(text, ": "); ok {
+		return "Invalid request: " + detail
 	}
-	return "Invalid request: " + http.StatusText(status)
+	return "Invalid request: the request line, a header or Content-Length could not be parsed"
 }

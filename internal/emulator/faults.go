@@ -20,8 +20,8 @@ import (
 // Faults are failures the emulator injects into invocations (sync and
 // async) so the harness can be tested against a misbehaving endpoint. They
 // load from YAML or JSON (--faults FILE) and change at run time through
-// GET/PUT /_fgh/v1/faults. Durations are Go durations ("150ms") or numbers
-// of milliseconds.
+// PUT /_fgh/v1/faults, which takes the admin token only (docs/faults.md).
+// Durations are Go durations ("150ms") or numbers of milliseconds.
 //
 //	latency:          # added before the function runs
 //	  distribution: lognormal   # fixed | uniform | normal | lognormal

@@ -204,7 +204,18 @@ func TestConnectionCap(t *testing.T) {
 		busy[i] = dialRaw(t, te)
 		busy[i].send("POST " + te.invokePath("sleeper") + " HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + te.local.Config.Token + "\r\nContent-Length: 2\r\n\r\n{}")
 	}
-	time.Sleep(300 * time.Millisecond)
+	g := te.local.Emulator.conns
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		g.mu.Lock()
+		open, quiet := g.open, g.quiet.Len()
+		g.mu.Unlock()
+		if open == 8 && quiet == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sleepers are not all busy: %d open, %d quiet", open, quiet)
+		}
+	}
 	c := dialRaw(t, te)
 	c.send("GET /_fgh/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 	status, ct, body, err := c.answer(5 * time.Second)
@@ -214,6 +225,22 @@ func TestConnectionCap(t *testing.T) {
 	errorBody(t, "over the cap, all busy", status, 503, ct, body, codeUnavailable)
 	if !strings.Contains(logs.String(), "connection limit reached") {
 		t.Errorf("the cap was not logged:\n%s", logs.String())
+	}
+	for _, b := range busy {
+		b.Close()
+	}
+	te.strict = false // /metrics is not a FunctionGraph operation
+	var metrics string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if r := te.do("GET", "/metrics", nil); r.status == 200 {
+			metrics = string(r.body)
+			break
+		}
+	}
+	for _, want := range []string{`fgh_emulator_connections_refused_total{reason="quiet_replaced"}`, `fgh_emulator_connections_refused_total{reason="shed_503"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 

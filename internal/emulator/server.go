@@ -42,6 +42,7 @@ type Emulator struct {
 
 	srvMu sync.Mutex
 	srv   *http.Server
+	conns *connGuard // the connection cap Serve applies
 }
 
 // New builds an emulator from cfg (unset tunables take DefaultConfig's
@@ -70,6 +71,7 @@ func New(cfg Config) (*Emulator, error) {
 		done:     make(chan struct{}),
 	}
 	e.metrics = newServerMetrics(e.reg)
+	e.conns = newConnGuard(cfg.MaxConns, log, e.reg)
 	e.registerRuntimeMetrics()
 	e.hub = extapi.NewHub(extapi.HubConfig{
 		Host: cfg.ExtensionHost, PortMin: cfg.ExtensionPortMin, PortMax: cfg.ExtensionPortMax,
@@ -100,7 +102,7 @@ func (e *Emulator) Serve(ln net.Listener) error {
 		e.srvMu.Unlock()
 		return errors.New("emulator: Serve called twice")
 	}
-	guard := newConnGuard(e.cfg.MaxConns, e.log)
+	guard := e.conns
 	e.srv = &http.Server{
 		Handler: e.handler,
 		// The header timeout covers slow headers; the read timeout, from the
