@@ -128,7 +128,7 @@ func (o *Options) defaults() {
 		o.LateAfter = DefaultLateAfter
 	}
 	if o.ExtensionPort == 0 {
-		o.ExtensionPort = 8081
+		o.ExtensionPort = fgs.ExtensionPortMin
 	}
 	if o.FanoutGrace <= 0 {
 		o.FanoutGrace = 2 * time.Second

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/launch"
 	"github.com/fgharness/fgharness/load"
 	"github.com/fgharness/fgharness/reports"
@@ -119,7 +120,7 @@ failed, 130 interrupted.`,
 	fl.StringArrayVar(&f.thresholds, "threshold", nil, `SLO expression, repeatable: "p99 < 200ms", "success > 99.9%"; with find-max, what every step must hold (default "p99 < 100ms" and "success >= 99.9%")`)
 	fl.StringVar(&f.validateSample, "validate-sample", "", "validate this share of responses against the spec, e.g. 1%")
 	fl.IntSliceVar(&f.fanout, "fanout", nil, "extension-fanout: extensions to register; several values sweep (0,1,5,10)")
-	fl.IntVar(&f.extensionPort, "extension-port", 8081, "first of the extension sinks' ports (0: free ports)")
+	fl.IntVar(&f.extensionPort, "extension-port", fgs.ExtensionPortMin, "first of the extension sinks' ports (0: free ports)")
 	fl.StringVar(&f.extensionAPI, "extension-api", "", "Extension API address host:port (default: asked from the emulator)")
 	fl.DurationVar(&f.fanoutGrace, "fanout-grace", 2*time.Second, "how long after an answer its extension events still count")
 	fl.BoolVar(&f.findMax, "find-max", false, "step the rate up from --rate until the SLO breaks")

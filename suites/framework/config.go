@@ -14,7 +14,7 @@ import (
 
 // DefaultExtensionBasePort is the first of the ten ports the Extension API
 // documents (127.0.0.1:8081–127.0.0.1:8090).
-const DefaultExtensionBasePort = 8081
+const DefaultExtensionBasePort = fgs.ExtensionPortMin
 
 // DefaultRequestTimeout bounds one API call: long enough for any documented
 // operation on a healthy endpoint, short enough that a silent one ends the
