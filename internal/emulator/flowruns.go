@@ -96,6 +96,16 @@ func (s *store) dropOldRuns(workflowID string) {
 	}
 }
 
+// dropRuns forgets a deleted workflow's executions; one still running
+// ends on its own. Caller holds the store lock.
+func (s *store) dropRuns(workflowID string) {
+	for id, r := range s.flowRuns {
+		if r.workflowID == workflowID {
+			delete(s.flowRuns, id)
+		}
+	}
+}
+
 // launch runs the run from stateID in the background (async start, retry).
 func (e *Emulator) launch(run *flowRun, stateID string, input any) *apiError {
 	ctx, cancel := context.WithCancel(context.Background())

@@ -249,6 +249,14 @@ func TestWorkflowFailureAndSyncErrors(t *testing.T) {
 	if r := te.do("GET", te.path("/fgs/workflows/nope/executions"), nil); r.status != 404 {
 		t.Fatalf("unknown workflow: %d", r.status)
 	}
+	var w workflow
+	te.do("GET", te.path("/fgs/workflows/"+id), nil).decode(t, &w)
+	te.do("DELETE", te.path("/fgs/workflows"), map[string]any{"workflow_urns": []string{w.WorkflowURN}})
+	te.local.Emulator.store.read(func() {
+		if n := len(te.local.Emulator.store.flowRuns); n != 0 {
+			t.Errorf("%d executions kept after their workflow was deleted", n)
+		}
+	})
 }
 
 func TestWorkflowCallbackCompletesTheWaitingState(t *testing.T) {

@@ -197,6 +197,7 @@ func batchDeleteWorkflows(c *call) (int, any, *apiError) {
 			case s.workflows[u.String()] == nil:
 				fail = append(fail, failure{text, "workflow not found"})
 			default:
+				s.dropRuns(s.workflows[u.String()].ID)
 				delete(s.workflows, u.String())
 				success = append(success, text)
 			}
