@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/evidence"
 )
 
 // ConformanceFile is the name of a contract run's summary inside its output directory.
@@ -45,6 +47,15 @@ type Conformance struct {
 	DurationS float64            `json:"duration_s,omitempty"`
 	Checks    []ConformanceCheck `json:"checks"`
 	Coverage  Coverage           `json:"coverage"`
+	// Auth is the kind of credential the run used ("token", "ak/sk",
+	// "none"): it decides which reproduction a failure shows.
+	Auth string `json:"auth,omitempty"`
+	// Seed is the generator seed of a run that generated inputs.
+	Seed *int64 `json:"seed,omitempty"`
+	// Failures is the evidence of every failure: the request (shrunk when
+	// generated), the answer and the rule; bodies are clipped here, and
+	// failures.json beside this file holds them whole for replay.
+	Failures []evidence.Failure `json:"failures,omitempty"`
 }
 
 // ConformanceCheck is one check of one operation.
@@ -55,6 +66,8 @@ type ConformanceCheck struct {
 	Reason    string `json:"reason,omitempty"`
 	// Spec names the test that made the check, for finding it again.
 	Spec string `json:"spec,omitempty"`
+	// FailureIDs name the failures in Conformance.Failures behind a failed check.
+	FailureIDs []string `json:"failure_ids,omitempty"`
 }
 
 // Coverage says which documented operations and status codes the suites exercised.
@@ -171,14 +184,15 @@ func RenderConformanceMarkdown(w io.Writer, c *Conformance) error {
 	sort.SliceStable(checks, func(i, j int) bool { return rank[checks[i].Result] < rank[checks[j].Result] })
 	if fail > 0 {
 		md.printf("### Failures\n\n")
-		md.table([]string{"operation", "check", "reason"}, []bool{false, false, false})
+		md.table([]string{"operation", "check", "reason", "evidence"}, []bool{false, false, false, false})
 		for _, ch := range checks {
 			if ch.Result == ResultFail {
-				md.row("`"+mdCode(ch.Operation)+"`", ch.Check, mdEscape(scrubText(ch.Reason)))
+				md.row("`"+mdCode(ch.Operation)+"`", ch.Check, mdEscape(scrubText(ch.Reason)), evidenceLinks(ch.FailureIDs))
 			}
 		}
 		md.printf("\n")
 	}
+	renderEvidenceMarkdown(md, c)
 	if len(checks) > 0 {
 		md.printf("<details><summary>All %d checks</summary>\n\n", len(checks))
 		md.table([]string{"operation", "check", "result", "reason"}, []bool{false, false, false, false})

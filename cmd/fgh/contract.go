@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/launch"
 	"github.com/fgharness/fgharness/suites/contract"
 	"github.com/fgharness/fgharness/suites/framework"
@@ -24,8 +26,11 @@ each request and response is validated against the spec, and the behaviour
 the documents promise is checked. Without --target it starts the built-in
 emulator in this process and runs against that.
 
-Reports land in --out: junit.xml, ginkgo.json, and the conformance summary
-(conformance.json, conformance.md) that fgh report compat reads.
+Reports land in --out: junit.xml, ginkgo.json, the conformance summary
+(conformance.json, conformance.md, conformance.html) that fgh report compat
+reads, and failures.json. Every failure has an id and its evidence (the
+request, the answer and the rule it broke); fgh contract replay re-sends it.
+--har writes every exchange as a HAR log, credentials redacted.
 
 Labels select specs: areas (invocation, functions, versions, workflows,
 dependencies, triggers, metrics, iam, extension), kinds (schema, errors,
@@ -43,8 +48,10 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 		Example: `  fgh contract
   fgh contract --target https://functiongraph.cn-north-4.myhuaweicloud.com --project-id ID --ak AK --sk SK
   fgh contract --target URL --project-id ID --token T --read-only --function URN
-  fgh contract --label-filter 'invocation && !negative' --out /tmp/contract`,
+  fgh contract --label-filter 'invocation && !negative' --out /tmp/contract
+  fgh contract --har /tmp/contract.har`,
 		Args: cobra.NoArgs,
+		// replay is the one subcommand: contract's own flags stay its own.
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Launch = launch.Contract
 			res, err := contract.Run(cmd.Context(), opts)
@@ -73,14 +80,10 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Target.BaseURL, "target", "", "base URL of the endpoint; empty starts the built-in emulator")
-	fl.StringVar(&opts.Target.ProjectID, "project-id", "", "project ID")
-	fl.StringVar(&opts.Target.Region, "region", "", "region, e.g. cn-north-4")
-	fl.StringVar(&opts.Target.Token, "token", "", "IAM token (X-Auth-Token)")
-	fl.StringVar(&opts.Target.AK, "ak", "", "access key (AK/SK signing)")
-	fl.StringVar(&opts.Target.SK, "sk", "", "secret key (AK/SK signing)")
+	addTargetFlags(fl, &opts.Target, "base URL of the endpoint; empty starts the built-in emulator", "project ID")
 	fl.StringVar(&opts.LabelFilter, "label-filter", "", "Ginkgo label filter selecting specs, e.g. 'invocation && !negative'")
 	fl.StringVar(&opts.OutDir, "out", filepath.Join("reports", "out", "contract"), "directory for the JUnit, Ginkgo JSON and conformance reports")
+	fl.StringVar(&opts.HAR, "har", "", "write every exchange of the run to this file as a HAR 1.2 log (credentials redacted)")
 	fl.StringVar(&opts.Name, "name", "", "name of this run in the conformance summary (vendor, region, build)")
 	fl.BoolVar(&opts.ReadOnly, "read-only", false, "run only specs that create nothing (invocations use --function)")
 	fl.StringVar(&opts.FunctionURN, "function", "", "existing function URN for invocation specs (with --read-only)")
@@ -94,5 +97,17 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 	// The suites' own tests break the built-in emulator on purpose to prove the specs catch it.
 	fl.StringVar(&opts.Defect, "test-defect", "", "inject a named defect into the built-in emulator (tests of the suites only)")
 	_ = fl.MarkHidden("test-defect")
+	cmd.AddCommand(newReplayCmd())
 	return cmd
+}
+
+// addTargetFlags binds the endpoint and its credentials, the same way for
+// a contract run and its replay.
+func addTargetFlags(fl *pflag.FlagSet, t *client.Target, targetHelp, projectHelp string) {
+	fl.StringVar(&t.BaseURL, "target", "", targetHelp)
+	fl.StringVar(&t.ProjectID, "project-id", "", projectHelp)
+	fl.StringVar(&t.Region, "region", "", "region, e.g. cn-north-4")
+	fl.StringVar(&t.Token, "token", "", "IAM token (X-Auth-Token)")
+	fl.StringVar(&t.AK, "ak", "", "access key (AK/SK signing)")
+	fl.StringVar(&t.SK, "sk", "", "secret key (AK/SK signing)")
 }

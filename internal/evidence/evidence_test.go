@@ -110,7 +110,7 @@ func TestFailureIDsAreStableAndDistinct(t *testing.T) {
 }
 
 func TestRecheck(t *testing.T) {
-	f := Failure{Violation: Violation{Location: "body /request_id"}, Expect: Expect{Status: []string{"2xx", "404"}, Spec: true, BodyLacks: "gone-alias"}}
+	f := Failure{Violation: Violation{Status: 500, Location: "body /request_id"}, Expect: Expect{Status: []string{"2xx", "404"}, Spec: true, BodyLacks: "gone-alias"}}
 	ok := &Response{Status: 404, Body: NewBody([]byte(`{}`))}
 	if broken := f.Recheck(ok, nil); len(broken) != 0 {
 		t.Errorf("healthy answer judged broken: %v", broken)

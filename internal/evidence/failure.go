@@ -24,10 +24,12 @@ type Failure struct {
 	Violation Violation `json:"violation"`
 	// Request is the request that broke it (the shrunk one when Shrunk) and
 	// Response its answer; Steps are the exchanges replay re-sends first,
-	// in order (a stateful sequence before its last request).
+	// in order (a stateful sequence before its last request), and Cleanup
+	// the ones it sends after, unchecked (deleting what the steps created).
 	Request  Request    `json:"request"`
 	Response *Response  `json:"response,omitempty"`
 	Steps    []Exchange `json:"steps,omitempty"`
+	Cleanup  []Exchange `json:"cleanup,omitempty"`
 	// Expect is what replay checks on the re-sent answer.
 	Expect Expect `json:"expect"`
 	// Seed is the generator seed that found it (nil: not generated);
@@ -88,7 +90,8 @@ func (f Failure) Recheck(resp *Response, violations []Violation) (broken []strin
 	}
 	if e.Spec {
 		for _, v := range violations {
-			if f.Violation.Location == "" || strings.HasPrefix(v.Location, f.Violation.Location) {
+			sameSide := (v.Status == 0) == (f.Violation.Status == 0)
+			if f.Violation.Location == "" || sameSide && strings.HasPrefix(v.Location, f.Violation.Location) {
 				broken = append(broken, "spec: "+v.String())
 				break
 			}

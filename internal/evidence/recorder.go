@@ -83,13 +83,7 @@ func (r *Recorder) Record(ex Exchange) string {
 func (r *Recorder) Fail(f Failure) string {
 	f.Request = r.redact.Request(f.Request)
 	f.Response = r.redact.Response(f.Response)
-	steps := make([]Exchange, len(f.Steps))
-	for i, s := range f.Steps {
-		steps[i] = r.redact.Exchange(s)
-	}
-	if len(steps) > 0 {
-		f.Steps = steps
-	}
+	f.Steps, f.Cleanup = r.redactAll(f.Steps), r.redactAll(f.Cleanup)
 	f.Rule = r.redact.Text(f.Rule)
 	f.Source = r.redact.Text(f.Source)
 	f.Violation = r.redact.violations([]Violation{f.Violation})[0]
@@ -106,6 +100,17 @@ func (r *Recorder) Fail(f Failure) string {
 	}
 	r.failures = append(r.failures, f)
 	return f.ID
+}
+
+func (r *Recorder) redactAll(exs []Exchange) []Exchange {
+	if len(exs) == 0 {
+		return nil
+	}
+	out := make([]Exchange, len(exs))
+	for i, ex := range exs {
+		out[i] = r.redact.Exchange(ex)
+	}
+	return out
 }
 
 // Exchanges returns the kept exchanges in recording order.

@@ -59,6 +59,7 @@ func fghBinary(t *testing.T) string {
 
 // contractRun is what one `fgh contract` subprocess left behind.
 type contractRun struct {
+	dir    string // --out
 	code   int
 	output string
 	specs  []types.SpecReport // the It nodes of ginkgo.json
@@ -95,7 +96,7 @@ func runContract(t *testing.T, args ...string) contractRun {
 	cmd := exec.CommandContext(ctx, fghBinary(t), append([]string{"contract", "--out", out}, args...)...)
 	cmd.Env = withoutFGHEnv()
 	output, err := cmd.CombinedOutput()
-	r := contractRun{output: string(output)}
+	r := contractRun{dir: out, output: string(output)}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
@@ -172,6 +173,7 @@ func TestSuitesCatchEveryDefect(t *testing.T) {
 			if r.code != 1 {
 				t.Fatalf("defect %s (%s): fgh contract exited %d, want 1 (a contract failure)\n%s", d.Name, d.Description, r.code, r.output)
 			}
+			r.checkEvidence(t)
 			fails := r.failures()
 			for _, msg := range fails {
 				if strings.Contains(msg, d.Mentions) {

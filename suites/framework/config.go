@@ -30,6 +30,9 @@ type Config struct {
 	// OutDir receives junit.xml, ginkgo.json, conformance.json and
 	// conformance.md; empty writes no files.
 	OutDir string
+	// HAR, when set, is the file every exchange of the run is written to
+	// as a HAR 1.2 log, credentials redacted.
+	HAR string
 	// Name labels the run in the conformance summary (a vendor or build name).
 	Name string
 	// ReadOnly skips every spec labelled destructive; specs that invoke use
@@ -58,7 +61,7 @@ type Config struct {
 const envPrefix = "FGH_"
 
 // ConfigFromEnv reads FGH_TARGET, FGH_PROJECT_ID, FGH_REGION, FGH_TOKEN,
-// FGH_AK, FGH_SK, FGH_OUT, FGH_NAME, FGH_READ_ONLY, FGH_FUNCTION,
+// FGH_AK, FGH_SK, FGH_OUT, FGH_HAR, FGH_NAME, FGH_READ_ONLY, FGH_FUNCTION,
 // FGH_EXTENSION_API, FGH_EXTENSION_BASE_PORT and FGH_TEST_DEFECT.
 func ConfigFromEnv() (Config, error) {
 	get := func(name string) string { return strings.TrimSpace(os.Getenv(envPrefix + name)) }
@@ -67,7 +70,7 @@ func ConfigFromEnv() (Config, error) {
 			BaseURL: get("TARGET"), ProjectID: get("PROJECT_ID"), Region: get("REGION"),
 			Token: get("TOKEN"), AK: get("AK"), SK: get("SK"),
 		},
-		OutDir: get("OUT"), Name: get("NAME"),
+		OutDir: get("OUT"), Name: get("NAME"), HAR: get("HAR"),
 		FunctionURN: get("FUNCTION"), ExtensionAPI: get("EXTENSION_API"),
 		Defect: get("TEST_DEFECT"),
 	}
@@ -105,10 +108,8 @@ func (c Config) Validate() error {
 	if c.Defect != "" && c.Target.BaseURL != "" {
 		errs = append(errs, errors.New("a test defect can only be injected into the in-process emulator: unset FGH_TARGET"))
 	}
-	if c.Defect != "" {
-		if _, ok := defectByName(c.Defect); !ok {
-			errs = append(errs, fmt.Errorf("unknown test defect %q (known: %s)", c.Defect, strings.Join(DefectNames(), ", ")))
-		}
+	if err := checkDefectName(c.Defect); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -122,4 +123,12 @@ func (c Config) secrets() []string {
 		}
 	}
 	return out
+}
+
+// checkDefectName accepts "" and the name of a known defect.
+func checkDefectName(name string) error {
+	if _, ok := defectByName(name); name != "" && !ok {
+		return fmt.Errorf("unknown test defect %q (known: %s)", name, strings.Join(DefectNames(), ", "))
+	}
+	return nil
 }

@@ -20,12 +20,13 @@ import (
 
 // Report file names inside Config.OutDir.
 const (
-	JUnitFile          = "junit.xml"
-	GinkgoJSONFile     = "ginkgo.json"
-	ConformanceMDFile  = "conformance.md"
-	ConformanceJSON    = reports.ConformanceFile
-	notRunReason       = "not run: excluded by the label filter or a focus"
-	maxReasonCharacter = 600
+	JUnitFile           = "junit.xml"
+	GinkgoJSONFile      = "ginkgo.json"
+	ConformanceMDFile   = "conformance.md"
+	ConformanceHTMLFile = reports.ConformanceHTMLFile
+	ConformanceJSON     = reports.ConformanceFile
+	notRunReason        = "not run: excluded by the label filter or a focus"
+	maxReasonCharacter  = 600
 )
 
 // coverage counts the statuses each operation answered with.
@@ -221,6 +222,7 @@ func (f *Framework) BuildConformance(r types.Report) *reports.Conformance {
 		}
 		return c.Checks[i].Check < c.Checks[j].Check
 	})
+	f.attachEvidence(c)
 	specs := provokersOf(r)
 	for _, op := range f.Spec.Operations() {
 		seen := f.coverage.statuses(op.ID)
@@ -304,6 +306,9 @@ func (f *Framework) WriteReports(dir string, r types.Report) (*reports.Conforman
 	if err := reports.WriteConformance(dir, c); err != nil {
 		return c, err
 	}
+	if err := f.writeEvidence(dir, c); err != nil {
+		return c, err
+	}
 	var md bytes.Buffer
 	if err := reports.RenderConformanceMarkdown(&md, c); err != nil {
 		return c, fmt.Errorf("render conformance summary: %w", err)
@@ -311,7 +316,7 @@ func (f *Framework) WriteReports(dir string, r types.Report) (*reports.Conforman
 	if err := os.WriteFile(filepath.Join(dir, ConformanceMDFile), md.Bytes(), 0o644); err != nil {
 		return c, fmt.Errorf("write conformance summary: %w", err)
 	}
-	for _, name := range []string{JUnitFile, GinkgoJSONFile, ConformanceJSON, ConformanceMDFile} {
+	for _, name := range []string{JUnitFile, GinkgoJSONFile, ConformanceJSON, ConformanceMDFile, ConformanceHTMLFile, FailuresFile} {
 		if err := f.scrubFile(filepath.Join(dir, name)); err != nil {
 			return c, err
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 )
@@ -34,6 +35,8 @@ type Framework struct {
 	ExtensionBasePort int
 	// Local is the in-process emulator, nil against a remote target.
 	Local *LocalEmulator
+	// Evidence records every exchange and failure of the run, redacted.
+	Evidence *evidence.Recorder
 
 	client   *client.Client // every API call goes through it
 	health   targetHealth
@@ -95,7 +98,8 @@ func Setup(ctx context.Context, cfg Config) (*Framework, error) {
 	} else if f.ExtensionBasePort == 0 {
 		f.ExtensionBasePort = DefaultExtensionBasePort
 	}
-	f.Transport = &ValidatingTransport{Spec: sp, Base: newBaseTransport(), Observe: f.coverage.observe}
+	f.Evidence = f.newRecorder()
+	f.Transport = &ValidatingTransport{Spec: sp, Base: newBaseTransport(), Observe: f.coverage.observe, Evidence: f.Evidence}
 	f.HTTP = &http.Client{Transport: f.Transport, CheckRedirect: refuseRedirect}
 	if f.client, err = client.New(f.Target, client.WithHTTPClient(f.HTTP)); err != nil {
 		_ = f.Close(context.Background())

@@ -94,3 +94,18 @@ func freePortRange(n int) (int, error) {
 	}
 	return base, nil
 }
+
+// StartLocal starts the built-in endpoint through cfg.Launch, behind
+// cfg.Defect when one is named, outside a contract run: replay re-sends a
+// failure to it. The project in cfg.Target configures the endpoint, as
+// the credentials do.
+func StartLocal(ctx context.Context, cfg Config) (*LocalEmulator, error) {
+	if err := checkDefectName(cfg.Defect); err != nil {
+		return nil, err
+	}
+	base, err := freePortRange(fgs.MaxExtensions)
+	if err != nil {
+		return nil, err
+	}
+	return startLocal(ctx, cfg, base)
+}

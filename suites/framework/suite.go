@@ -32,6 +32,7 @@ func registerSuiteNodes(launch Launcher) {
 	BeforeEach(abortWhenTargetLost)
 	BeforeEach(skipReadOnly)
 	AfterEach(failOnUnclaimedViolations)
+	ReportAfterEach(recordFailureEvidence)
 	ReportAfterSuite("fgh contract reports", writeSuiteReports)
 }
 
@@ -78,6 +79,18 @@ func failOnUnclaimedViolations() {
 	if vs := Current().Transport.TakeUnclaimed(); len(vs) > 0 {
 		Fail("requests sent by this spec violated the spec:\n" + spec.Violations(vs))
 	}
+}
+
+// recordFailureEvidence runs after each spec, failed or not, so that each
+// spec's exchanges are its own (including its BeforeAll and cleanup).
+func recordFailureEvidence(sr types.SpecReport) {
+	currentMu.Lock()
+	f := current
+	currentMu.Unlock()
+	if f == nil {
+		return
+	}
+	f.recordSpecFailures(sr, f.Transport.TakeExchanges())
 }
 
 // ErrEmptySelection is the failure of a run whose label filter selects no spec.

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/spec"
 )
 
@@ -18,6 +20,9 @@ const maxBody = client.MaxResponseBody
 
 // Exchange is one request/response pair as the validator saw it.
 type Exchange struct {
+	// ID is the exchange's id in the run's evidence ("x<n>"); empty when
+	// the transport records no evidence.
+	ID         string
 	Operation  string // operationId, or "METHOD PATH" when nothing matched
 	Status     int
 	Violations []spec.Violation // after the caller's expectations were applied
@@ -31,9 +36,13 @@ type ValidatingTransport struct {
 	Spec    *spec.Spec
 	Base    http.RoundTripper
 	Observe func(Exchange) // called for every exchange (coverage)
+	// Evidence, when set, records every exchange (redacted there); the
+	// exchanges since the last TakeExchanges are kept for the spec's failures.
+	Evidence *evidence.Recorder
 
 	mu        sync.Mutex
 	unclaimed []spec.Violation
+	recent    []evidence.Exchange
 }
 
 // Tolerate tells the transport which request-side violations a negative
@@ -101,8 +110,10 @@ func (t *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	started := time.Now()
 	resp, err := base.RoundTrip(req)
 	if err != nil {
+		t.record(req, reqBody, nil, nil, started, err, nil)
 		return nil, err
 	}
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
@@ -127,6 +138,7 @@ func (t *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		}
 		ex.Violations = append(ex.Violations, v)
 	}
+	ex.ID = t.record(req, reqBody, resp, respBody, started, nil, ex.Violations)
 	if t.Observe != nil {
 		t.Observe(ex)
 	}
@@ -138,6 +150,37 @@ func (t *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		t.mu.Unlock()
 	}
 	return resp, nil
+}
+
+// record hands one exchange to the evidence recorder and keeps it for the
+// current spec; it returns the exchange's id.
+func (t *ValidatingTransport) record(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte, started time.Time, err error, vs []spec.Violation) string {
+	if t.Evidence == nil {
+		return ""
+	}
+	ex := evidence.FromHTTP(req, reqBody, resp, respBody)
+	ex.Operation, ex.Started, ex.Duration = operationOf(t.Spec, req), started, time.Since(started)
+	if err != nil {
+		ex.Error = err.Error()
+	}
+	for _, v := range vs {
+		ex.Violations = append(ex.Violations, v.Evidence())
+	}
+	ex.ID = t.Evidence.Record(ex)
+	t.mu.Lock()
+	t.recent = append(t.recent, ex)
+	t.mu.Unlock()
+	return ex.ID
+}
+
+// TakeExchanges returns and forgets the exchanges recorded since the last
+// call, unredacted: the caller hands them to the recorder, which redacts.
+func (t *ValidatingTransport) TakeExchanges() []evidence.Exchange {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.recent
+	t.recent = nil
+	return out
 }
 
 // TakeUnclaimed returns and forgets the violations of requests sent without a Tolerate.

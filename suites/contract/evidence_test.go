@@ -1,0 +1,204 @@
+package contract_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/suites/framework"
+)
+
+// fghRun runs the fgh binary with args and returns its exit code and output.
+func fghRun(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, fghBinary(t), args...)
+	cmd.Env = withoutFGHEnv()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode(), string(out)
+	case err != nil:
+		t.Fatalf("fgh %s: %v", strings.Join(args, " "), err)
+	}
+	return 0, string(out)
+}
+
+// TestDefectRunLeavesReplayableEvidence: a run against an emulator whose
+// createFunction answers 201 records the failure with an id; the HAR log is
+// HAR 1.2 without a secret; the reports show request, answer and rule; and
+// replay reproduces it against the defective emulator and passes against a
+// healthy one (signing with AK/SK at replay time).
+func TestDefectRunLeavesReplayableEvidence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suites and replays")
+	}
+	dir := t.TempDir()
+	har := filepath.Join(dir, "run.har")
+	code, out := fghRun(t, "contract", "--out", dir, "--har", har, "--test-defect", "create-201",
+		"--label-filter", framework.LabelFunctions, "--extension-port", "0")
+	if code != 1 {
+		t.Fatalf("defect run exited %d, want 1\n%s", code, out)
+	}
+	run, err := evidence.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fl evidence.Failure
+	for _, f := range run.Failures {
+		if f.Operation == "createFunction" && f.Expect.Checkable() && f.Response != nil && f.Response.Status == 201 {
+			fl = f
+			break
+		}
+	}
+	if fl.ID == "" {
+		t.Fatalf("failures.json has no re-checkable createFunction failure with the 201 answer: %+v", run.Failures)
+	}
+
+	secrets := []string{emulator.DefaultToken, emulator.DefaultSK}
+	for _, name := range []string{har, filepath.Join(dir, evidence.FailuresFile), filepath.Join(dir, framework.ConformanceJSON)} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(data), s) {
+				t.Errorf("%s holds a secret", filepath.Base(name))
+			}
+		}
+	}
+	checkHAR(t, har)
+
+	md, err := os.ReadFile(filepath.Join(dir, framework.ConformanceMDFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"#### `" + fl.ID + "`", "**Rule broken:**", "got 201", "**Request:**", "POST http://127.0.0.1:",
+		"**Answer:**", "201 Created", "fgh contract replay DIR " + fl.ID, `X-Auth-Token: $FGH_TOKEN`} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("conformance.md lacks %q", want)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, framework.ConformanceHTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), `id="`+fl.ID+`"`) || !strings.Contains(string(page), "201 Created") {
+		t.Error("conformance.html lacks the failure's evidence")
+	}
+
+	code, out = fghRun(t, "contract", "replay", dir, fl.ID, "--test-defect", "create-201")
+	if code != 1 || !strings.Contains(out, "REPRODUCED") {
+		t.Errorf("replay against the defective emulator exited %d, want 1 and REPRODUCED:\n%s", code, out)
+	}
+
+	cfg := emulator.DefaultConfig()
+	em, err := emulator.StartLocal(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = em.Close(context.Background()) }()
+	code, out = fghRun(t, "contract", "replay", dir, fl.ID, "--target", em.URL, "--ak", cfg.AK, "--sk", cfg.SK)
+	if code != 0 || !strings.Contains(out, "passed") {
+		t.Errorf("replay against a healthy emulator with AK/SK exited %d, want 0 and passed:\n%s", code, out)
+	}
+	if strings.Contains(out, cfg.SK) {
+		t.Error("replay printed the SK")
+	}
+
+	code, out = fghRun(t, "contract", "replay", dir, "f00000000")
+	if code != 2 || !strings.Contains(out, fl.ID) {
+		t.Errorf("replay of an unknown id exited %d, want 2 and the known ids:\n%s", code, out)
+	}
+}
+
+// checkEvidence holds every failed spec of r to at least one failure with
+// an id in failures.json.
+func (r contractRun) checkEvidence(t *testing.T) {
+	t.Helper()
+	run, err := evidence.ReadRun(r.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string][]string{}
+	for _, f := range run.Failures {
+		if f.ID == "" || f.Rule == "" {
+			t.Errorf("failure without an id or a rule: %+v", f)
+		}
+		ids[f.Source] = append(ids[f.Source], f.ID)
+	}
+	for _, s := range r.specs {
+		if s.State.Is(types.SpecStateFailureStates) && len(ids[s.FullText()]) == 0 {
+			t.Errorf("failed spec %q has no failure in %s", s.FullText(), evidence.FailuresFile)
+		}
+	}
+}
+
+// checkHAR holds the log to the HAR 1.2 shape and its credential headers to <redacted>.
+func checkHAR(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct {
+		Log struct {
+			Version string `json:"version"`
+			Creator struct {
+				Name string `json:"name"`
+			} `json:"creator"`
+			Entries []struct {
+				StartedDateTime string `json:"startedDateTime"`
+				Request         struct {
+					Method  string `json:"method"`
+					URL     string `json:"url"`
+					Headers []struct {
+						Name, Value string
+					} `json:"headers"`
+				} `json:"request"`
+				Response *struct {
+					Status  int `json:"status"`
+					Content *struct {
+						MimeType string `json:"mimeType"`
+					} `json:"content"`
+				} `json:"response"`
+				Timings *struct{} `json:"timings"`
+			} `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		t.Fatalf("HAR is not JSON: %v", err)
+	}
+	if h.Log.Version != "1.2" || h.Log.Creator.Name == "" || len(h.Log.Entries) == 0 {
+		t.Fatalf("HAR log: version %q, creator %q, %d entries", h.Log.Version, h.Log.Creator.Name, len(h.Log.Entries))
+	}
+	tokens := 0
+	for i, e := range h.Log.Entries {
+		if e.StartedDateTime == "" || e.Request.Method == "" || e.Request.URL == "" || e.Response == nil || e.Response.Content == nil || e.Timings == nil {
+			t.Fatalf("entry %d lacks a member HAR 1.2 requires", i)
+		}
+		for _, hd := range e.Request.Headers {
+			if evidence.CredentialHeader(hd.Name) {
+				tokens++
+				if hd.Value != evidence.Redacted {
+					t.Errorf("entry %d: %s is not redacted", i, hd.Name)
+				}
+			}
+		}
+	}
+	if tokens == 0 {
+		t.Error("no entry carried a credential header: the run authenticates, so the redaction went unchecked")
+	}
+}

@@ -1,0 +1,219 @@
+// Package replay re-sends a recorded failure to an endpoint, authenticated at replay time, and checks its rule again; `fgh contract replay` calls it.
+package replay
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/spec"
+	"github.com/fgharness/fgharness/suites/framework"
+)
+
+// ErrUsage marks errors a user fixes by changing flags or the environment.
+var ErrUsage = errors.New("usage")
+
+// Options say which failure to replay, and where.
+type Options struct {
+	RunDir    string // the --out directory of the run (holds failures.json)
+	FailureID string
+	// Target is where to send; with no BaseURL the built-in emulator is
+	// started through Launch (behind Defect, in the suites' own tests).
+	// Credentials come from here, never from the run's files; an empty
+	// ProjectID means the run's.
+	Target  client.Target
+	Launch  framework.Launcher
+	Defect  string
+	Timeout time.Duration // per request; 0 means framework.DefaultRequestTimeout
+}
+
+// Step is one re-sent exchange before or after the failing request.
+type Step struct {
+	Operation string
+	Status    int
+	Error     string
+}
+
+// Result is what the replayed request got and whether the rule broke again.
+type Result struct {
+	Failure evidence.Failure
+	Target  string // scheme://host:port replayed against
+	Steps   []Step
+	Cleanup []Step
+	// Answer is the replayed answer (redacted), Violations its spec violations.
+	Answer     *evidence.Response
+	Violations []evidence.Violation
+	// Broken lists the conditions of the rule the answer broke again;
+	// Checkable is false when the rule is judged by code replay does not have.
+	Broken    []string
+	Checkable bool
+}
+
+// Reproduced tells whether the endpoint broke the rule again.
+func (r Result) Reproduced() bool { return len(r.Broken) > 0 }
+
+// Run replays the failure opts name.
+func Run(ctx context.Context, opts Options) (Result, error) {
+	run, err := evidence.ReadRun(opts.RunDir)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	fl, ok := run.Failure(opts.FailureID)
+	if !ok {
+		return Result{}, fmt.Errorf("%w: no failure %q in %s (%s)", ErrUsage, opts.FailureID, opts.RunDir, knownIDs(run))
+	}
+	target := opts.Target
+	if target.ProjectID == "" {
+		target.ProjectID = run.ProjectID
+	}
+	if target.BaseURL == "" {
+		if opts.Launch == nil {
+			return Result{}, fmt.Errorf("%w: no target: pass --target", ErrUsage)
+		}
+		local, err := framework.StartLocal(ctx, framework.Config{Target: target, Launch: opts.Launch, Defect: opts.Defect})
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		defer func() { _ = local.Close(context.Background()) }()
+		target = local.Target
+	} else if err := target.Validate(); err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	sp, err := spec.Load()
+	if err != nil {
+		return Result{}, err
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = framework.DefaultRequestTimeout
+	}
+	s := &sender{
+		spec: sp, target: target, creds: target.Credentials(), recordedOrigin: run.Target, recordedProject: run.ProjectID,
+		http:   &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		redact: evidence.NewRedactor(target.Token, target.SK),
+	}
+	res := Result{Failure: fl, Target: target.Redacted(), Checkable: fl.Expect.Checkable()}
+	for _, ex := range fl.Steps {
+		res.Steps = append(res.Steps, s.step(ctx, ex))
+	}
+	answer, vs, err := s.send(ctx, fl.Request)
+	for _, ex := range fl.Cleanup {
+		res.Cleanup = append(res.Cleanup, s.step(context.WithoutCancel(ctx), ex))
+	}
+	if err != nil {
+		return res, fmt.Errorf("replay %s: %s", fl.ID, s.redact.Text(err.Error()))
+	}
+	res.Answer, res.Violations = s.redact.Response(answer), vs
+	if res.Checkable {
+		res.Broken = fl.Recheck(answer, vs)
+	}
+	return res, nil
+}
+
+func knownIDs(run evidence.Run) string {
+	if len(run.Failures) == 0 {
+		return "the run recorded no failure"
+	}
+	ids := make([]string, len(run.Failures))
+	for i, f := range run.Failures {
+		ids[i] = f.ID
+	}
+	return "known: " + strings.Join(ids, ", ")
+}
+
+// sender re-sends recorded requests to the replay target.
+type sender struct {
+	spec            *spec.Spec
+	target          client.Target
+	creds           client.Credentials
+	recordedOrigin  string // scheme://host:port of the recorded run
+	recordedProject string
+	http            *http.Client
+	redact          *evidence.Redactor
+}
+
+func (s *sender) step(ctx context.Context, ex evidence.Exchange) Step {
+	st := Step{Operation: ex.Operation}
+	answer, _, err := s.send(ctx, ex.Request)
+	if err != nil {
+		st.Error = s.redact.Text(err.Error())
+	} else {
+		st.Status = answer.Status
+	}
+	return st
+}
+
+// send re-sends q: to the replay target when q went to the recorded
+// target (another origin, such as an Extension API, is kept), with the
+// project id of the replay target, and authenticated now when q was.
+func (s *sender) send(ctx context.Context, q evidence.Request) (*evidence.Response, []evidence.Violation, error) {
+	u, err := url.Parse(q.URL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("recorded URL %q: %w", q.URL, err)
+	}
+	body := q.Body.Bytes()
+	if origin(u) == s.recordedOrigin {
+		base, err := url.Parse(s.target.BaseURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		u.Scheme, u.Host = base.Scheme, base.Host
+	}
+	swap := s.recordedProject != "" && s.target.ProjectID != "" && s.recordedProject != s.target.ProjectID
+	if swap {
+		u.Path = strings.ReplaceAll(u.Path, s.recordedProject, s.target.ProjectID)
+		u.RawPath = ""
+		body = bytes.ReplaceAll(body, []byte(s.recordedProject), []byte(s.target.ProjectID))
+	}
+	req, err := http.NewRequestWithContext(ctx, q.Method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	authenticated := false
+	for k, vs := range q.Header {
+		switch {
+		case evidence.CredentialHeader(k):
+			authenticated = true
+			continue
+		case strings.EqualFold(k, "X-Sdk-Date"), strings.EqualFold(k, "Host"), strings.EqualFold(k, "Content-Length"):
+			continue
+		}
+		for _, v := range vs {
+			if swap {
+				v = strings.ReplaceAll(v, s.recordedProject, s.target.ProjectID)
+			}
+			req.Header.Add(k, v)
+		}
+	}
+	if authenticated {
+		if err := s.creds.Apply(req, body, time.Now()); err != nil {
+			return nil, nil, err
+		}
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, client.MaxResponseBody))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the answer: %w", err)
+	}
+	var vs []evidence.Violation
+	for _, v := range s.spec.ValidateExchange(req, body, resp, respBody) {
+		vs = append(vs, v.Evidence())
+	}
+	return &evidence.Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: evidence.NewBody(respBody)}, vs, nil
+}
+
+func origin(u *url.URL) string {
+	return client.Target{BaseURL: u.Scheme + "://" + u.Host}.Redacted()
+}
