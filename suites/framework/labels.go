@@ -24,6 +24,7 @@ const (
 	LabelLogs         = "logs"
 	LabelApps         = "apps"
 	LabelNetwork      = "network"
+	LabelEvents       = "events"
 )
 
 // Kind labels: what a spec checks.
