@@ -28,7 +28,7 @@ func TestFanoutAccounting(t *testing.T) {
 	}
 	f := rep.Fanout
 	if f == nil || f.Invocations != 200 || f.Expected != 400 {
-		t.Fatalf("fanout = %+v, want 200 invocations, 400 expected", f)
+		t.Fatalf("fanout = %+v, want 200 invocations, 400 expected (requests %d, dropped %d, errors %+v)", f, rep.Requests, rep.DroppedRequests, rep.Errors)
 	}
 	if f.Missing != 20 || f.PerExtension[1].Missing != 20 || f.PerExtension[0].Missing != 0 {
 		t.Errorf("missing = %d (per extension %d/%d), want 20 all on the second", f.Missing, f.PerExtension[0].Missing, f.PerExtension[1].Missing)

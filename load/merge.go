@@ -41,15 +41,15 @@ func MergeRuns(dirs []string, outDir string) (*reports.Report, error) {
 	}
 	m := mergeTotals(runs)
 
-	lat, svc := newHistogram(), newHistogram()
-	perSec := map[int64]*[2]*hdr.Histogram{}
+	whole := clockHistograms{newHistogram(), newHistogram(), newHistogram()}
+	perSec := map[int64]*clockHistograms{}
 	for i, d := range dirs {
 		shift := int64(math.Round(runs[i].StartedAt.Sub(m.StartedAt).Seconds()))
-		if err := mergeHistogramFile(filepath.Join(d, reports.HistogramsFile), shift, lat, svc, perSec); err != nil {
+		if err := mergeHistogramFile(filepath.Join(d, reports.HistogramsFile), shift, &whole, perSec); err != nil {
 			return nil, fmt.Errorf("merge %s: %w", d, err)
 		}
 	}
-	m.Latency, m.ServiceTime = percentilesOf(lat), percentilesOf(svc)
+	m.Latency, m.ServiceTime, m.SendLag = percentilesOf(whole[0]), percentilesOf(whole[1]), percentilesOf(whole[2])
 	m.Series = mergeSeries(runs, m, perSec)
 	if m.Fanout != nil {
 		if err := mergeFanoutHistograms(dirs, m.Fanout); err != nil {
@@ -240,7 +240,12 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 }
 
 // mergeHistogramFile adds one run's per-second histograms, its seconds shifted onto the merged run's clock.
-func mergeHistogramFile(path string, shift int64, lat, svc *hdr.Histogram, perSec map[int64]*[2]*hdr.Histogram) error {
+// clockHistograms holds one histogram per clock, in histogramClocks order.
+type clockHistograms [3]*hdr.Histogram
+
+var histogramClocks = [3]string{reports.ClockLatency, reports.ClockService, reports.ClockSendLag}
+
+func mergeHistogramFile(path string, shift int64, whole *clockHistograms, perSec map[int64]*clockHistograms) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -266,23 +271,24 @@ func mergeHistogramFile(path string, shift int64, lat, svc *hdr.Histogram, perSe
 		sec := int64(line.T) + shift
 		slot := perSec[sec]
 		if slot == nil {
-			slot = &[2]*hdr.Histogram{newHistogram(), newHistogram()}
+			slot = &clockHistograms{newHistogram(), newHistogram(), newHistogram()}
 			perSec[sec] = slot
 		}
+		i := 0 // lines without a clock are latency
 		switch line.Clock {
 		case reports.ClockService:
-			slot[1].Merge(h)
-			svc.Merge(h)
-		default:
-			slot[0].Merge(h)
-			lat.Merge(h)
+			i = 1
+		case reports.ClockSendLag:
+			i = 2
 		}
+		slot[i].Merge(h)
+		whole[i].Merge(h)
 	}
 	return sc.Err()
 }
 
 // mergeSeries adds the per-second counts of every run and takes p50/p99 from the merged histograms.
-func mergeSeries(runs []*reports.Report, m *reports.Report, perSec map[int64]*[2]*hdr.Histogram) []reports.Second {
+func mergeSeries(runs []*reports.Report, m *reports.Report, perSec map[int64]*clockHistograms) []reports.Second {
 	bySec := map[int64]*reports.Second{}
 	for _, r := range runs {
 		shift := int64(math.Round(r.StartedAt.Sub(m.StartedAt).Seconds()))
@@ -309,7 +315,7 @@ func mergeSeries(runs []*reports.Report, m *reports.Report, perSec map[int64]*[2
 	return sortedSeries(bySec)
 }
 
-func writeMergedHistograms(path string, perSec map[int64]*[2]*hdr.Histogram) error {
+func writeMergedHistograms(path string, perSec map[int64]*clockHistograms) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -321,9 +327,9 @@ func writeMergedHistograms(path string, perSec map[int64]*[2]*hdr.Histogram) err
 	}
 	sort.Slice(secs, func(i, j int) bool { return secs[i] < secs[j] })
 	for _, s := range secs {
-		for i, clock := range []string{reports.ClockLatency, reports.ClockService} {
+		for i, clock := range histogramClocks {
 			h := perSec[s][i]
-			if h.TotalCount() == 0 && i == 1 {
+			if h.TotalCount() == 0 && i > 0 {
 				continue
 			}
 			line, err := reports.EncodeHistogramLine(float64(s), clock, h)

@@ -124,9 +124,6 @@ func (o *Options) defaults() {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
-	if o.LateAfter <= 0 {
-		o.LateAfter = DefaultLateAfter
-	}
 	if o.ExtensionPort == 0 {
 		o.ExtensionPort = fgs.ExtensionPortMin
 	}
@@ -207,7 +204,7 @@ func (o *Options) settings() map[string]string {
 		"duration":      o.Duration.String(),
 		"payload_bytes": strconv.Itoa(len(o.Body)),
 		"timeout":       o.Timeout.String(),
-		"late_after":    o.LateAfter.String(),
+		"late_after":    o.lateBudget(o.Pacing).String(),
 		"auth":          o.Target.Credentials().Kind(),
 	}
 	if o.LogType != "" {
@@ -241,6 +238,16 @@ func (o *Options) settings() map[string]string {
 		s["validate_sample"] = strconv.FormatFloat(o.ValidateSample*100, 'g', -1, 64) + "%"
 	}
 	return s
+}
+
+// lateBudget is the lateness budget an attack at pacing judges by:
+// --late-after, or LateBudget at the whole run's peak rate (shards
+// interleave, so a shard's request may be late by one whole-run interval).
+func (o *Options) lateBudget(pacing Pacing) time.Duration {
+	if o.LateAfter > 0 {
+		return o.LateAfter
+	}
+	return LateBudget(pacing.PeakRPS(o.Duration))
 }
 
 // AutoProcs sizes Procs for a run against a target outside this process:

@@ -61,12 +61,12 @@ const (
 
 // openSecond accumulates one second of the schedule until all its results are in.
 type openSecond struct {
-	latency, service *hdr.Histogram
-	count, errors    int64
-	late             int64
-	marked           bool
-	asked            int64
-	results          int64
+	latency, service, sendLag *hdr.Histogram
+	count, errors             int64
+	late                      int64
+	marked                    bool
+	asked                     int64
+	results                   int64
 }
 
 // recorder consumes results: it streams them to results.bin in Vegeta's
@@ -90,6 +90,7 @@ type recorder struct {
 	mu          sync.Mutex
 	latency     *hdr.Histogram
 	service     *hdr.Histogram
+	sendLag     *hdr.Histogram
 	requests    int64
 	successes   int64
 	late        int64
@@ -118,6 +119,7 @@ func newRecorder(attack string, start time.Time, results, histograms io.Writer) 
 		sent:      make(map[int64]int64),
 		latency:   newHistogram(),
 		service:   newHistogram(),
+		sendLag:   newHistogram(),
 		codes:     make(map[uint16]int64),
 		errs:      make(map[string]int64),
 		firstSent: -1,
@@ -164,13 +166,14 @@ func (rec *recorder) record(r *Result) {
 	sec := secondOf(r.Intended)
 	os := rec.open[sec]
 	if os == nil {
-		os = &openSecond{latency: getHistogram(), service: getHistogram()}
+		os = &openSecond{latency: getHistogram(), service: getHistogram(), sendLag: getHistogram()}
 		rec.open[sec] = os
 	}
 	os.count++
 	recordDuration(os.latency, r.Latency())
 	if r.Sent >= 0 {
 		recordDuration(os.service, r.ServiceTime())
+		recordDuration(os.sendLag, r.Sent-r.Intended)
 		rec.sent[secondOf(r.Sent)]++
 	}
 	ok := r.Success()
@@ -206,6 +209,7 @@ func (rec *recorder) record(r *Result) {
 	recordDuration(rec.latency, r.Latency())
 	if r.Sent >= 0 {
 		recordDuration(rec.service, r.ServiceTime())
+		recordDuration(rec.sendLag, r.Sent-r.Intended)
 		if rec.firstSent < 0 || r.Sent < rec.firstSent {
 			rec.firstSent = r.Sent
 		}
@@ -243,7 +247,7 @@ func (rec *recorder) countError(msg string) {
 func (rec *recorder) mark(m secondMark) {
 	os := rec.open[m.second]
 	if os == nil {
-		os = &openSecond{latency: getHistogram(), service: getHistogram()}
+		os = &openSecond{latency: getHistogram(), service: getHistogram(), sendLag: getHistogram()}
 		rec.open[m.second] = os
 	}
 	os.marked, os.asked, os.results = true, m.asked, m.results
@@ -281,10 +285,12 @@ func (rec *recorder) closeSecond(sec int64, os *openSecond) {
 		rec.writeHistogramLine(float64(sec), reports.ClockLatency, os.latency)
 		if os.service.TotalCount() > 0 {
 			rec.writeHistogramLine(float64(sec), reports.ClockService, os.service)
+			rec.writeHistogramLine(float64(sec), reports.ClockSendLag, os.sendLag)
 		}
 	}
 	putHistogram(os.latency)
 	putHistogram(os.service)
+	putHistogram(os.sendLag)
 }
 
 // flush pushes buffered output to disk, so a crash loses at most a moment.
@@ -382,6 +388,7 @@ func (rec *recorder) fillTotals(r *reports.Report) {
 	r.Errors = errorTable(rec.errs)
 	r.Latency = percentilesOf(rec.latency)
 	r.ServiceTime = percentilesOf(rec.service)
+	r.SendLag = percentilesOf(rec.sendLag)
 	if rec.checked > 0 || r.Validation != nil {
 		if r.Validation == nil {
 			r.Validation = &reports.Validation{}

@@ -55,6 +55,7 @@ type Runner struct {
 	onResult   func(start time.Time, r *Result)
 	onStart    func(*Attack)
 	drainGrace time.Duration
+	precise    bool
 
 	goroutinesPeak atomic.Int64
 }
@@ -62,13 +63,13 @@ type Runner struct {
 // Default generator settings.
 const (
 	DefaultTimeout    = 30 * time.Second
-	DefaultLateAfter  = 10 * time.Millisecond
+	DefaultLateAfter  = time.Millisecond
 	DefaultDrainGrace = 2 * time.Second
 )
 
 // NewRunner returns a runner that sends requests through h.
 func NewRunner(h Hitter, opts ...func(*Runner)) *Runner {
-	r := &Runner{hitter: h, lateAfter: DefaultLateAfter, timeout: DefaultTimeout, drainGrace: DefaultDrainGrace}
+	r := &Runner{hitter: h, timeout: DefaultTimeout, drainGrace: DefaultDrainGrace, precise: preciseTimers}
 	for _, o := range opts {
 		o(r)
 	}
@@ -84,7 +85,7 @@ func Workers(n int) func(*Runner) { return func(r *Runner) { r.workers = n } }
 // MaxWorkers caps the worker pool; 0 sizes it with Little's law (see WorkerCap).
 func MaxWorkers(n int) func(*Runner) { return func(r *Runner) { r.maxWorkers = n } }
 
-// LateAfter is the lateness budget of the lateness rule.
+// LateAfter is the lateness budget of the lateness rule (default: see LateBudget).
 func LateAfter(d time.Duration) func(*Runner) { return func(r *Runner) { r.lateAfter = d } }
 
 // MaxBacklog is how far behind schedule a request may be and still be sent (default: the timeout).
@@ -120,6 +121,12 @@ func OnResult(f func(start time.Time, r *Result)) func(*Runner) {
 // OnStart is called once the attack has started, with the live attack (for progress and abort checks).
 func OnStart(f func(*Attack)) func(*Runner) { return func(r *Runner) { r.onStart = f } }
 
+// PreciseTimers paces on the kernel's high-resolution timer from a thread
+// of its own (see preciseWaiter; the default on Linux) instead of Go timers.
+func PreciseTimers(on bool) func(*Runner) {
+	return func(r *Runner) { r.precise = on && preciseTimers }
+}
+
 // DrainGrace is how long in-flight requests may finish after an interrupt before they are cancelled.
 func DrainGrace(d time.Duration) func(*Runner) { return func(r *Runner) { r.drainGrace = d } }
 
@@ -132,7 +139,7 @@ func DrainGrace(d time.Duration) func(*Runner) { return func(r *Runner) { r.drai
 // the schedule and are counted late rather than spawning without bound.
 func WorkerCap(rps float64, timeout time.Duration) int {
 	little := math.Ceil(rps * timeout.Seconds())
-	limit := float64(min(128*max(runtime.GOMAXPROCS(0), startProcs), 768))
+	limit := float64(min(128*max(runtime.GOMAXPROCS(0)-pacerProcs.running(), startProcs), 768))
 	return int(max(1, min(little, limit)))
 }
 
@@ -177,8 +184,8 @@ func (a *Attack) AbortReason() string {
 }
 
 // errRunOver cancels the requests still in flight one request timeout after
-// the schedule ended; they are counted as timeouts.
-var errRunOver = fmt.Errorf("still in flight a request timeout after the schedule ended: %w", context.DeadlineExceeded)
+// the run's duration; they are counted as timeouts.
+var errRunOver = fmt.Errorf("still in flight a request timeout after the run's duration: %w", context.DeadlineExceeded)
 
 type job struct {
 	seq      uint64
@@ -195,6 +202,9 @@ func (r *Runner) Run(ctx context.Context, p vegeta.Pacer, d time.Duration, name 
 		return nil, errors.New("an attack needs a duration or a request count: unbounded attacks are not allowed")
 	}
 	rps := p.Rate(0)
+	if r.lateAfter <= 0 {
+		r.lateAfter = LateBudget(rps)
+	}
 	maxW := r.maxWorkers
 	if maxW <= 0 {
 		maxW = WorkerCap(rps, r.timeout)
@@ -271,11 +281,21 @@ func (r *Runner) Run(ctx context.Context, p vegeta.Pacer, d time.Duration, name 
 		r.onStart(atk)
 	}
 
-	r.pace(atk, p, d, jobs, results, marks, spawn, &workers, maxW)
+	// The run's wall time stays within its duration plus one request
+	// timeout: what is still in flight then is cancelled (a timeout).
+	cutoffAfter := d + r.timeout
+	if d <= 0 {
+		cutoffAfter = -1 // bounded by count: one timeout after the schedule ends
+	}
+	var cutoff *time.Timer
+	if cutoffAfter > 0 {
+		cutoff = time.AfterFunc(time.Until(start.Add(cutoffAfter)), func() { cancelReqs(errRunOver) })
+	}
+	r.runPacer(atk, p, d, jobs, results, marks, spawn, &workers, maxW)
 	close(jobs)
-	// What is still in flight gets the request timeout once more, no longer:
-	// the run's wall time stays within its duration plus one timeout.
-	cutoff := time.AfterFunc(r.timeout, func() { cancelReqs(errRunOver) })
+	if cutoff == nil {
+		cutoff = time.AfterFunc(r.timeout, func() { cancelReqs(errRunOver) })
+	}
 	wg.Wait()
 	cutoff.Stop()
 	close(results)
@@ -287,12 +307,75 @@ func (r *Runner) Run(ctx context.Context, p vegeta.Pacer, d time.Duration, name 
 	return atk, err
 }
 
+// LateBudget is the default lateness budget at rps: one request interval,
+// at most DefaultLateAfter. A request later than an interval has swapped
+// places with the next one, so the schedule's shape is no longer the one asked.
+func LateBudget(rps float64) time.Duration {
+	if rps <= 0 {
+		return DefaultLateAfter
+	}
+	return min(DefaultLateAfter, time.Duration(float64(time.Second)/rps))
+}
+
+// runPacer runs pace, on a thread of its own with precise timers (one more
+// P for the run, since that thread keeps its P while it sleeps), or else
+// on the caller's goroutine with Go timers.
+func (r *Runner) runPacer(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- job, results chan<- Result, marks chan<- secondMark, spawn func(), workers *int, maxW int) {
+	if !r.precise {
+		r.pace(atk, newGoWaiter(), p, d, jobs, results, marks, spawn, workers, maxW)
+		return
+	}
+	defer pacerProcs.add()()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w, err := newPreciseWaiter(atk)
+		if err != nil {
+			w = newGoWaiter() // a kernel without the call: millisecond precision, as before
+		}
+		r.pace(atk, w, p, d, jobs, results, marks, spawn, workers, maxW)
+	}()
+	<-done
+}
+
+// pacerProcs adds one P (GOMAXPROCS) per precise pacer running in the
+// process, on top of what the process had when the first one started.
+var pacerProcs procsLease
+
+type procsLease struct {
+	sync.Mutex
+	active, base int
+}
+
+// running is how many Ps the pacers hold, not the generator's to size by.
+func (pp *procsLease) running() int {
+	pp.Lock()
+	defer pp.Unlock()
+	return pp.active
+}
+
+func (pp *procsLease) add() (release func()) {
+	pp.Lock()
+	defer pp.Unlock()
+	if pp.active == 0 {
+		pp.base = runtime.GOMAXPROCS(0)
+	}
+	pp.active++
+	runtime.GOMAXPROCS(pp.base + pp.active)
+	return func() {
+		pp.Lock()
+		defer pp.Unlock()
+		pp.active--
+		runtime.GOMAXPROCS(pp.base + pp.active)
+	}
+}
+
 // pace is the single scheduling goroutine. It hands out requests in intended
 // order and tells the recorder when each second is complete. Every request
 // that falls due ends in exactly one of three ways: handed to a worker (sent),
 // dropped (a result with its lag as a censored latency), or counted as
 // interrupted before it was sent when the attack stops.
-func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- job, results chan<- Result, marks chan<- secondMark, spawn func(), workers *int, maxW int) {
+func (r *Runner) pace(atk *Attack, wait waiter, p vegeta.Pacer, d time.Duration, jobs chan<- job, results chan<- Result, marks chan<- secondMark, spawn func(), workers *int, maxW int) {
 	sched := newSchedule(p, r.offset, r.shard)
 	var (
 		seq  uint64
@@ -341,7 +424,7 @@ func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- 
 		}
 	}
 	tooLate := fmt.Sprintf("dropped: not sent, more than %s behind schedule", r.maxBacklog)
-	const ended = "dropped: not sent, every worker still busy when the run's duration ended"
+	const ended = "dropped: not sent, every worker still busy a request timeout after the run's duration ended"
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -349,14 +432,8 @@ func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- 
 		if !ok {
 			return
 		}
-		if wait := intended - time.Since(atk.Start); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-atk.stop:
-				timer.Stop()
-				return // not due yet
-			}
+		if !wait.wait(atk, intended) {
+			return // stopped before it was due
 		}
 		due(intended)
 		lag := time.Since(atk.Start) - intended
@@ -372,10 +449,10 @@ func (r *Runner) pace(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- 
 				*workers++
 				spawn()
 			}
-			// Wait for a worker no longer than the backlog allows, nor past the run's end.
+			// Wait for a worker no longer than the backlog allows, nor past the run's cutoff.
 			until, why := intended+r.maxBacklog, tooLate
-			if d > 0 && d < until {
-				until, why = d, ended
+			if d > 0 && d+r.timeout < until {
+				until, why = d+r.timeout, ended
 			}
 			timer.Reset(max(0, until-time.Since(atk.Start)))
 			select {

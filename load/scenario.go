@@ -213,7 +213,7 @@ func runSingle(ctx context.Context, o *Options, env *environment, dir string, pa
 	var aborted []reports.ThresholdResult
 	var stopWatch func()
 	opts := []func(*Runner){
-		Workers(o.Workers), MaxWorkers(o.MaxWorkers), Timeout(o.Timeout), LateAfter(o.LateAfter),
+		Workers(o.Workers), MaxWorkers(o.MaxWorkers), Timeout(o.Timeout), LateAfter(o.lateBudget(pacing)),
 		MaxRequests(o.MaxRequests), Output(bin, hist), OnResult(onResult),
 		Offset(o.Shard.Offset(pacing)), ShardOf(o.Shard), StartAt(o.StartAt),
 		OnStart(func(a *Attack) {

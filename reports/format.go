@@ -128,6 +128,9 @@ func lateRatio(r *Report) float64 {
 	return LateRatio(r.LateRequests, r.Requests, r.DroppedRequests)
 }
 
+// sendLagLabel names the send-lag row wherever the clocks are tabled.
+const sendLagLabel = "send lag (actual − intended send)"
+
 // censoredNote says how dropped requests enter the latency figures, when there are any.
 func censoredNote(r *Report) string {
 	if r.DroppedRequests == 0 {

@@ -17,8 +17,9 @@ const HistogramsFile = "histograms.jsonl"
 
 // Clocks a histogram line may measure.
 const (
-	ClockLatency = "latency" // from the intended send time
-	ClockService = "service" // from the moment the request left
+	ClockLatency = "latency"  // from the intended send time
+	ClockService = "service"  // from the moment the request left
+	ClockSendLag = "send_lag" // actual minus intended send time
 )
 
 // HistogramLine is one line of histograms.jsonl: the latencies of one second
@@ -26,7 +27,7 @@ const (
 // (base64, what (*Histogram).Encode(hdrhistogram.V2CompressedEncodingCookieBase) returns).
 type HistogramLine struct {
 	T     float64 `json:"t"`     // seconds since StartedAt, like Second.T
-	Clock string  `json:"clock"` // ClockLatency or ClockService
+	Clock string  `json:"clock"` // ClockLatency, ClockService or ClockSendLag
 	Unit  string  `json:"unit"`  // unit of the recorded values: "us" (default), "ns" or "ms"
 	HDR   string  `json:"hdr"`
 }
@@ -35,6 +36,7 @@ type HistogramLine struct {
 type Distribution struct {
 	Latency *hdrhistogram.Histogram
 	Service *hdrhistogram.Histogram
+	SendLag *hdrhistogram.Histogram
 	// msPerUnit converts a recorded value to milliseconds.
 	msPerUnit float64
 }
@@ -94,8 +96,10 @@ func DecodeHistograms(r io.Reader) (*Distribution, error) {
 			d.Latency = mergeInto(d.Latency, h)
 		case ClockService:
 			d.Service = mergeInto(d.Service, h)
+		case ClockSendLag:
+			d.SendLag = mergeInto(d.SendLag, h)
 		default:
-			return nil, fmt.Errorf("line %d: unknown clock %q (want %s or %s)", n, line.Clock, ClockLatency, ClockService)
+			return nil, fmt.Errorf("line %d: unknown clock %q (want %s, %s or %s)", n, line.Clock, ClockLatency, ClockService, ClockSendLag)
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -41,6 +41,7 @@ func renderHTML(w io.Writer, r *Report, dist *Distribution) error {
 	page.ThresholdsPassed = ThresholdsPassed(r.Thresholds)
 	page.Latency = append([]string{"latency (from intended send)"}, fmtPercentiles(r.Latency)...)
 	page.Service = append([]string{"service time"}, fmtPercentiles(r.ServiceTime)...)
+	page.SendLag = append([]string{sendLagLabel}, fmtPercentiles(r.SendLag)...)
 	page.Columns = percentileColumns
 	for _, e := range r.Errors {
 		page.Errors = append(page.Errors, ErrorCount{Message: scrubText(e.Message), Count: e.Count})
@@ -77,6 +78,7 @@ type htmlPage struct {
 	ThresholdsPassed bool
 	Columns          []string
 	Latency, Service []string
+	SendLag          []string
 	Errors           []ErrorCount
 	Charts           []template.HTML
 	Meta             []setting
@@ -446,7 +448,8 @@ var pageTemplate = template.Must(template.New("report").Funcs(templateFuncs).Par
 <div class="cards">{{range .Cards}}<div class="card"><div class="v">{{.Value}}</div><div class="l">{{.Label}}</div></div>{{end}}</div>
 <table id="percentiles"><tr><th>clock</th>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
 <tr>{{range .Latency}}<td>{{.}}</td>{{end}}</tr>
-<tr>{{range .Service}}<td>{{.}}</td>{{end}}</tr></table>
+<tr>{{range .Service}}<td>{{.}}</td>{{end}}</tr>
+<tr>{{range .SendLag}}<td>{{.}}</td>{{end}}</tr></table>
 {{range .Charts}}<section class="plot">{{.}}</section>
 {{end}}
 {{if .Errors}}<h2>Errors</h2><table id="errors"><tr><th>error</th><th>count</th></tr>

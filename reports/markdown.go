@@ -46,7 +46,11 @@ func renderMarkdown(w io.Writer, r *Report) error {
 	md.table(append([]string{"clock"}, percentileColumns...), nil)
 	md.row(append([]string{"latency (from intended send)"}, fmtPercentiles(r.Latency)...)...)
 	md.row(append([]string{"service time"}, fmtPercentiles(r.ServiceTime)...)...)
+	md.row(append([]string{sendLagLabel}, fmtPercentiles(r.SendLag)...)...)
 	md.printf("\n")
+	if note := censoredNote(r); note != "" {
+		md.printf("%s\n\n", note)
+	}
 
 	if len(r.StatusCodes) > 0 {
 		codes := make([]string, 0, len(r.StatusCodes))

@@ -60,7 +60,11 @@ type Report struct {
 	// ServiceTime from the moment the request actually left.
 	Latency     Percentiles `json:"latency_ms"`
 	ServiceTime Percentiles `json:"service_time_ms"`
-	Series      []Second    `json:"series"`
+	// SendLag is how late requests left: actual minus intended send time,
+	// the generator's own delay (a request is late past the late_after
+	// setting). Latency minus service time is about this much.
+	SendLag Percentiles `json:"send_lag_ms"`
+	Series  []Second    `json:"series"`
 
 	Fanout     *Fanout           `json:"fanout,omitempty"`
 	Sweep      []SweepPoint      `json:"sweep,omitempty"`

@@ -42,6 +42,7 @@ func WriteSummary(w io.Writer, r *Report, dir string) error {
 	}
 	clock("latency", r.Latency, "from the intended send")
 	clock("service time", r.ServiceTime, "from the actual send")
+	clock("send lag", r.SendLag, "actual − intended send: the generator's own delay")
 	if err := tw.Flush(); err != nil {
 		return err
 	}

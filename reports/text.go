@@ -28,6 +28,7 @@ func renderText(w io.Writer, r *Report) error {
 	p("Requests\t[total, rate, achieved, throughput]\t%s, %s, %s, %s\n", fmtCount(r.Requests), fmtRate(r.RateRPS), fmtRate(r.AchievedRPS), fmtRate(r.ThroughputRPS))
 	p("Latencies\t[%s]\t%s\n", strings.Join(percentileColumns, ", "), strings.Join(fmtPercentiles(r.Latency), ", "))
 	p("Service time\t[%s]\t%s\n", strings.Join(percentileColumns, ", "), strings.Join(fmtPercentiles(r.ServiceTime), ", "))
+	p("Send lag\t[%s]\t%s\n", strings.Join(percentileColumns, ", "), strings.Join(fmtPercentiles(r.SendLag), ", "))
 	p("Bytes\t[in, out]\t%s, %s\n", fmtBytes(r.BytesIn), fmtBytes(r.BytesOut))
 	p("Success\t[ratio]\t%s\n", fmtPct(r.SuccessRatio))
 	p("Late requests\t[count, ratio, dropped]\t%s, %s, %s\n", fmtCount(r.LateRequests), fmtPct(lateRatio(r)), fmtCount(r.DroppedRequests))

@@ -111,7 +111,7 @@ failed, 130 interrupted.`,
 	fl.IntVar(&f.procs, "procs", 0, "scheduler threads (GOMAXPROCS) for the generator (0: sized from the peak rate with --target; all CPUs with the built-in emulator, which shares the process)")
 	fl.IntVar(&f.connections, "connections", 0, "connections to the target (0: the worker cap)")
 	fl.DurationVar(&f.timeout, "timeout", load.DefaultTimeout, "per-request timeout")
-	fl.DurationVar(&f.lateAfter, "late-after", load.DefaultLateAfter, "a request that leaves later than this after its intended time is late")
+	fl.DurationVar(&f.lateAfter, "late-after", 0, "a request that leaves later than this after its intended time is late (0: one request interval, at most 1ms)")
 	fl.StringVar(&f.out, "out", filepath.Join("reports", "out", "load"), "directory for report.json, results.bin and histograms.jsonl")
 	fl.StringVar(&f.shard, "shard", "", "run shard i of N (i/N, 0-based) at 1/N of the rate")
 	fl.StringVar(&f.startAt, "start-at", "", "shared wall-clock start of every shard (RFC 3339)")

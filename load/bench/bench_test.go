@@ -358,3 +358,31 @@ func BenchmarkMillionRequests(b *testing.B) {
 		b.ReportMetric(rep.AchievedRPS, "achieved-rps")
 	}
 }
+
+// BenchmarkSendLag is how late requests leave (actual minus intended send)
+// at 200 and 5,000 req/s against the bare server, pacing on the kernel's
+// high-resolution timer (precise, the default on Linux) and on Go timers,
+// with the generator's CPU per request for each.
+func BenchmarkSendLag(b *testing.B) {
+	srv := startBareServer(b)
+	const d = 3 * time.Second
+	for _, rate := range []int{200, 5000} {
+		for _, precise := range []bool{true, false} {
+			name := map[bool]string{true: "precise", false: "go-timers"}[precise]
+			b.Run(fmt.Sprintf("%s-%d", name, rate), func(b *testing.B) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(load.GeneratorProcs(float64(rate), runtime.GOMAXPROCS(0))))
+				for range b.N {
+					runtime.GC()
+					c0 := cpuTime()
+					rep := fghRun(b, srv.URL, rate, d, load.PreciseTimers(precise))
+					c1 := cpuTime()
+					b.ReportMetric(rep.SendLag.P50*1000, "lag-p50-µs")
+					b.ReportMetric(rep.SendLag.P99*1000, "lag-p99-µs")
+					b.ReportMetric(rep.SendLag.Max*1000, "lag-max-µs")
+					b.ReportMetric(float64((c1-c0).Microseconds())/float64(rep.Requests), "cpu-µs/req")
+					b.ReportMetric(float64(rep.LateRequests), "late")
+				}
+			})
+		}
+	}
+}
