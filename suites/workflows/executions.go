@@ -149,6 +149,25 @@ var _ = area.Describe("Workflow executions", Ordered, Label(fw.LabelWorkflows, f
 			flowState{id: "ask"}, flowState{id: "wait", pause: 60}, flowState{id: "done", end: true}))
 	})
 
+	It("shows the definition as updateWorkFlow last set it",
+		fw.Judges(fgs.OpShowWorkFlow, fw.CheckBehaviour), fw.Judges(fgs.OpUpdateWorkFlow, fw.CheckSchema, fw.CheckBehaviour), func() {
+			path := map[string]string{"workflow_id": steps.ID}
+			var before struct {
+				Definition map[string]any `json:"definition"`
+			}
+			fw.Call(fw.Request{Operation: fgs.OpShowWorkFlow, Path: path}).ExpectStatus(http.StatusOK).Decode(&before)
+			Expect(before.Definition).To(HaveKeyWithValue("start", "first"), "showWorkFlow: definition.start: expected the created definition")
+			def := before.Definition
+			def["description"] = "updated by " + fw.Current().Prefix
+			updated := fw.Call(fw.Request{Operation: fgs.OpUpdateWorkFlow, Path: path, Body: def}).ExpectStatus(http.StatusOK)
+			Expect(updated.String("id")).To(Equal(steps.ID), "updateWorkFlow answer: id: expected the same workflow")
+			var after struct {
+				Definition map[string]any `json:"definition"`
+			}
+			fw.Call(fw.Request{Operation: fgs.OpShowWorkFlow, Path: path}).ExpectStatus(http.StatusOK).Decode(&after)
+			Expect(after.Definition).To(HaveKeyWithValue("description", def["description"]), "showWorkFlow after updateWorkFlow: definition.description: expected the update")
+		})
+
 	It("runs the states in order and lists them in that order in the execution's history",
 		fw.Judges(fgs.OpStartWorkflowExecution, fw.CheckBehaviour), fw.Judges(fgs.OpShowWorkflowExecution, fw.CheckSchema, fw.CheckBehaviour),
 		func(ctx SpecContext) {
