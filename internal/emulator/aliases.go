@@ -2,7 +2,10 @@ package emulator
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/fgs"
@@ -109,4 +112,52 @@ func deleteVersionAlias(c *call) (int, any, *apiError) {
 		return nil, nil
 	})
 	return http.StatusNoContent, nil, err
+}
+
+// versionStrategy is one additional version's rule-based routing.
+type versionStrategy struct {
+	CombineType string `json:"combine_type"`
+	Rules       []struct {
+		RuleType string `json:"rule_type"`
+		Param    string `json:"param"`
+		Op       string `json:"op"`
+		Value    string `json:"value"`
+	} `json:"rules"`
+}
+
+// ruleVersion is the additional version whose strategy the request meets
+// (the first by name when several do), or "" for none. A rule reads a
+// header or a cookie; `=` wants the value, `in` one of its comma-separated
+// values; `and` (the default) needs every rule, `or` one.
+func (a *alias) ruleVersion(r *http.Request) string {
+	if r == nil || len(a.AdditionalVersionStrategy) == 0 {
+		return ""
+	}
+	for _, v := range slices.Sorted(maps.Keys(a.AdditionalVersionStrategy)) {
+		var s versionStrategy
+		if json.Unmarshal(a.AdditionalVersionStrategy[v], &s) != nil || len(s.Rules) == 0 {
+			continue
+		}
+		met := 0
+		for _, rule := range s.Rules {
+			got := r.Header.Get(rule.Param)
+			if strings.EqualFold(rule.RuleType, "cookie") {
+				got = ""
+				if ck, err := r.Cookie(rule.Param); err == nil {
+					got = ck.Value
+				}
+			}
+			ok := got != "" && got == rule.Value
+			if rule.Op == "in" {
+				ok = got != "" && slices.Contains(strings.Split(strings.ReplaceAll(rule.Value, " ", ""), ","), got)
+			}
+			if ok {
+				met++
+			}
+		}
+		if met == len(s.Rules) || (s.CombineType == "or" && met > 0) {
+			return v
+		}
+	}
+	return ""
 }

@@ -113,3 +113,45 @@ func TestAliasRoutesWeightedShare(t *testing.T) {
 		t.Fatalf("weight 30: v2 ran %d of 400 times", got)
 	}
 }
+
+// Rule-based routing sends the invocations that meet an additional
+// version's rules there, and the rest to the alias's version.
+func TestAliasRoutesByRule(t *testing.T) {
+	te := startTest(t)
+	base := te.aliasFixture("rules", "live")
+	rule := func(ruleType, op, value, combine string) map[string]any {
+		return map[string]any{"version": "v1", "additional_version_strategy": map[string]any{"v2": map[string]any{
+			"combine_type": combine, "rules": []any{map[string]string{"rule_type": ruleType, "param": "x-canary", "op": op, "value": value}}}}}
+	}
+	live := strings.TrimSuffix(te.fnURN("rules"), "latest") + "!live"
+	ran := func(header ...string) string {
+		t.Helper()
+		r := te.do("POST", te.path("/fgs/functions/"+esc(live)+"/invocations"), `{}`, append([]string{"X-Cff-Log-Type", "tail"}, header...)...)
+		var out struct {
+			Log string `json:"log"`
+		}
+		r.decode(t, &out)
+		_, rest, _ := strings.Cut(out.Log, "version: ")
+		v, _, _ := strings.Cut(rest, "\n")
+		return v
+	}
+	for _, c := range []struct {
+		body   map[string]any
+		header []string
+		want   string
+	}{
+		{rule("Header", "=", "yes", "and"), []string{"X-Canary", "yes"}, "v2"},
+		{rule("header", "=", "yes", "and"), []string{"X-Canary", "no"}, "v1"},
+		{rule("header", "=", "yes", "and"), nil, "v1"},
+		{rule("header", "in", "a, b", "or"), []string{"X-Canary", "b"}, "v2"},
+		{rule("cookie", "=", "yes", "and"), []string{"Cookie", "x-canary=yes"}, "v2"},
+		{rule("cookie", "=", "yes", "and"), []string{"X-Canary", "yes"}, "v1"},
+	} {
+		if r := te.do("PUT", base+"/live", c.body); r.status != 200 {
+			t.Fatalf("update: %d %s", r.status, r.body)
+		}
+		if got := ran(c.header...); got != c.want {
+			t.Errorf("rules %v with %v: ran %s, want %s", c.body["additional_version_strategy"], c.header, got, c.want)
+		}
+	}
+}

@@ -63,7 +63,7 @@ func resolvedConfig(c *call) (*function, *functionConfig, *apiError) {
 	var cfg *functionConfig
 	f, err := readFunction(c, func(f *function) (*function, *apiError) {
 		var err *apiError
-		cfg, err = f.resolve(c.fn.Qualifier)
+		cfg, err = f.resolveFor(c.fn.Qualifier, c.r)
 		return f, err
 	})
 	return f, cfg, err
@@ -80,7 +80,11 @@ func (s *store) lookup(u urn.URN) (*function, *apiError) {
 
 // resolve maps a qualifier to the configuration it runs: latest, a version,
 // or an alias (honouring additional_version_weights). Caller holds the store lock.
-func (f *function) resolve(q string) (*functionConfig, *apiError) {
+func (f *function) resolve(q string) (*functionConfig, *apiError) { return f.resolveFor(q, nil) }
+
+// resolveFor is resolve for a request, whose headers and cookies an
+// alias's additional_version_strategy rules may route by.
+func (f *function) resolveFor(q string, r *http.Request) (*functionConfig, *apiError) {
 	if q == "" || q == urn.Latest {
 		return f.latest, nil
 	}
@@ -91,6 +95,9 @@ func (f *function) resolve(q string) (*functionConfig, *apiError) {
 		}
 	}
 	if a := f.aliases[name]; a != nil {
+		if v := a.ruleVersion(r); v != "" {
+			return f.resolve(v)
+		}
 		return f.resolve(a.pick())
 	}
 	return nil, errFunctionNotFound(f.latest.FuncURN[:strings.LastIndexByte(f.latest.FuncURN, ':')] + ":" + q)
