@@ -234,7 +234,9 @@ func plainResponse(status int, body []byte) []byte {
 // goPlainError is what follows the status line of the answers net/http
 // writes itself, before any handler runs (malformed request 400, 431, 501,
 // 505). A response of the emulator never has it: net/http writes a
-// handler's headers sorted, Connection before Content-Type.
+// handler's headers sorted, Connection before Content-Type, and no body the
+// emulator writes (JSON, or the metrics text) holds a raw CR LF, so no
+// write that starts inside a body can look like it either.
 const goPlainError = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
 func (c *guardedConn) Write(b []byte) (int, error) {
