@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // IAMToken asks IAM for a project-scoped token with a password
@@ -17,28 +19,7 @@ func (c *Client) IAMToken(ctx context.Context, user, password, domain, projectID
 	if user == "" || password == "" || domain == "" || projectID == "" {
 		return "", errors.New("IAMToken: user, password, domain and project ID are all required")
 	}
-	type named struct {
-		Name string `json:"name"`
-	}
-	var body struct {
-		Auth struct {
-			Identity struct {
-				Methods  []string `json:"methods"`
-				Password struct {
-					User struct {
-						Name     string `json:"name"`
-						Password string `json:"password"`
-						Domain   named  `json:"domain"`
-					} `json:"user"`
-				} `json:"password"`
-			} `json:"identity"`
-			Scope struct {
-				Project struct {
-					ID string `json:"id"`
-				} `json:"project"`
-			} `json:"scope"`
-		} `json:"auth"`
-	}
+	var body fgs.PasswordTokenRequest
 	id := &body.Auth.Identity
 	id.Methods = []string{"password"}
 	id.Password.User.Name, id.Password.User.Password, id.Password.User.Domain.Name = user, password, domain

@@ -89,29 +89,7 @@ func signatureError(err error, maxSkew time.Duration) *apiError {
 }
 
 // passwordTokenRequest is the part of POST /v3/auth/tokens the emulator reads.
-type passwordTokenRequest struct {
-	Auth struct {
-		Identity struct {
-			Methods  []string `json:"methods"`
-			Password struct {
-				User struct {
-					Name     string `json:"name"`
-					Password string `json:"password"`
-					Domain   struct {
-						Name string `json:"name"`
-						ID   string `json:"id"`
-					} `json:"domain"`
-				} `json:"user"`
-			} `json:"password"`
-		} `json:"identity"`
-		Scope struct {
-			Project struct {
-				Name string `json:"name"`
-				ID   string `json:"id"`
-			} `json:"project"`
-		} `json:"scope"`
-	} `json:"auth"`
-}
+type passwordTokenRequest = fgs.PasswordTokenRequest
 
 // issueToken emulates IAM's password login: a configured user and password
 // scoped to this endpoint's project (by ID, or by region name) gets a token

@@ -53,3 +53,30 @@ type ErrorBody struct {
 	ErrorMsg  string `json:"error_msg"`
 	RequestID string `json:"request_id,omitempty"`
 }
+
+// PasswordTokenRequest is the body of IAM's POST /v3/auth/tokens with the
+// password method and a project scope, as the client sends it and the
+// emulator reads it.
+type PasswordTokenRequest struct {
+	Auth struct {
+		Identity struct {
+			Methods  []string `json:"methods"`
+			Password struct {
+				User struct {
+					Name     string   `json:"name"`
+					Password string   `json:"password"`
+					Domain   IAMScope `json:"domain"`
+				} `json:"user"`
+			} `json:"password"`
+		} `json:"identity"`
+		Scope struct {
+			Project IAMScope `json:"project"`
+		} `json:"scope"`
+	} `json:"auth"`
+}
+
+// IAMScope names a domain or a project, by name or by ID.
+type IAMScope struct {
+	Name string `json:"name,omitempty"`
+	ID   string `json:"id,omitempty"`
+}
