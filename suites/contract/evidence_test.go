@@ -202,3 +202,39 @@ func checkHAR(t *testing.T, path string) {
 		t.Error("no entry carried a credential header: the run authenticates, so the redaction went unchecked")
 	}
 }
+
+// TestBehaviourFailureReplaysWithItsProducers: the spec that finds a
+// deleted function still readable runs in an ordered container whose
+// BeforeAll created the function; its failure's steps create it again, so
+// replay against a fresh defective emulator reproduces it and a healthy
+// one passes.
+func TestBehaviourFailureReplaysWithItsProducers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suites and replays")
+	}
+	const defect = "deleted-function-found"
+	dir := t.TempDir()
+	code, out := fghRun(t, "contract", "--out", dir, "--test-defect", defect, "--label-filter", framework.LabelFunctions, "--extension-port", "0")
+	if code != 1 {
+		t.Fatalf("defect run exited %d, want 1\n%s", code, out)
+	}
+	run, err := evidence.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fl evidence.Failure
+	for _, f := range run.Failures {
+		if strings.Contains(f.Rule, "still found") {
+			fl = f
+		}
+	}
+	if fl.ID == "" || !fl.Expect.Checkable() || len(fl.Steps) == 0 || fl.Steps[0].Operation != "createFunction" {
+		t.Fatalf("no re-checkable 'still found' failure whose steps start by creating the function: %+v", fl)
+	}
+	if code, out := fghRun(t, "contract", "replay", dir, fl.ID, "--test-defect", defect); code != 1 || !strings.Contains(out, "REPRODUCED") {
+		t.Errorf("replay against the defective emulator exited %d, want 1:\n%s", code, out)
+	}
+	if code, out := fghRun(t, "contract", "replay", dir, fl.ID); code != 0 || !strings.Contains(out, "passed") {
+		t.Errorf("replay against a healthy emulator exited %d, want 0:\n%s", code, out)
+	}
+}

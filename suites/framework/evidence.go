@@ -42,10 +42,11 @@ func (f *Framework) newRecorder() *evidence.Recorder {
 // the failure with the failure message as the rule. Exchanges after the
 // failure are the spec's cleanup, which replay sends too.
 func (f *Framework) recordSpecFailures(sr types.SpecReport, exchanges []evidence.Exchange) {
-	if !sr.State.Is(types.SpecStateFailureStates) || f.Evidence == nil {
+	if !sr.State.Is(types.SpecStateFailureStates) || f.Evidence == nil || f.recordedBy(sr.FullText()) {
 		return
 	}
 	before, after := splitAtFailure(exchanges, sr.Failure.TimelineLocation.Time)
+	before = append(f.producersOf(before), before...)
 	ops, checks := labelledOpsAndChecks(sr.Labels())
 	source := sr.FullText()
 	n := 0
@@ -65,7 +66,7 @@ func (f *Framework) recordSpecFailures(sr types.SpecReport, exchanges []evidence
 	if n > 0 {
 		return
 	}
-	fl := evidence.Failure{Check: reports.CheckBehaviour, Rule: firstLines(sr.Failure.Message, 6), Source: source, Cleanup: after}
+	fl := evidence.Failure{Check: reports.CheckBehaviour, Rule: ruleOfMessage(sr.Failure.Message), Source: source, Cleanup: after}
 	if len(checks) > 0 {
 		fl.Check = checks[0]
 	}
@@ -76,6 +77,9 @@ func (f *Framework) recordSpecFailures(sr types.SpecReport, exchanges []evidence
 		if ex := before[i]; ex.Response != nil {
 			fl.Operation, fl.Request, fl.Response, fl.Steps = ex.Operation, ex.Request, ex.Response, before[:i]
 			fl.Expect = expectFromMessage(sr.Failure.Message, ex.Response.Status)
+			if len(fl.Expect.Status) > 0 {
+				fl.Check = reports.CheckStatus
+			}
 			fl.Violation = evidence.Violation{Status: ex.Response.Status, Location: "behaviour", Message: firstLine(sr.Failure.Message)}
 			break
 		}
@@ -113,8 +117,9 @@ func checkOfViolation(v evidence.Violation) string {
 	return reports.CheckSchema
 }
 
-// statusExpectation matches ExpectStatus's failure message.
-var statusExpectation = regexp.MustCompile(`status: expected (\d{3}), got (\d{3})`)
+// statusExpectation matches the failure messages of ExpectStatus and of
+// specs that say which status they wanted ("still found: expected 404, got 200").
+var statusExpectation = regexp.MustCompile(`expected (\d{3}), got (\d{3})\b`)
 
 // expectFromMessage turns a failed status expectation into a rule replay
 // can check; other behaviour a spec judges in its own code stays
@@ -127,12 +132,26 @@ func expectFromMessage(msg string, status int) evidence.Expect {
 	return evidence.Expect{Status: []string{m[1]}}
 }
 
-func firstLines(s string, n int) string {
-	lines := strings.SplitN(strings.TrimSpace(s), "\n", n+1)
-	if len(lines) > n {
-		lines = append(lines[:n], "...")
+// ruleOfMessage is a spec's failure message without Gomega's restatement
+// of the values ("Expected <int>: 200 to equal <int>: 404"), which the
+// spec's own description already says in words.
+func ruleOfMessage(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if i := strings.Index(msg, "\nExpected\n"); i > 0 {
+		msg = msg[:i]
 	}
-	return shorten(strings.Join(lines, "\n"))
+	return shorten(msg)
+}
+
+// recordedBy tells whether the spec recorded failures of its own (a
+// generator that shrinks its cases does), so its exchanges add none.
+func (f *Framework) recordedBy(source string) bool {
+	for _, fl := range f.Evidence.Failures() {
+		if fl.Source == source {
+			return true
+		}
+	}
+	return false
 }
 
 // attachEvidence puts the run's failures, clipped, into the summary and
@@ -191,3 +210,45 @@ var harCreatorVersion = func() string {
 	}
 	return "devel"
 }()
+
+// producersOf returns the run's create calls that made the resources the
+// exchanges name (by this run's resource names), and those their own
+// requests name, in the order they were sent: a spec in an ordered
+// container uses what an earlier node created, and replay against a fresh
+// endpoint has to create it again first.
+func (f *Framework) producersOf(exs []evidence.Exchange) []evidence.Exchange {
+	names := regexp.MustCompile(regexp.QuoteMeta(f.Prefix) + `[A-Za-z0-9_-]+`)
+	have := map[string]bool{}
+	for _, ex := range exs {
+		have[ex.ID] = true
+	}
+	creates := f.Transport.Creates()
+	picked := map[string]bool{}
+	wanted := map[string]bool{}
+	var want func(q evidence.Request)
+	want = func(q evidence.Request) {
+		for _, n := range names.FindAllString(q.URL+" "+q.Body.Text, -1) {
+			if wanted[n] {
+				continue
+			}
+			wanted[n] = true
+			for _, c := range creates {
+				if !have[c.ID] && !picked[c.ID] && (strings.Contains(c.Request.Body.Text, `"`+n+`"`) || strings.Contains(c.Response.Body.Text, `"`+n+`"`)) {
+					picked[c.ID] = true
+					want(c.Request)
+					break
+				}
+			}
+		}
+	}
+	for _, ex := range exs {
+		want(ex.Request)
+	}
+	var out []evidence.Exchange
+	for _, c := range creates {
+		if picked[c.ID] {
+			out = append(out, c)
+		}
+	}
+	return out
+}

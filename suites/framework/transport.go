@@ -43,7 +43,11 @@ type ValidatingTransport struct {
 	mu        sync.Mutex
 	unclaimed []spec.Violation
 	recent    []evidence.Exchange
+	creates   []evidence.Exchange // successful create calls of the run, for replay's steps
 }
+
+// maxCreates bounds the create calls kept for replay steps.
+const maxCreates = 2000
 
 // Tolerate tells the transport which request-side violations a negative
 // spec provokes on purpose. The response is validated in full regardless.
@@ -169,6 +173,9 @@ func (t *ValidatingTransport) record(req *http.Request, reqBody []byte, resp *ht
 	ex.ID = t.Evidence.Record(ex)
 	t.mu.Lock()
 	t.recent = append(t.recent, ex)
+	if strings.HasPrefix(ex.Operation, "create") && resp != nil && resp.StatusCode/100 == 2 && len(t.creates) < maxCreates {
+		t.creates = append(t.creates, ex)
+	}
 	t.mu.Unlock()
 	return ex.ID
 }
@@ -181,6 +188,13 @@ func (t *ValidatingTransport) TakeExchanges() []evidence.Exchange {
 	out := t.recent
 	t.recent = nil
 	return out
+}
+
+// Creates returns the successful create calls recorded so far, in order.
+func (t *ValidatingTransport) Creates() []evidence.Exchange {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]evidence.Exchange(nil), t.creates...)
 }
 
 // TakeUnclaimed returns and forgets the violations of requests sent without a Tolerate.
