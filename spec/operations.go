@@ -57,6 +57,14 @@ func (o Operation) SuccessStatus() int {
 	return 0
 }
 
+// Normalised tells whether the documents say a parameter's out-of-range
+// values are normalised rather than refused (x-fgh-normalised): breaking
+// its range is then no error case.
+func Normalised(p *openapi3.Parameter) bool {
+	v, _ := p.Extensions["x-fgh-normalised"].(bool)
+	return v
+}
+
 // PathParams lists the names of the path parameters, in template order.
 func (o Operation) PathParams() []string { return templateParams(o.Path) }
 

@@ -42,6 +42,8 @@ type Response struct {
 	Header     http.Header
 	Body       []byte
 	Violations []spec.Violation
+	// Exchange is what the validating transport saw (Evidence() for a failure report).
+	Exchange Exchange
 }
 
 // Do sends r through the client (which builds, authenticates, signs and
@@ -87,7 +89,7 @@ func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
 	f.health.answered()
 	out := &Response{Operation: op, Status: res.Status, Header: res.Header, Body: res.Body}
 	if ex, ok := exp.Exchange(); ok {
-		out.Violations = ex.Violations
+		out.Violations, out.Exchange = ex.Violations, ex
 	}
 	return out, nil
 }

@@ -31,6 +31,9 @@ type Defect struct {
 	// must contain (the field, header or behaviour at fault).
 	LabelFilter string
 	Mentions    string
+	// CaughtBy names what catches the defect when the suites' specs do
+	// not: "fuzz" for `fgh contract --fuzz`; empty for the specs.
+	CaughtBy string
 
 	wrap func(next http.Handler, env *defectEnv) http.Handler
 }
@@ -212,12 +215,60 @@ func Defects() []Defect {
 			}),
 		},
 		{
+			Name: "description-non-ascii-500", Description: "a request whose description holds a non-ASCII character is answered 500",
+			LabelFilter: LabelFunctions, Mentions: "5xx", Kind: CheckStatus, CaughtBy: CaughtByFuzz,
+			wrap: editRequest("", func(m map[string]any) bool {
+				d, ok := m["description"].(string)
+				return ok && !isASCII(d)
+			}, func(w http.ResponseWriter, _ map[string]any) bool {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = w.Write([]byte(`{"error_code":"FSS.0500","error_msg":"internal error"}`))
+				return true
+			}),
+		},
+		{
+			Name: "create-timeout-zero", Description: "createFunction accepts a timeout of 0 (it runs with the minimum instead)",
+			LabelFilter: LabelFunctions, Mentions: "4xx", Kind: CheckStatus, CaughtBy: CaughtByFuzz,
+			wrap: editRequest(fgs.OpCreateFunction, func(m map[string]any) bool { return m["timeout"] == float64(0) },
+				func(_ http.ResponseWriter, m map[string]any) bool {
+					m["timeout"] = 3
+					return false
+				}),
+		},
+		{
+			Name: "update-memory-129", Description: "updateFunctionConfig accepts a memory_size of 129 (it keeps 128 instead)",
+			LabelFilter: LabelFunctions, Mentions: "4xx", Kind: CheckStatus, CaughtBy: CaughtByFuzz,
+			wrap: editRequest("updateFunctionConfig", func(m map[string]any) bool { return m["memory_size"] == float64(129) },
+				func(_ http.ResponseWriter, m map[string]any) bool {
+					m["memory_size"] = 128
+					return false
+				}),
+		},
+		{
+			Name: "payload-over-6mb", Description: "invokeFunction accepts a payload over 6 MB (it invokes with an empty event instead)",
+			LabelFilter: LabelInvocation, Mentions: "413", Kind: CheckStatus, CaughtBy: CaughtByFuzz,
+			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
+				return byOperation(fgs.OpInvokeFunction, next, func(w http.ResponseWriter, r *http.Request) {
+					if r.ContentLength > fgs.MaxSyncPayloadBytes {
+						r = r.Clone(r.Context())
+						r.Body, r.ContentLength = io.NopCloser(strings.NewReader("{}")), 2
+						r.Header.Set("Content-Length", "2")
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+		},
+		{
 			Name: "extension-event-missing", Description: "one registered extension never receives invocation events",
 			LabelFilter: LabelExtension, Mentions: "exactly once", Kind: CheckBehaviour,
 			wrap: dropOneExtension,
 		},
 	}
 }
+
+// CaughtByFuzz marks the defects `fgh contract --fuzz` must catch.
+const CaughtByFuzz = "fuzz"
 
 // DefectNames lists the defects by name, sorted.
 func DefectNames() []string {
@@ -277,6 +328,49 @@ func editResponse(opID string, edit func(r *http.Request, status *int, h http.He
 			_, _ = w.Write(body)
 		})
 	}
+}
+
+// editRequest lets a defect act on requests to opID ("" for every
+// operation) whose JSON object body matches: edit may change the body
+// before it goes on, or answer itself (it returns true when it did).
+func editRequest(opID string, matches func(m map[string]any) bool, edit func(w http.ResponseWriter, m map[string]any) bool) func(http.Handler, *defectEnv) http.Handler {
+	return func(next http.Handler, _ *defectEnv) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body == nil || (opID != "" && operationID(r) != opID) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			body, err := io.ReadAll(r.Body)
+			r.Body.Close()
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			var m map[string]any
+			if json.Unmarshal(body, &m) == nil && matches(m) {
+				if edit(w, m) {
+					return
+				}
+				if body, err = json.Marshal(m); err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+			}
+			r = r.Clone(r.Context())
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+			r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // editJSON is editResponse for JSON object bodies.

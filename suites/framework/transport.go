@@ -26,6 +26,22 @@ type Exchange struct {
 	Operation  string // operationId, or "METHOD PATH" when nothing matched
 	Status     int
 	Violations []spec.Violation // after the caller's expectations were applied
+
+	// what went over the wire, for Evidence (kept raw: most exchanges never need it)
+	req               *http.Request
+	reqBody, respBody []byte
+	resp              *http.Response
+}
+
+// Evidence is the exchange as sent and received, not yet redacted (the
+// evidence.Recorder redacts).
+func (e Exchange) Evidence() evidence.Exchange {
+	if e.req == nil {
+		return evidence.Exchange{Operation: e.Operation}
+	}
+	ex := evidence.FromHTTP(e.req, e.reqBody, e.resp, e.respBody)
+	ex.Operation = e.Operation
+	return ex
 }
 
 // ValidatingTransport is an http.RoundTripper that checks every request it
@@ -134,7 +150,7 @@ func (t *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	if v, ok := redirectViolation(req, resp); ok {
 		all = append(all, v)
 	}
-	ex := Exchange{Operation: operationOf(t.Spec, req), Status: resp.StatusCode}
+	ex := Exchange{Operation: operationOf(t.Spec, req), Status: resp.StatusCode, req: req, reqBody: reqBody, resp: resp, respBody: respBody}
 	exp, _ := req.Context().Value(expectKey{}).(*Tolerate)
 	for _, v := range all {
 		if exp != nil && exp.accepts(v) {

@@ -31,13 +31,6 @@ const (
 
 var violationKinds = []string{kindEnum, kindRange, kindLength, kindPattern, kindItems}
 
-// normalisedQuery lists query parameters whose out-of-range values the
-// documents say are normalised rather than refused (see their descriptions
-// in the spec), so breaking their range is no 400 case.
-var normalisedQuery = map[string]map[string]bool{
-	"listWorkflows": {"limit": true, "offset": true},
-}
-
 // violation is one way to break a request that the spec says the endpoint
 // must refuse with 400. It is plain data, built at tree-construction time.
 type violation struct {
@@ -224,7 +217,7 @@ func parameterViolations(op spec.Operation) []violation {
 			continue
 		}
 		switch {
-		case p.In == openapi3.ParameterInQuery && !normalisedQuery[op.ID][p.Name]:
+		case p.In == openapi3.ParameterInQuery && !spec.Normalised(p):
 			if p.Required {
 				out = append(out, violation{In: "query", Name: p.Name, Drop: true, What: "required parameter missing", Kind: kindRequired})
 			}

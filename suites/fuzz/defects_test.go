@@ -1,0 +1,129 @@
+package fuzz
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fgs"
+	fw "github.com/fgharness/fgharness/suites/framework"
+)
+
+// defectCase is one deliberately broken emulator the fuzzer must catch,
+// the operation it is fuzzed on, and what makes the shrunk request minimal.
+type defectCase struct {
+	defect    string
+	operation string
+	rule      string
+	minimal   func(t *testing.T, body []byte, members map[string]any)
+}
+
+var defectCases = []defectCase{
+	{defect: "description-non-ascii-500", operation: fgs.OpCreateFunction, rule: "an answer is never a 5xx",
+		minimal: func(t *testing.T, _ []byte, m map[string]any) {
+			d, _ := m["description"].(string)
+			if utf8.RuneCountInString(d) != 1 || d[0] < 0x80 {
+				t.Errorf("shrunk description %q: want exactly one non-ASCII character", d)
+			}
+		}},
+	{defect: "create-timeout-zero", operation: fgs.OpCreateFunction, rule: "an invalid request is refused with a documented 4xx",
+		minimal: func(t *testing.T, _ []byte, m map[string]any) {
+			if m["timeout"] != float64(0) {
+				t.Errorf("shrunk timeout %v: want 0", m["timeout"])
+			}
+		}},
+	{defect: "update-memory-129", operation: fgs.OpUpdateFunctionConfig, rule: "an invalid request is refused with a documented 4xx",
+		minimal: func(t *testing.T, _ []byte, m map[string]any) {
+			if m["memory_size"] != float64(129) {
+				t.Errorf("shrunk memory_size %v: want 129", m["memory_size"])
+			}
+		}},
+	{defect: "payload-over-6mb", operation: fgs.OpInvokeFunction, rule: "an invalid request is refused with a documented 4xx",
+		minimal: func(t *testing.T, body []byte, _ map[string]any) {
+			if len(body) != fgs.MaxSyncPayloadBytes+1 {
+				t.Errorf("shrunk payload of %d bytes: want exactly %d (6 MB + 1)", len(body), fgs.MaxSyncPayloadBytes+1)
+			}
+		}},
+}
+
+// TestFuzzingCatchesEveryDefect proves each fuzz defect is found and shrunk:
+// one failure, breaking the expected rule, whose request is the bound
+// documented one with only the offending value (no optional member left
+// but the one at fault).
+func TestFuzzingCatchesEveryDefect(t *testing.T) {
+	covered := map[string]bool{}
+	for _, dc := range defectCases {
+		covered[dc.defect] = true
+		t.Run(dc.defect, func(t *testing.T) {
+			f := emulator(t, dc.defect)
+			opts := DefaultOptions()
+			opts.Seed, opts.Budget = 7, Budget{Cases: 200}
+			res, _, _ := fuzzRun(t, f, opts, dc.operation)
+			if len(res.Failures) != 1 {
+				t.Fatalf("%d failures, want 1: %+v", len(res.Failures), res.Failures)
+			}
+			fail := res.Failures[0]
+			if fail.Rule != dc.rule || fail.Operation != dc.operation || !fail.Shrunk || fail.Seed == nil || *fail.Seed != 7 {
+				t.Fatalf("failure %s %q (shrunk %v, seed %v), want %s %q, shrunk, seed 7", fail.Operation, fail.Rule, fail.Shrunk, fail.Seed, dc.operation, dc.rule)
+			}
+			body := fail.Request.Body.Bytes()
+			t.Logf("%s %s %s: %s %s (%d bytes) -> %v; %d requests", fail.ID, fail.Check, fail.Rule, fail.Request.Method, fail.Request.URL, len(body), fail.Response.Status, res.Requests())
+			if len(body) < 3000 {
+				t.Logf("  body %s", body)
+			}
+			var members map[string]any
+			_ = json.Unmarshal(body, &members)
+			dc.minimal(t, body, members)
+			expectOnlyNeededMembers(t, f, dc.operation, members)
+			if fail.Response == nil || evidence.StatusAllowed(fail.Response.Status, fail.Expect.Status) {
+				t.Errorf("recorded answer %v does not break the rule's statuses %v", fail.Response, fail.Expect.Status)
+			}
+		})
+	}
+	for _, d := range fw.Defects() {
+		if d.CaughtBy == fw.CaughtByFuzz && !covered[d.Name] {
+			t.Errorf("defect %s is marked as caught by fuzzing but has no case here", d.Name)
+		}
+	}
+}
+
+// expectOnlyNeededMembers: a shrunk body keeps the required members, the
+// ones the run binds, and at most one other (the one at fault).
+func expectOnlyNeededMembers(t *testing.T, f *fw.Framework, opID string, members map[string]any) {
+	t.Helper()
+	sc := f.Spec.RequestSchema(opID)
+	if members == nil || sc == nil {
+		return
+	}
+	var extra []string
+	for name := range members {
+		if !slices.Contains(sc.Required, name) && !slices.Contains(bodyBinders[opID].members, name) {
+			extra = append(extra, name)
+		}
+	}
+	if len(extra) > 1 {
+		t.Errorf("shrunk body keeps optional members %v: want at most the one at fault", extra)
+	}
+}
+
+// TestSameSeedSameRequests: two runs with one seed, against two fresh
+// emulators, send the same requests for every operation.
+func TestSameSeedSameRequests(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Seed, opts.Budget = 99, Budget{Cases: 5}
+	_, _, first := fuzzRun(t, emulator(t, ""), opts)
+	_, _, second := fuzzRun(t, emulator(t, ""), opts)
+	if len(first) == 0 {
+		t.Fatal("the first run sent nothing")
+	}
+	for op, lines := range first {
+		if !slices.Equal(lines, second[op]) {
+			t.Errorf("%s: the two runs sent different requests:\n first  %q\n second %q", op, lines, second[op])
+		}
+	}
+	if len(second) != len(first) {
+		t.Errorf("the runs fuzzed %d and %d operations", len(first), len(second))
+	}
+}

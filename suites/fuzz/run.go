@@ -1,0 +1,355 @@
+// Package fuzz is `fgh contract --fuzz`: requests generated from the spec's schemas for every operation, valid and invalid, with FunctionGraph's own edge cases, judged on every answer and shrunk by rapid to a minimal failing case.
+package fuzz
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/urn"
+	fw "github.com/fgharness/fgharness/suites/framework"
+)
+
+// Result is what a fuzz run did.
+type Result struct {
+	Seed     uint64
+	Budget   Budget
+	Duration time.Duration
+	// Operations lists the fuzzed operations in spec order with what
+	// each got; Skipped says why the others were not fuzzed.
+	Operations []OperationResult
+	Skipped    map[string]string
+	// Failures are the shrunk failures, as recorded (ids set).
+	Failures []evidence.Failure
+}
+
+// OperationResult is one operation's share of a run.
+type OperationResult struct {
+	Operation string
+	Positive  bool // valid cases had to be answered 2xx
+	Requests  int  // cases sent, shrinking included
+	FailureID string
+}
+
+// Requests is the number of requests the run sent.
+func (r Result) Requests() int {
+	n := 0
+	for _, o := range r.Operations {
+		n += o.Requests
+	}
+	return n
+}
+
+// NewSeed picks a seed for a run that was given none (never 0, which rapid reads as "pick one").
+func NewSeed() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	if s := binary.LittleEndian.Uint64(b[:]) >> 1; s != 0 {
+		return s
+	}
+	return 1
+}
+
+// Run fuzzes every operation of the spec the target can be sent, through
+// the framework's client and validating transport, and records each
+// shrunk failure in rec. Everything it creates is named with the run's
+// prefix and deleted before it returns. An error means the run could not
+// go on (setup failed, the target stopped answering).
+func Run(ctx context.Context, f *fw.Framework, opts Options, rec *evidence.Recorder) (Result, error) {
+	r, err := newRunner(f, opts, rec)
+	if err != nil {
+		return Result{}, err
+	}
+	return r.run(ctx)
+}
+
+// runner is one fuzz run.
+type runner struct {
+	f     *fw.Framework
+	opts  Options
+	rec   *evidence.Recorder
+	limit *limiter
+	// onSend sees every request sent, in a form that does not depend on
+	// the run id (tests compare two runs with it).
+	onSend func(op, line string)
+	// only restricts the run to these operations (tests).
+	only map[string]bool
+
+	mu      sync.Mutex
+	lost    error    // the transport error that stopped the run
+	created []string // unqualified URNs of functions to delete at the end
+}
+
+func newRunner(f *fw.Framework, opts Options, rec *evidence.Recorder) (*runner, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Seed == 0 {
+		opts.Seed = NewSeed()
+	}
+	return &runner{f: f, opts: opts, rec: rec, limit: newLimiter(opts.Rate)}, nil
+}
+
+func (r *runner) run(ctx context.Context) (Result, error) {
+	start := time.Now()
+	res := Result{Seed: r.opts.Seed, Budget: r.opts.Budget, Skipped: map[string]string{}}
+	fn, err := r.function(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer r.cleanup()
+	var plans []*plan
+	for _, op := range r.f.Spec.Operations() {
+		if r.only != nil && !r.only[op.ID] {
+			continue
+		}
+		if r.opts.ReadOnly && !createsNothing(op) {
+			res.Skipped[op.ID] = "creates, changes or deletes (--read-only)"
+			continue
+		}
+		p, why := planFor(r.f.Spec, op, fn)
+		if p == nil {
+			res.Skipped[op.ID] = why
+			continue
+		}
+		plans = append(plans, p)
+	}
+	release := configureRapid(r.opts.Seed, r.checksPerOperation())
+	defer release()
+
+	results := make([]OperationResult, len(plans))
+	findings := make([]*evidence.Failure, len(plans))
+	slice := time.Duration(0)
+	if r.opts.Budget.Time > 0 && len(plans) > 0 {
+		slice = r.opts.Budget.Time * time.Duration(r.opts.Workers) / time.Duration(len(plans))
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < r.opts.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i], findings[i] = r.fuzzOperation(ctx, plans[i], slice)
+			}
+		}()
+	}
+	for i := range plans {
+		if ctx.Err() != nil || r.targetLost() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, fail := range findings {
+		if fail != nil {
+			results[i].FailureID = r.rec.Fail(*fail)
+		}
+	}
+	for _, o := range results {
+		if o.Operation != "" {
+			res.Operations = append(res.Operations, o)
+		}
+	}
+	for _, fail := range r.rec.Failures() {
+		if fail.Source == "fuzz" {
+			res.Failures = append(res.Failures, fail)
+		}
+	}
+	res.Duration = time.Since(start)
+	if lost := r.targetLost(); lost != nil {
+		return res, lost
+	}
+	return res, ctx.Err()
+}
+
+// checksPerOperation is rapid's case count: the budget's, or with a time
+// budget a cap the time slice ends long before.
+func (r *runner) checksPerOperation() int {
+	if r.opts.Budget.Time > 0 {
+		return 1 << 20
+	}
+	return r.opts.Budget.Cases
+}
+
+// fuzzOperation runs rapid over one operation until its budget is spent
+// or a case fails; the failure is the shrunk case rapid ran last.
+func (r *runner) fuzzOperation(ctx context.Context, p *plan, slice time.Duration) (OperationResult, *evidence.Failure) {
+	out := OperationResult{Operation: p.op.ID, Positive: p.positive}
+	var deadline time.Time
+	if slice > 0 {
+		deadline = time.Now().Add(slice)
+	}
+	n := 0
+	name := func(kind string) string {
+		n++
+		return fmt.Sprintf("%s%s-%d", r.f.Prefix, kind, n)
+	}
+	var last *evidence.Failure
+	tb := &propertyTB{name: p.op.ID}
+	rapid.Check(tb, func(t *rapid.T) {
+		if ctx.Err() != nil || r.targetLost() != nil || (!deadline.IsZero() && time.Now().After(deadline)) {
+			return
+		}
+		c := p.drawCase(t, name)
+		resp, err := r.send(ctx, c.req)
+		out.Requests++
+		if err != nil {
+			r.loseTarget(err)
+			return
+		}
+		r.adopt(p.op.ID, resp)
+		if fd := judge(p, c, resp); fd != nil {
+			fail := fd.failure(p.op, resp.Exchange.Evidence(), r.opts.Seed)
+			last = &fail
+			t.Fatal(fd.message())
+		}
+	})
+	if !tb.failed {
+		last = nil
+	}
+	return out, last
+}
+
+// maxRetries bounds how often one request is re-sent after 429 answers.
+const maxRetries = 5
+
+// send sends one request at the run's rate, waiting out 429 answers as
+// their Retry-After says.
+func (r *runner) send(ctx context.Context, req fw.Request) (*fw.Response, error) {
+	for attempt := 0; ; attempt++ {
+		if err := r.limit.wait(ctx); err != nil {
+			return nil, err
+		}
+		resp, err := r.f.Do(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if r.onSend != nil {
+			r.onSend(req.Operation, r.logLine(resp.Exchange.Evidence()))
+		}
+		if resp.Status != http.StatusTooManyRequests || attempt == maxRetries {
+			return resp, nil
+		}
+		r.limit.pause(retryAfter(resp.Header.Get("Retry-After")))
+	}
+}
+
+// logLine is a request without what differs between two runs of one
+// seed: the host, credentials, dates and the run id in names.
+func (r *runner) logLine(ex evidence.Exchange) string {
+	u := ex.Request.URL
+	if i := strings.Index(u, "://"); i >= 0 {
+		if j := strings.IndexByte(u[i+3:], '/'); j >= 0 {
+			u = u[i+3+j:]
+		}
+	}
+	sum := sha256.Sum256([]byte(strings.ReplaceAll(string(ex.Request.Body.Bytes()), r.f.Prefix, "fgh-RUN-")))
+	return fmt.Sprintf("%s %s %s %s", ex.Request.Method, strings.ReplaceAll(u, r.f.Prefix, "fgh-RUN-"),
+		ex.Request.Header.Get("Content-Type"), hex.EncodeToString(sum[:8]))
+}
+
+// adopt remembers functions an answer says were created, so that even a
+// case the target wrongly accepted leaves nothing behind.
+func (r *runner) adopt(opID string, resp *fw.Response) {
+	if opID != fgs.OpCreateFunction || resp.Status < 200 || resp.Status > 299 {
+		return
+	}
+	var body struct {
+		FuncURN string `json:"func_urn"`
+	}
+	if json.Unmarshal(resp.Body, &body) != nil || body.FuncURN == "" {
+		return
+	}
+	if u, err := urn.Parse(body.FuncURN); err == nil {
+		r.mu.Lock()
+		r.created = append(r.created, u.Unqualified().String())
+		r.mu.Unlock()
+	}
+}
+
+// cleanup deletes every function the run created, its own first.
+func (r *runner) cleanup() {
+	r.mu.Lock()
+	created := r.created
+	r.created = nil
+	r.mu.Unlock()
+	for i := len(created) - 1; i >= 0; i-- {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, _ = r.f.Do(ctx, fw.Request{Operation: fgs.OpDeleteFunction, Path: map[string]string{"function_urn": created[i]}})
+		cancel()
+	}
+}
+
+// function is the function the operations on one are sent to: one the
+// run creates, or under --read-only the one --function names (nil: none,
+// and those operations name a function that does not exist).
+func (r *runner) function(ctx context.Context) (*fuzzed, error) {
+	if r.opts.ReadOnly {
+		if r.f.Config.FunctionURN == "" {
+			return nil, nil
+		}
+		u, err := urn.Parse(r.f.Config.FunctionURN)
+		if err != nil {
+			return nil, fmt.Errorf("--function %q: %w", r.f.Config.FunctionURN, err)
+		}
+		if u.Qualifier == "" {
+			u = u.WithQualifier(urn.Latest)
+		}
+		return &fuzzed{urn: u, name: u.Name}, nil
+	}
+	body, ok := exampleBody(r.f.Spec, fgs.OpCreateFunction)
+	if !ok {
+		return nil, errors.New("fuzz: the spec documents no createFunction example to make the run's function from")
+	}
+	name := r.f.Prefix + "fuzz"
+	body["func_name"], body["package"] = name, "default"
+	body["user_data"] = `{"FGH_HANDLER":"echo"}`
+	resp, err := r.f.Do(ctx, fw.Request{Operation: fgs.OpCreateFunction, Body: body})
+	if err != nil {
+		return nil, fmt.Errorf("fuzz: create the run's function: %w", err)
+	}
+	r.adopt(fgs.OpCreateFunction, resp)
+	if resp.Status != http.StatusOK {
+		return nil, fmt.Errorf("fuzz: create the run's function %s: status %d: %s", name, resp.Status, resp.Body)
+	}
+	var created struct {
+		FuncURN string `json:"func_urn"`
+	}
+	if err := json.Unmarshal(resp.Body, &created); err != nil {
+		return nil, fmt.Errorf("fuzz: createFunction answer: %w", err)
+	}
+	u, err := urn.Parse(created.FuncURN)
+	if err != nil {
+		return nil, fmt.Errorf("fuzz: createFunction answered func_urn %q: %w", created.FuncURN, err)
+	}
+	return &fuzzed{urn: u.WithQualifier(urn.Latest), name: name}, nil
+}
+
+func (r *runner) loseTarget(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost == nil {
+		r.lost = err
+	}
+}
+
+func (r *runner) targetLost() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
+}

@@ -1,0 +1,78 @@
+package fuzz
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/launch"
+	fw "github.com/fgharness/fgharness/suites/framework"
+)
+
+// emulator starts the built-in emulator (with defect, when named) for one test.
+func emulator(t *testing.T, defect string) *fw.Framework {
+	t.Helper()
+	f, err := fw.Setup(context.Background(), fw.Config{Launch: launch.Contract, Defect: defect})
+	if err != nil {
+		t.Fatalf("start the emulator: %v", err)
+	}
+	t.Cleanup(func() { _ = f.Close(context.Background()) })
+	return f
+}
+
+// fuzzRun runs the fuzzer over ops (all when none) and returns its result,
+// its recorder and the request log per operation.
+func fuzzRun(t *testing.T, f *fw.Framework, opts Options, ops ...string) (Result, *evidence.Recorder, map[string][]string) {
+	t.Helper()
+	rec := evidence.NewRecorder(evidence.Run{RunID: f.RunID, Target: f.Target.BaseURL})
+	r, err := newRunner(f, opts, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) > 0 {
+		r.only = map[string]bool{}
+		for _, op := range ops {
+			r.only[op] = true
+		}
+	}
+	log := map[string][]string{}
+	var mu sync.Mutex
+	r.onSend = func(op, line string) {
+		mu.Lock()
+		log[op] = append(log[op], line)
+		mu.Unlock()
+	}
+	res, err := r.run(context.Background())
+	if err != nil {
+		t.Fatalf("fuzz run: %v", err)
+	}
+	return res, rec, log
+}
+
+func TestEmulatorPassesFuzzing(t *testing.T) {
+	f := emulator(t, "")
+	opts := DefaultOptions()
+	opts.Seed, opts.Budget = 42, Budget{Cases: 10}
+	if s := os.Getenv("FGH_FUZZ_SEED"); s != "" {
+		opts.Seed, _ = strconv.ParseUint(s, 10, 64)
+		opts.Budget.Cases = 100
+	}
+	res, _, _ := fuzzRun(t, f, opts)
+	for _, fail := range res.Failures {
+		t.Errorf("%s %s: %s: %s\n  %s %s\n  %s", fail.Operation, fail.Check, fail.Rule, fail.Violation, fail.Request.Method, fail.Request.URL, trim(fail.Request.Body.Text))
+		if fail.Response != nil {
+			t.Logf("  answer %d %s", fail.Response.Status, trim(fail.Response.Body.Text))
+		}
+	}
+	t.Logf("%d operations, %d requests, skipped %v", len(res.Operations), res.Requests(), res.Skipped)
+}
+
+func trim(s string) string {
+	if len(s) > 400 {
+		return s[:400] + "..."
+	}
+	return s
+}
