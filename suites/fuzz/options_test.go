@@ -36,6 +36,3 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		}
 	}
 }
-
-
-

@@ -30,12 +30,12 @@ type plan struct {
 	// namesMissing: a path parameter names something that does not exist,
 	// so even a valid request changes nothing.
 	namesMissing bool
-	path     map[string]string
-	header   http.Header    // required header parameters
-	example  map[string]any // bound documented body; nil when the operation takes none
-	schema   *openapi3.Schema
-	vary     []spot // what valid cases draw anew
-	breaks   []breakage
+	path         map[string]string
+	header       http.Header    // required header parameters
+	example      map[string]any // bound documented body; nil when the operation takes none
+	schema       *openapi3.Schema
+	vary         []spot // what valid cases draw anew
+	breaks       []breakage
 	// bind puts names of this run into a body (func_name, version, ...).
 	bind func(body map[string]any, name func(kind string) string)
 }

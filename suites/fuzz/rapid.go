@@ -60,7 +60,7 @@ func (t *propertyTB) Name() string { return t.name }
 func (t *propertyTB) Logf(format string, args ...any) {
 	t.note(fmt.Sprintf(format, args...))
 }
-func (t *propertyTB) Log(args ...any)                 { t.note(fmt.Sprint(args...)) }
+func (t *propertyTB) Log(args ...any)                  { t.note(fmt.Sprint(args...)) }
 func (t *propertyTB) Skipf(format string, args ...any) {}
 func (t *propertyTB) Skip(args ...any)                 {}
 func (t *propertyTB) SkipNow()                         {}
