@@ -9,9 +9,11 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/launch"
 	"github.com/fgharness/fgharness/suites/contract"
 	"github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/fuzz"
 )
 
 func init() { register(newContractCmd) }
@@ -42,6 +44,22 @@ credentials are accepted; each failure is one line saying what to fix.
 Redirects are never followed (a request carries credentials); a 3xx answer
 is a contract failure that says where it pointed.
 
+--fuzz runs generated requests instead of the suites: for every operation,
+valid ones (the documented body with members left out or drawn anew:
+boundary numbers, long and Unicode strings) and invalid ones (wrong type,
+out of range or enum, pattern breaks, missing required members, malformed
+JSON, the wrong media type) plus FunctionGraph's limits (payload of 6 MB
+and one byte more, memory and timeout limits, URNs outside the grammar).
+Every answer must be no 5xx, a documented status, 2xx for a valid request
+to what the run owns, a documented 4xx for an invalid one, and valid
+against the spec. A failing case is shrunk to a minimal one (pgregory.net/
+rapid) and written to failures.json and fuzz.md; fgh contract replay
+re-sends it. --seed repeats a run exactly; --fuzz-budget bounds it in cases
+per operation or in time; --rate caps requests per second (429 answers
+pause every worker for their Retry-After); --workers fuzzes that many
+operations at once. What it creates is named fgh-<run>-... and deleted at
+the end; --read-only sends only what creates nothing.
+
 Exit status: 0 when every spec passed, 1 when a contract failed, 2 on a
 usage or connection error (including a target that stops answering during
 the run, or a label filter that selects no spec), 130 when interrupted.`,
@@ -49,11 +67,18 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
   fgh contract --target https://functiongraph.cn-north-4.myhuaweicloud.com --project-id ID --ak AK --sk SK
   fgh contract --target URL --project-id ID --token T --read-only --function URN
   fgh contract --label-filter 'invocation && !negative' --out /tmp/contract
-  fgh contract --har /tmp/contract.har`,
+  fgh contract --har /tmp/contract.har
+  fgh contract --fuzz --seed 42 --fuzz-budget 100 --rate 20`,
 		Args: cobra.NoArgs,
 		// replay is the one subcommand: contract's own flags stay its own.
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Launch = launch.Contract
+			if opts.Fuzz && opts.FuzzOptions.Seed == 0 {
+				opts.FuzzOptions.Seed = fuzz.NewSeed()
+			}
+			if opts.Fuzz {
+				fmt.Fprintf(cmd.OutOrStdout(), "fuzz seed %d\n", opts.FuzzOptions.Seed)
+			}
 			res, err := contract.Run(cmd.Context(), opts)
 			if res.Interrupted {
 				return withExitCode(exitInterrupted, fmt.Errorf("interrupted: the reports of what ran are in %s", opts.OutDir))
@@ -65,6 +90,16 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 				return withExitCode(exitFailed, err)
 			}
 			out := cmd.OutOrStdout()
+			if res.Fuzz != nil {
+				fmt.Fprint(out, res.Fuzz.Summary())
+				if opts.OutDir != "" {
+					fmt.Fprintf(out, "reports: %s, %s\n", filepath.Join(opts.OutDir, contract.FuzzReportFile), filepath.Join(opts.OutDir, evidence.FailuresFile))
+				}
+				if !res.Passed {
+					return withExitCode(exitFailed, errors.New("fuzzing found answers that break the contract; see the failures above and the reports"))
+				}
+				return nil
+			}
 			if c := res.Conformance; c != nil {
 				pass, fail, skipped := c.Counts()
 				fmt.Fprintf(out, "conformance: %d passed, %d failed, %d skipped in %.1fs against %s\n",
@@ -94,6 +129,7 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 	fl.BoolVar(&opts.Verbose, "verbose", false, "print every spec, not only failures")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "bound for the whole run (default 30m)")
 	fl.DurationVar(&opts.RequestTimeout, "request-timeout", framework.DefaultRequestTimeout, "bound for one API call without an answer")
+	addFuzzFlags(fl, &opts)
 	// The suites' own tests break the built-in emulator on purpose to prove the specs catch it.
 	fl.StringVar(&opts.Defect, "test-defect", "", "inject a named defect into the built-in emulator (tests of the suites only)")
 	_ = fl.MarkHidden("test-defect")
@@ -110,4 +146,16 @@ func addTargetFlags(fl *pflag.FlagSet, t *client.Target, targetHelp, projectHelp
 	fl.StringVar(&t.Token, "token", "", "IAM token (X-Auth-Token)")
 	fl.StringVar(&t.AK, "ak", "", "access key (AK/SK signing)")
 	fl.StringVar(&t.SK, "sk", "", "secret key (AK/SK signing)")
+}
+
+// addFuzzFlags binds --fuzz and its settings; the stateful sequences of
+// a fuzz run read the same fuzz.Options.
+func addFuzzFlags(fl *pflag.FlagSet, opts *contract.Options) {
+	opts.FuzzOptions = fuzz.DefaultOptions()
+	fo := &opts.FuzzOptions
+	fl.BoolVar(&opts.Fuzz, "fuzz", false, "send requests generated from the spec instead of running the suites")
+	fl.Uint64Var(&fo.Seed, "seed", 0, "seed of the generated requests; the same seed sends the same requests (0 picks one and prints it)")
+	fl.Var(&fo.Budget, "fuzz-budget", "generated cases per operation (e.g. 100), or a duration for the whole run (e.g. 2m)")
+	fl.Float64Var(&fo.Rate, "rate", 0, "at most this many requests per second while fuzzing (0: no cap); a 429 pauses every worker for its Retry-After")
+	fl.IntVar(&fo.Workers, "workers", fuzz.DefaultWorkers, "operations fuzzed at once")
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/fgharness/fgharness/suites/extension"
 	"github.com/fgharness/fgharness/suites/framework"
 	"github.com/fgharness/fgharness/suites/functions"
+	"github.com/fgharness/fgharness/suites/fuzz"
 	"github.com/fgharness/fgharness/suites/generated"
 	"github.com/fgharness/fgharness/suites/iam"
 	"github.com/fgharness/fgharness/suites/invocation"
@@ -62,6 +63,9 @@ type Options struct {
 	Verbose bool
 	// Timeout bounds the whole run; 0 means 30 minutes.
 	Timeout time.Duration
+	// Fuzz runs the generated-input engine (FuzzOptions) instead of the suites.
+	Fuzz        bool
+	FuzzOptions fuzz.Options
 }
 
 // Result is the outcome of a run that reached the target.
@@ -72,6 +76,8 @@ type Result struct {
 	// Interrupted is set when SIGINT or SIGTERM stopped the run; the
 	// reports then hold what ran.
 	Interrupted bool
+	// Fuzz is the outcome of a --fuzz run (Conformance is nil then).
+	Fuzz *fuzz.Result
 }
 
 // ErrUsage marks errors a user fixes by changing flags or the environment.
@@ -81,6 +87,9 @@ var ErrUsage = errors.New("usage")
 // called once per process: Ginkgo runs one suite per process.
 // An error means no spec ran: bad options or an unreachable target.
 func Run(ctx context.Context, opts Options) (Result, error) {
+	if opts.Fuzz {
+		return runFuzz(ctx, opts)
+	}
 	filter := opts.LabelFilter
 	if opts.ReadOnly {
 		filter = andFilter(filter, "!"+framework.LabelDestructive)

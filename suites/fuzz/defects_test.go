@@ -57,6 +57,9 @@ func TestFuzzingCatchesEveryDefect(t *testing.T) {
 	for _, dc := range defectCases {
 		covered[dc.defect] = true
 		t.Run(dc.defect, func(t *testing.T) {
+			if raceEnabled && dc.operation == fgs.OpInvokeFunction {
+				t.Skip("shrinking 6 MB requests takes minutes under the race detector; `go test ./suites/fuzz` without -race runs it")
+			}
 			f := emulator(t, dc.defect)
 			opts := DefaultOptions()
 			opts.Seed, opts.Budget = 7, Budget{Cases: 200}

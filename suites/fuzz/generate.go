@@ -43,8 +43,8 @@ type breakage struct {
 	What   string
 	Values []any // nil with Drop
 	Drop   bool  // the member or parameter is left out
-	// Sizes, for an oversize body: bytes over the limit are drawn on top
-	// of Sizes[0] (rapid shrinks the excess to 0).
+	// Sizes, for an oversize body: the smallest refused size, to which
+	// a drawn excess is added (rapid shrinks it to 0).
 	Sizes []int
 	// Raw replaces the whole body (malformed JSON) or, with ContentType,
 	// sends it under another media type.

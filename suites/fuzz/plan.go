@@ -27,6 +27,9 @@ type plan struct {
 	// something the run can neither name nor clean up (the documented
 	// body names the documents' resources), so only invalid ones are sent.
 	invalidOnly bool
+	// changesFunction: valid requests change the function they are sent
+	// to, so the operation gets a function of its own.
+	changesFunction bool
 	// namesMissing: a path parameter names something that does not exist,
 	// so even a valid request changes nothing.
 	namesMissing bool
@@ -78,7 +81,10 @@ var bodyBinders = map[string]struct {
 
 // notPositive are operations whose valid requests need more than a run's
 // own function: a resource in a state the run does not make.
-var notPositive = map[string]string{}
+var notPositive = map[string]string{
+	"exportFunction":     "needs one of the code, config or type query parameters, a rule across parameters no schema states",
+	"updateFuncSnapshot": "acts on a published version only; the run's function is latest",
+}
 
 // passThrough are operations whose body is the function's event, which
 // the platform hands on as it came: its media type is not refused.
@@ -107,6 +113,7 @@ func planFor(sp *spec.Spec, op spec.Operation, fn *fuzzed) (*plan, string) {
 	_, bound := bodyBinders[op.ID]
 	onRunFunction := fn != nil && slices.ContainsFunc(op.PathParams(), func(n string) bool { return slices.Contains(functionParams, n) })
 	p.invalidOnly = !bound && !createsNothing(op) && !p.namesMissing && !(onRunFunction && op.Method != http.MethodDelete)
+	p.changesFunction = onRunFunction && !createsNothing(op) && !p.namesMissing && !p.invalidOnly
 	if p.invalidOnly && len(p.breaks) == 0 {
 		return nil, "a valid request would change what the run cannot name or restore, and no invalid one can be made"
 	}

@@ -143,7 +143,7 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i], findings[i] = r.fuzzOperation(ctx, plans[i], slice)
+				results[i], findings[i] = r.fuzzOperation(ctx, r.ownFunction(ctx, plans[i]), slice)
 			}
 		}()
 	}
@@ -177,6 +177,31 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 	return res, ctx.Err()
 }
 
+// ownFunction re-plans an operation that changes the function it is sent
+// to on a function of its own, so that it changes nothing the other
+// operations send to (a concurrency of 0 would disable invocations).
+func (r *runner) ownFunction(ctx context.Context, p *plan) *plan {
+	if !p.changesFunction || r.targetLost() != nil {
+		return p
+	}
+	name := r.f.Prefix + p.op.ID
+	if len(name) > maxFunctionName {
+		name = name[:maxFunctionName]
+	}
+	fn, err := r.createFunction(ctx, name)
+	if err != nil {
+		r.loseTarget(err)
+		return p
+	}
+	if own, why := planFor(r.f.Spec, p.op, fn); own != nil && why == "" {
+		return own
+	}
+	return p
+}
+
+// maxFunctionName is the documented limit of func_name.
+const maxFunctionName = 60
+
 // checksPerOperation is rapid's case count: the budget's, or with a time
 // budget a cap the time slice ends long before.
 func (r *runner) checksPerOperation() int {
@@ -203,7 +228,9 @@ func (r *runner) fuzzOperation(ctx context.Context, p *plan, slice time.Duration
 	tb := &propertyTB{name: p.op.ID}
 	rapid.Check(tb, func(t *rapid.T) {
 		if ctx.Err() != nil || r.targetLost() != nil || (!deadline.IsZero() && time.Now().After(deadline)) {
-			return
+			// Failing with a message of its own ends rapid's loop at
+			// once; last keeps the real failure, if any.
+			t.Fatal(budgetSpent)
 		}
 		c := p.drawCase(t, name)
 		resp, err := r.send(ctx, c.req)
@@ -219,11 +246,15 @@ func (r *runner) fuzzOperation(ctx context.Context, p *plan, slice time.Duration
 			t.Fatal(fd.message())
 		}
 	})
-	if !tb.failed {
+	if !tb.Failed() {
 		last = nil
 	}
 	return out, last
 }
+
+// budgetSpent ends an operation's property when its time is up or the run
+// stops; it is never reported.
+const budgetSpent = "fuzz: budget spent"
 
 // maxRetries bounds how often one request is re-sent after 429 answers.
 const maxRetries = 5
@@ -290,6 +321,7 @@ func (r *runner) cleanup() {
 	r.mu.Unlock()
 	for i := len(created) - 1; i >= 0; i-- {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_ = r.limit.wait(ctx)
 		_, _ = r.f.Do(ctx, fw.Request{Operation: fgs.OpDeleteFunction, Path: map[string]string{"function_urn": created[i]}})
 		cancel()
 	}
@@ -312,13 +344,21 @@ func (r *runner) function(ctx context.Context) (*fuzzed, error) {
 		}
 		return &fuzzed{urn: u, name: u.Name}, nil
 	}
+	return r.createFunction(ctx, r.f.Prefix+"fuzz")
+}
+
+// createFunction makes a function of the run from the documented
+// createFunction example, under name.
+func (r *runner) createFunction(ctx context.Context, name string) (*fuzzed, error) {
 	body, ok := exampleBody(r.f.Spec, fgs.OpCreateFunction)
 	if !ok {
 		return nil, errors.New("fuzz: the spec documents no createFunction example to make the run's function from")
 	}
-	name := r.f.Prefix + "fuzz"
 	body["func_name"], body["package"] = name, "default"
 	body["user_data"] = `{"FGH_HANDLER":"echo"}`
+	if err := r.limit.wait(ctx); err != nil {
+		return nil, err
+	}
 	resp, err := r.f.Do(ctx, fw.Request{Operation: fgs.OpCreateFunction, Body: body})
 	if err != nil {
 		return nil, fmt.Errorf("fuzz: create the run's function: %w", err)

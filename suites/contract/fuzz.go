@@ -1,0 +1,90 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/fuzz"
+)
+
+// FuzzReportFile is the fuzz run's Markdown report inside Config.OutDir.
+const FuzzReportFile = "fuzz.md"
+
+// runFuzz is Run with Options.Fuzz: the generated-input engine against
+// the target instead of the suites. Its failures go to failures.json,
+// which `fgh contract replay` reads, and to fuzz.md.
+func runFuzz(ctx context.Context, opts Options) (Result, error) {
+	fo := opts.FuzzOptions
+	fo.ReadOnly = fo.ReadOnly || opts.ReadOnly
+	if fo.Seed == 0 {
+		fo.Seed = fuzz.NewSeed()
+	}
+	if err := fo.Validate(); err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if err := checkOutDir(opts.OutDir); err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	start := time.Now()
+	f, err := framework.Setup(ctx, opts.Config)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	defer func() { _ = f.Close(context.Background()) }()
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	seed := int64(fo.Seed)
+	rec := evidence.NewRecorder(evidence.Run{
+		RunID: f.RunID, Target: f.Target.Redacted(), ProjectID: f.Target.ProjectID,
+		Auth: f.Target.Credentials().Kind(), Seed: &seed,
+	}, evidence.WithSecrets(runSecrets(f)...))
+	fr, runErr := fuzz.Run(ctx, f, fo, rec)
+	res := Result{Fuzz: &fr, Duration: time.Since(start), Passed: runErr == nil && len(fr.Failures) == 0}
+	if stopped := ctx.Err(); stopped != nil && runErr != nil {
+		res.Interrupted = stopped == context.Canceled
+		if !res.Interrupted {
+			runErr = fmt.Errorf("fuzzing stopped after --timeout %s: %w", timeout, runErr)
+		}
+	}
+	if opts.OutDir != "" {
+		if err := rec.WriteFailures(opts.OutDir); err != nil {
+			return res, err
+		}
+		if err := fuzz.WriteReportFile(filepath.Join(opts.OutDir, FuzzReportFile), fr, opts.OutDir); err != nil {
+			return res, err
+		}
+	}
+	if res.Interrupted {
+		return res, nil
+	}
+	return res, runErr
+}
+
+// runSecrets are the strings no failure record may carry.
+func runSecrets(f *framework.Framework) []string {
+	out := []string{f.Target.Token, f.Target.SK}
+	if f.Local != nil {
+		out = append(out, f.Local.AdminToken, f.Local.IAMPassword)
+	}
+	var kept []string
+	for _, s := range out {
+		if len(s) >= 4 {
+			kept = append(kept, s)
+		}
+	}
+	return kept
+}
