@@ -99,13 +99,10 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			return Result{}, fmt.Errorf("%w: --label-filter %q: %s", ErrUsage, opts.LabelFilter, labelFilterProblem(err))
 		}
 	}
-	if err := checkOutDir(opts.OutDir); err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
-	}
 	start := time.Now()
-	f, err := framework.Setup(ctx, opts.Config)
+	f, err := setUp(ctx, opts)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return Result{}, err
 	}
 	defer func() { _ = f.Close(context.Background()) }()
 
@@ -151,6 +148,19 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return res, werr
 	}
 	return res, nil
+}
+
+// setUp checks that the reports can be written and brings the target up;
+// its errors are usage errors (exit status 2).
+func setUp(ctx context.Context, opts Options) (*framework.Framework, error) {
+	if err := checkOutDir(opts.OutDir); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	f, err := framework.Setup(ctx, opts.Config)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	return f, nil
 }
 
 // knownLabels lists every label of the suite tree, for the message that

@@ -29,13 +29,10 @@ func runFuzz(ctx context.Context, opts Options) (Result, error) {
 	if err := fo.Validate(); err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	if err := checkOutDir(opts.OutDir); err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
-	}
 	start := time.Now()
-	f, err := framework.Setup(ctx, opts.Config)
+	f, err := setUp(ctx, opts)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return Result{}, err
 	}
 	defer func() { _ = f.Close(context.Background()) }()
 	timeout := opts.Timeout

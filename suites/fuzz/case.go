@@ -31,7 +31,7 @@ func (p *plan) drawCase(t *rapid.T, name func(string) string) testCase {
 	c := testCase{valid: true, req: fw.Request{Operation: p.op.ID, Path: clonePath(p.path), Query: url.Values{}, Header: p.header.Clone()}}
 	var body map[string]any
 	if p.example != nil {
-		body = cloneJSON(p.example)
+		body = fw.CloneJSON(p.example)
 		if p.bind != nil {
 			p.bind(body, name)
 		}
@@ -42,7 +42,7 @@ func (p *plan) drawCase(t *rapid.T, name func(string) string) testCase {
 	if body != nil && p.schema.VisitJSON(body) != nil {
 		// A drawn value broke a rule across members (code_type needs
 		// code_filename, ...): the documented body is the valid one.
-		body = cloneJSON(p.example)
+		body = fw.CloneJSON(p.example)
 		if p.bind != nil {
 			p.bind(body, name)
 		}
@@ -86,9 +86,9 @@ func (p *plan) drawCase(t *rapid.T, name func(string) string) testCase {
 			}
 			body[b.Spot.Name] = v
 		case inQuery:
-			c.req.Query.Set(b.Spot.Name, paramText(v))
+			c.req.Query.Set(b.Spot.Name, fw.ParamText(v))
 		case inPath:
-			c.req.Path[b.Spot.Name] = paramText(v)
+			c.req.Path[b.Spot.Name] = fw.ParamText(v)
 		}
 	}
 	return c
@@ -150,7 +150,7 @@ func (p *plan) varySpot(t *rapid.T, s spot, body map[string]any, query url.Value
 			return
 		}
 		if s.In == inQuery {
-			query.Set(s.Name, paramText(v))
+			query.Set(s.Name, fw.ParamText(v))
 		} else {
 			body[s.Name] = v
 		}

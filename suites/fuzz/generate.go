@@ -1,16 +1,16 @@
 package fuzz
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"pgregory.net/rapid"
+
+	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
 // Where a spot lives in the request.
@@ -119,7 +119,7 @@ func breakagesOf(s spot) []breakage {
 	add := func(what string, candidates ...any) {
 		var values []any
 		for _, c := range candidates {
-			if s.In == inPath && paramText(c) == "" {
+			if s.In == inPath && fw.ParamText(c) == "" {
 				continue // an empty segment changes the route, not the value
 			}
 			if sc.VisitJSON(c) != nil && !slices.ContainsFunc(values, func(v any) bool { return fmt.Sprint(v) == fmt.Sprint(c) }) {
@@ -206,7 +206,7 @@ func enumNeighbours(enum []any) []any {
 	known := map[int64]bool{}
 	var nums []int64
 	for _, e := range enum {
-		if f, ok := toFloat(e); ok {
+		if f, ok := fw.Number(e); ok {
 			known[int64(f)] = true
 			nums = append(nums, int64(f))
 		}
@@ -221,21 +221,6 @@ func enumNeighbours(enum []any) []any {
 		}
 	}
 	return append(out, int64(0), int64(-1))
-}
-
-func toFloat(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	}
-	return 0, false
 }
 
 // bodySpots are the top-level members of an object request schema, by name.
@@ -257,35 +242,6 @@ func bodySpots(sc *openapi3.Schema) []spot {
 	out := make([]spot, 0, len(names))
 	for _, name := range names {
 		out = append(out, spot{In: inBody, Name: name, Schema: sc.Properties[name].Value, Required: required[name]})
-	}
-	return out
-}
-
-// paramText is how a value travels in a query or path.
-func paramText(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case int64:
-		return strconv.FormatInt(t, 10)
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
-}
-
-// cloneJSON deep-copies a decoded JSON object.
-func cloneJSON(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic(fmt.Sprintf("fuzz: re-encode a decoded JSON object: %v", err))
-	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		panic(fmt.Sprintf("fuzz: decode a JSON object just encoded: %v", err))
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 	"github.com/fgharness/fgharness/spec"
+	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
 // plan is what a run knows about one operation before generating: how to
@@ -139,7 +140,7 @@ func planRequests(sp *spec.Spec, op spec.Operation, fn *fuzzed) (*plan, string) 
 			p.path[name] = fn.urn.String()
 			p.breaks = append(p.breaks, urnBreaks(name, fn.urn)...)
 		case ps != nil && len(ps.Enum) > 0:
-			p.path[name] = paramText(ps.Enum[0])
+			p.path[name] = fw.ParamText(ps.Enum[0])
 			p.breaks = append(p.breaks, breakagesOf(spot{In: inPath, Name: name, Schema: ps})...)
 		default:
 			p.positive, p.namesMissing = false, true
@@ -162,7 +163,7 @@ func planRequests(sp *spec.Spec, op spec.Operation, fn *fuzzed) (*plan, string) 
 			if p.header == nil {
 				p.header = http.Header{}
 			}
-			p.header.Set(q.Name, paramText(documentedValue(q.Schema.Value)))
+			p.header.Set(q.Name, fw.ParamText(documentedValue(q.Schema.Value)))
 			p.positive = false // a documented value names nothing of the run's
 		}
 	}
@@ -186,7 +187,7 @@ func planRequests(sp *spec.Spec, op spec.Operation, fn *fuzzed) (*plan, string) 
 			continue
 		}
 		p.vary = append(p.vary, s)
-		probe := cloneJSON(example)
+		probe := fw.CloneJSON(example)
 		for _, b := range breakagesOf(s) {
 			if b.Drop {
 				if _, has := probe[s.Name]; !has {
@@ -238,28 +239,7 @@ func paramSchema(op spec.Operation, in, name string) *openapi3.Schema {
 	return nil
 }
 
-// preferredExample names the example a body starts from when an operation
-// has several: the one a target can satisfy without outside resources.
-var preferredExample = map[string]string{
-	fgs.OpCreateFunction: "inlineZip",
-	"createDependency":   "zip",
-	fgs.OpInvokeFunction: "downloadFile",
-}
-
 func exampleBody(sp *spec.Spec, opID string) (map[string]any, bool) {
-	examples := sp.RequestExamples(opID)
-	if len(examples) == 0 {
-		return nil, false
-	}
-	chosen := examples[0]
-	for _, ex := range examples {
-		if ex.Name == preferredExample[opID] {
-			chosen = ex
-		}
-	}
-	var body map[string]any
-	if err := json.Unmarshal(chosen.Body, &body); err != nil {
-		return nil, false
-	}
-	return body, true
+	_, body, ok := fw.PreferredExample(sp, opID)
+	return body, ok
 }

@@ -9,33 +9,10 @@ import (
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
-// preferredExample names the request example a positive case starts from
-// when an operation has several: the one a target can satisfy without
-// outside resources (an inline zip rather than an OBS bucket).
-var preferredExample = map[string]string{
-	"createFunction":                    "inlineZip",
-	"createDependency":                  "zip",
-	fgs.OpInvokeFunction:                "downloadFile",
-	"keystoneCreateUserTokenByPassword": "projectById",
-}
-
 // exampleOf decodes the request example of an operation a positive case is
 // built from; ok is false when the operation documents none.
 func exampleOf(sp *spec.Spec, opID string) (name string, body map[string]any, ok bool) {
-	examples := sp.RequestExamples(opID)
-	if len(examples) == 0 {
-		return "", nil, false
-	}
-	chosen := examples[0]
-	for _, ex := range examples {
-		if ex.Name == preferredExample[opID] {
-			chosen = ex
-		}
-	}
-	if err := json.Unmarshal(chosen.Body, &body); err != nil {
-		return chosen.Name, nil, false
-	}
-	return chosen.Name, body, true
+	return fw.PreferredExample(sp, opID)
 }
 
 // exampleBody is a fresh copy of the example, for a request.

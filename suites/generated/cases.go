@@ -1,7 +1,6 @@
 package generated
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/fgharness/fgharness/spec"
+	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
 // maxViolationsPerOperation bounds the schema-derived 400 cases of one
@@ -183,26 +183,11 @@ func numberAbove(max float64) any {
 func enumOutsider(enum []any) any {
 	var top float64
 	for _, e := range enum {
-		if f, ok := toFloat(e); ok && f > top {
+		if f, ok := fw.Number(e); ok && f > top {
 			top = f
 		}
 	}
 	return int64(top) + 1
-}
-
-func toFloat(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	}
-	return 0, false
 }
 
 // parameterViolations breaks query and path parameters. project_id is
@@ -237,24 +222,13 @@ func parameterViolations(op spec.Operation) []violation {
 	return out
 }
 
-// paramText is how a parameter value travels in a query or path.
-func paramText(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case int64:
-		return strconv.FormatInt(t, 10)
-	}
-	return fmt.Sprint(v)
-}
-
 // keepRefused drops body cases whose mutated example the request schema
 // would still accept (two constraints that cancel out, an enum that
 // happens to allow the probe), so every case is a real violation.
 func keepRefused(sc *openapi3.Schema, example map[string]any, cases []violation) []violation {
 	var out []violation
 	for _, c := range cases {
-		body := cloneJSON(example)
+		body := fw.CloneJSON(example)
 		if !applyBody(body, c) {
 			continue
 		}
@@ -324,17 +298,4 @@ func applyBody(body map[string]any, c violation) bool {
 		obj[last] = c.Value
 	}
 	return true
-}
-
-// cloneJSON deep-copies a decoded JSON object.
-func cloneJSON(m map[string]any) map[string]any {
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic(fmt.Sprintf("generated: re-encode a decoded JSON object: %v", err))
-	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		panic(fmt.Sprintf("generated: decode a JSON object just encoded: %v", err))
-	}
-	return out
 }

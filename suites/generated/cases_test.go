@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fgharness/fgharness/spec"
+	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
 // TestViolationsBreakTheSchema checks that every derived body case turns
@@ -28,7 +29,7 @@ func TestViolationsBreakTheSchema(t *testing.T) {
 				continue
 			}
 			total++
-			body := cloneJSON(example)
+			body := fw.CloneJSON(example)
 			if !applyBody(body, v) {
 				t.Errorf("%s: %s: cannot be applied to the example", op.ID, v)
 				continue

@@ -244,10 +244,10 @@ func breakRequest(req *fw.Request, v violation) {
 		if v.Drop {
 			req.Query.Del(v.Name)
 		} else {
-			req.Query.Set(v.Name, paramText(v.Value))
+			req.Query.Set(v.Name, fw.ParamText(v.Value))
 		}
 	case "path":
-		req.Path[v.Name] = paramText(v.Value)
+		req.Path[v.Name] = fw.ParamText(v.Value)
 	}
 }
 
