@@ -62,6 +62,13 @@ func NewRecorder(run Run, opts ...Option) *Recorder {
 	return r
 }
 
+// SetSeed records the generator seed of the run, once it is known.
+func (r *Recorder) SetSeed(seed int64) {
+	r.mu.Lock()
+	r.run.Seed = &seed
+	r.mu.Unlock()
+}
+
 // Redactor is the recorder's redaction, for text that leaves by other ways.
 func (r *Recorder) Redactor() *Redactor { return r.redact }
 

@@ -9,8 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/evidence"
-	"github.com/fgharness/fgharness/suites/framework"
 	"github.com/fgharness/fgharness/suites/fuzz"
 )
 
@@ -44,12 +42,8 @@ func runFuzz(ctx context.Context, opts Options) (Result, error) {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	seed := int64(fo.Seed)
-	rec := evidence.NewRecorder(evidence.Run{
-		RunID: f.RunID, Target: f.Target.Redacted(), ProjectID: f.Target.ProjectID,
-		Auth: f.Target.Credentials().Kind(), Seed: &seed,
-	}, evidence.WithSecrets(runSecrets(f)...))
-	fr, runErr := fuzz.Run(ctx, f, fo, rec)
+	f.Evidence.SetSeed(int64(fo.Seed))
+	fr, runErr := fuzz.Run(ctx, f, fo, f.Evidence)
 	res := Result{Fuzz: &fr, Duration: time.Since(start), Passed: runErr == nil && len(fr.Failures) == 0}
 	if stopped := ctx.Err(); stopped != nil && runErr != nil {
 		res.Interrupted = stopped == context.Canceled
@@ -58,7 +52,7 @@ func runFuzz(ctx context.Context, opts Options) (Result, error) {
 		}
 	}
 	if opts.OutDir != "" {
-		if err := rec.WriteFailures(opts.OutDir); err != nil {
+		if err := f.WriteEvidence(opts.OutDir); err != nil {
 			return res, err
 		}
 		if err := fuzz.WriteReportFile(filepath.Join(opts.OutDir, FuzzReportFile), fr, opts.OutDir); err != nil {
@@ -69,19 +63,4 @@ func runFuzz(ctx context.Context, opts Options) (Result, error) {
 		return res, nil
 	}
 	return res, runErr
-}
-
-// runSecrets are the strings no failure record may carry.
-func runSecrets(f *framework.Framework) []string {
-	out := []string{f.Target.Token, f.Target.SK}
-	if f.Local != nil {
-		out = append(out, f.Local.AdminToken, f.Local.IAMPassword)
-	}
-	var kept []string
-	for _, s := range out {
-		if len(s) >= 4 {
-			kept = append(kept, s)
-		}
-	}
-	return kept
 }

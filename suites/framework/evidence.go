@@ -178,20 +178,29 @@ func (f *Framework) attachEvidence(c *reports.Conformance) {
 // keeps it whole.
 const reportBodyLimit = 16 << 10
 
-// writeEvidence writes failures.json, conformance.html and, when asked, the HAR log.
-func (f *Framework) writeEvidence(dir string, c *reports.Conformance) error {
-	if f.Evidence != nil {
-		if err := f.Evidence.WriteFailures(dir); err != nil {
+// WriteEvidence writes failures.json into dir and, when asked, the HAR log.
+func (f *Framework) WriteEvidence(dir string) error {
+	if f.Evidence == nil {
+		return nil
+	}
+	if err := f.Evidence.WriteFailures(dir); err != nil {
+		return err
+	}
+	if f.Config.HAR != "" {
+		if err := f.Evidence.WriteHARFile(f.Config.HAR, harCreatorVersion); err != nil {
 			return err
 		}
-		if f.Config.HAR != "" {
-			if err := f.Evidence.WriteHARFile(f.Config.HAR, harCreatorVersion); err != nil {
-				return err
-			}
-			if err := f.scrubFile(f.Config.HAR); err != nil {
-				return err
-			}
+		if err := f.scrubFile(f.Config.HAR); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// writeEvidence writes failures.json, conformance.html and, when asked, the HAR log.
+func (f *Framework) writeEvidence(dir string, c *reports.Conformance) error {
+	if err := f.WriteEvidence(dir); err != nil {
+		return err
 	}
 	var page bytes.Buffer
 	if err := reports.RenderConformanceHTML(&page, c); err != nil {

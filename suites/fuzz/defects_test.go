@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -8,7 +9,9 @@ import (
 
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/launch"
 	fw "github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/replay"
 )
 
 // defectCase is one deliberately broken emulator the fuzzer must catch,
@@ -83,6 +86,7 @@ func TestFuzzingCatchesEveryDefect(t *testing.T) {
 			if fail.Response == nil || evidence.StatusAllowed(fail.Response.Status, fail.Expect.Status) {
 				t.Errorf("recorded answer %v does not break the rule's statuses %v", fail.Response, fail.Expect.Status)
 			}
+			expectReplay(t, f, fail.ID, dc.defect)
 		})
 	}
 	for _, d := range fw.Defects() {
@@ -90,6 +94,33 @@ func TestFuzzingCatchesEveryDefect(t *testing.T) {
 			t.Errorf("defect %s is marked as caught by fuzzing but has no case here", d.Name)
 		}
 	}
+}
+
+// expectReplay writes the run's failures and replays the failure against
+// a fresh emulator: with the defect it breaks the rule again, without it
+// it does not.
+func expectReplay(t *testing.T, f *fw.Framework, id, defect string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := f.WriteEvidence(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{defect, ""} {
+		res, err := replay.Run(context.Background(), replay.Options{RunDir: dir, FailureID: id, Launch: launch.Contract, Defect: d})
+		if err != nil {
+			t.Fatalf("replay %s (defect %q): %v", id, d, err)
+		}
+		if res.Reproduced() != (d != "") {
+			t.Errorf("replay %s against the emulator with defect %q: reproduced %v (broken %v, answer %v, steps %+v)", id, d, res.Reproduced(), res.Broken, statusOf(res.Answer), res.Steps)
+		}
+	}
+}
+
+func statusOf(r *evidence.Response) int {
+	if r == nil {
+		return 0
+	}
+	return r.Status
 }
 
 // expectOnlyNeededMembers: a shrunk body keeps the required members, the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 	"github.com/fgharness/fgharness/spec"
@@ -34,6 +35,7 @@ type plan struct {
 	// namesMissing: a path parameter names something that does not exist,
 	// so even a valid request changes nothing.
 	namesMissing bool
+	fn           *fuzzed // the function the path names, when the run made one
 	path         map[string]string
 	header       http.Header    // required header parameters
 	example      map[string]any // bound documented body; nil when the operation takes none
@@ -52,6 +54,10 @@ var functionParams = []string{"function_urn", "func_urn", "resource_id"}
 type fuzzed struct {
 	urn  urn.URN // latest-qualified
 	name string
+	// made is the createFunction exchange that made it (none for
+	// --function): replay sends it first, so the failure's request finds
+	// its function on a fresh target.
+	made *evidence.Exchange
 }
 
 // bodyBinders put this run's names and resources where a documented
@@ -137,7 +143,7 @@ func planRequests(sp *spec.Spec, op spec.Operation, fn *fuzzed) (*plan, string) 
 				p.namesMissing = true
 				continue
 			}
-			p.path[name] = fn.urn.String()
+			p.path[name], p.fn = fn.urn.String(), fn
 			p.breaks = append(p.breaks, urnBreaks(name, fn.urn)...)
 		case ps != nil && len(ps.Enum) > 0:
 			p.path[name] = fw.ParamText(ps.Enum[0])

@@ -241,7 +241,9 @@ func (r *runner) fuzzOperation(ctx context.Context, p *plan, slice time.Duration
 		}
 		r.adopt(p.op.ID, resp)
 		if fd := judge(p, c, resp); fd != nil {
-			fail := fd.failure(p.op, resp.Exchange.Evidence(), r.opts.Seed)
+			ex := resp.Exchange.Evidence()
+			fail := fd.failure(p.op, ex, r.opts.Seed)
+			fail.Steps, fail.Cleanup = r.replaySteps(p, resp, credentialsOf(ex.Request.Header))
 			last = &fail
 			t.Fatal(fd.message())
 		}
@@ -267,6 +269,9 @@ func (r *runner) send(ctx context.Context, req fw.Request) (*fw.Response, error)
 			return nil, err
 		}
 		resp, err := r.f.Do(ctx, req)
+		// The framework keeps exchanges for a spec's failure report; a fuzz
+		// run reports from its own, and must not hold thousands of bodies.
+		r.f.Transport.TakeExchanges()
 		if err != nil {
 			return nil, err
 		}
@@ -294,19 +299,58 @@ func (r *runner) logLine(ex evidence.Exchange) string {
 		ex.Request.Header.Get("Content-Type"), hex.EncodeToString(sum[:8]))
 }
 
-// adopt remembers functions an answer says were created, so that even a
-// case the target wrongly accepted leaves nothing behind.
-func (r *runner) adopt(opID string, resp *fw.Response) {
+// replaySteps are what replay sends before a failing request (the
+// creation of the function it names) and after it (deleting that function,
+// or the one a wrongly accepted createFunction made).
+func (r *runner) replaySteps(p *plan, resp *fw.Response, creds http.Header) (steps, cleanup []evidence.Exchange) {
+	if p.fn != nil && p.fn.made != nil {
+		steps = []evidence.Exchange{*p.fn.made}
+		cleanup = append(cleanup, r.deleteExchange(p.fn.urn, creds))
+	}
+	if u, ok := createdFunction(p.op.ID, resp); ok {
+		cleanup = append(cleanup, r.deleteExchange(u, creds))
+	}
+	return steps, cleanup
+}
+
+// deleteExchange is the request that deletes a function, as replay sends
+// it: with the failing request's credential headers (redacted when
+// recorded), which tell replay to authenticate it.
+func (r *runner) deleteExchange(u urn.URN, creds http.Header) evidence.Exchange {
+	op, _ := r.f.Spec.Operation(fgs.OpDeleteFunction)
+	path, _ := op.Expand(map[string]string{"project_id": r.f.Target.ProjectID, "function_urn": u.Unqualified().String()})
+	return evidence.Exchange{Operation: op.ID, Request: evidence.Request{Method: op.Method, URL: strings.TrimRight(r.f.Target.BaseURL, "/") + path, Header: creds}}
+}
+
+func credentialsOf(h http.Header) http.Header {
+	out := http.Header{}
+	for k, vs := range h {
+		if evidence.CredentialHeader(k) {
+			out[k] = vs
+		}
+	}
+	return out
+}
+
+// createdFunction is the function a 2xx createFunction answer names.
+func createdFunction(opID string, resp *fw.Response) (urn.URN, bool) {
 	if opID != fgs.OpCreateFunction || resp.Status < 200 || resp.Status > 299 {
-		return
+		return urn.URN{}, false
 	}
 	var body struct {
 		FuncURN string `json:"func_urn"`
 	}
 	if json.Unmarshal(resp.Body, &body) != nil || body.FuncURN == "" {
-		return
+		return urn.URN{}, false
 	}
-	if u, err := urn.Parse(body.FuncURN); err == nil {
+	u, err := urn.Parse(body.FuncURN)
+	return u, err == nil
+}
+
+// adopt remembers functions an answer says were created, so that even a
+// case the target wrongly accepted leaves nothing behind.
+func (r *runner) adopt(opID string, resp *fw.Response) {
+	if u, ok := createdFunction(opID, resp); ok {
 		r.mu.Lock()
 		r.created = append(r.created, u.Unqualified().String())
 		r.mu.Unlock()
@@ -367,17 +411,12 @@ func (r *runner) createFunction(ctx context.Context, name string) (*fuzzed, erro
 	if resp.Status != http.StatusOK {
 		return nil, fmt.Errorf("fuzz: create the run's function %s: status %d: %s", name, resp.Status, resp.Body)
 	}
-	var created struct {
-		FuncURN string `json:"func_urn"`
+	u, ok := createdFunction(fgs.OpCreateFunction, resp)
+	if !ok {
+		return nil, fmt.Errorf("fuzz: createFunction answered no func_urn: %s", resp.Body)
 	}
-	if err := json.Unmarshal(resp.Body, &created); err != nil {
-		return nil, fmt.Errorf("fuzz: createFunction answer: %w", err)
-	}
-	u, err := urn.Parse(created.FuncURN)
-	if err != nil {
-		return nil, fmt.Errorf("fuzz: createFunction answered func_urn %q: %w", created.FuncURN, err)
-	}
-	return &fuzzed{urn: u.WithQualifier(urn.Latest), name: name}, nil
+	made := resp.Exchange.Evidence()
+	return &fuzzed{urn: u.WithQualifier(urn.Latest), name: name, made: &made}, nil
 }
 
 func (r *runner) loseTarget(err error) {

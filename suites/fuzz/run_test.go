@@ -27,7 +27,8 @@ func emulator(t *testing.T, defect string) *fw.Framework {
 // its recorder and the request log per operation.
 func fuzzRun(t *testing.T, f *fw.Framework, opts Options, ops ...string) (Result, *evidence.Recorder, map[string][]string) {
 	t.Helper()
-	rec := evidence.NewRecorder(evidence.Run{RunID: f.RunID, Target: f.Target.BaseURL})
+	rec := f.Evidence
+	rec.SetSeed(int64(opts.Seed))
 	r, err := newRunner(f, opts, rec)
 	if err != nil {
 		t.Fatal(err)
