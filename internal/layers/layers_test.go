@@ -51,6 +51,8 @@ func TestCheckCatchesWrongImports(t *testing.T) {
 		{"spec imports the client (same layer)", "spec", "internal/client", true},
 		{"the demo is imported by load (upward)", "load", "internal/demo", true},
 		{"an unplaced package", "internal/newthing", "spec", true},
+		{"the demo imports the suites framework", "internal/demo", "suites/framework", true},
+		{"the demo runs the suites", "internal/demo", "suites/contract", false},
 		{"cmd/fgh starts the emulator", "cmd/fgh", "internal/emulator", false},
 		{"the launcher starts the emulator", "internal/launch", "internal/emulator", false},
 		{"load writes reports", "load", "reports", false},
