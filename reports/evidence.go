@@ -37,14 +37,14 @@ func ClipFailures(fs []evidence.Failure, limit int) []evidence.Failure {
 }
 
 func clipBody(b evidence.Body, limit int) evidence.Body {
-	if b.Encoding != "" || len(b.Text) <= limit {
+	if b.Encoding != "" || b.Clipped > 0 || len(b.Text) <= limit {
 		return b
 	}
 	cut := limit
 	for cut > 0 && !utf8Start(b.Text[cut]) {
 		cut--
 	}
-	return evidence.Body{Text: fmt.Sprintf("%s… (%d bytes in all; failures.json holds the whole body)", b.Text[:cut], len(b.Text))}
+	return evidence.Body{Text: b.Text[:cut], Clipped: len(b.Text)}
 }
 
 func utf8Start(c byte) bool { return c&0xC0 != 0x80 }
@@ -150,12 +150,16 @@ func writeBody(b *strings.Builder, body evidence.Body) {
 	if body.Text == "" {
 		return
 	}
-	body = clipBody(body, shownBody)
 	if body.Encoding == "base64" {
-		fmt.Fprintf(b, "\n(binary, %d bytes, base64)\n", body.Len())
+		fmt.Fprintf(b, "\n(binary, %d bytes)\n", body.Len())
 		return
 	}
-	b.WriteString("\n" + body.Text + "\n")
+	body = clipBody(body, shownBody)
+	b.WriteString("\n" + body.Text)
+	if body.Clipped > 0 {
+		fmt.Fprintf(b, "… (%d bytes in all; failures.json holds the whole body)", body.Clipped)
+	}
+	b.WriteString("\n")
 }
 
 // fence is a code fence longer than any backtick run in s.

@@ -60,8 +60,14 @@ func TestClipFailuresKeepsReportsSmall(t *testing.T) {
 	c.Failures[0].Request.Body = evidence.NewBody(bytes.Repeat([]byte("é"), 5000))
 	c.Failures[0].Steps = []evidence.Exchange{{ID: "x1"}}
 	clipped := ClipFailures(c.Failures, 1000)[0]
-	if n := len(clipped.Request.Body.Text); n > 1100 || !strings.Contains(clipped.Request.Body.Text, "10000 bytes in all") || clipped.Steps != nil {
-		t.Errorf("clipped body %d bytes, steps %v", n, clipped.Steps)
+	if n := len(clipped.Request.Body.Text); n > 1000 || clipped.Request.Body.Clipped != 10000 || clipped.Request.Body.Len() != 10000 || clipped.Steps != nil {
+		t.Errorf("clipped body %d bytes (clipped %d), steps %v", n, clipped.Request.Body.Clipped, clipped.Steps)
+	}
+	if !strings.Contains(requestText(clipped.Request), "10000 bytes in all") {
+		t.Error("the request text does not say the body was clipped")
+	}
+	if evidence.Curl(clipped.Request) != "" {
+		t.Error("a curl command was made from a clipped body")
 	}
 	if len(c.Failures[0].Request.Body.Text) != 10000 {
 		t.Error("ClipFailures changed its input")

@@ -13,8 +13,12 @@ const TokenEnv = "FGH_TOKEN"
 // Curl is q as a curl command for a target that takes a token: the token
 // comes from $FGH_TOKEN at the shell, and headers that only a signature or
 // the transport sets are left out. AK/SK targets replay with
-// `fgh contract replay`, which signs at replay time.
+// `fgh contract replay`, which signs at replay time. A clipped body cannot
+// be sent from a report's copy: Curl returns "" for it.
 func Curl(q Request) string {
+	if q.Body.Clipped > 0 {
+		return ""
+	}
 	var b strings.Builder
 	b.WriteString("curl -sS -i -X " + q.Method + " " + shellQuote(q.URL))
 	keys := make([]string, 0, len(q.Header))

@@ -38,6 +38,9 @@ type Response struct {
 type Body struct {
 	Text     string `json:"text,omitempty"`
 	Encoding string `json:"encoding,omitempty"` // "base64" or empty
+	// Clipped is the body's size on the wire when Text holds only its
+	// start (a report's copy); failures.json never clips.
+	Clipped int `json:"clipped,omitempty"`
 }
 
 // NewBody keeps b in the readable form.
@@ -60,7 +63,12 @@ func (b Body) Bytes() []byte {
 }
 
 // Len is the body's size in bytes on the wire.
-func (b Body) Len() int { return len(b.Bytes()) }
+func (b Body) Len() int {
+	if b.Clipped > 0 {
+		return b.Clipped
+	}
+	return len(b.Bytes())
+}
 
 // Violation is one broken rule of the spec or of a check, where it was
 // found and what was expected (spec.Violation carries over field by field).
