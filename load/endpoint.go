@@ -16,8 +16,8 @@ type Launcher func(ctx context.Context) (client.Target, func(context.Context) er
 // apiEndpoint prepares runs through the FunctionGraph API.
 type apiEndpoint struct{ c *client.Client }
 
-func newAPIEndpoint(t client.Target) (Endpoint, error) {
-	c, err := client.New(t)
+func newAPIEndpoint(t client.Target, opts ...client.Option) (Endpoint, error) {
+	c, err := client.New(t, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("FunctionGraph client: %w", err)
 	}

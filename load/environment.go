@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -19,6 +20,7 @@ type environment struct {
 	validate Validator
 	endpoint Endpoint
 	target   client.Target
+	tls      *tls.Config // for https:// targets, from Options.TLS
 	closers  []func(context.Context) error
 }
 
@@ -26,7 +28,11 @@ type environment struct {
 // only invokes a named function never needs it.
 func (env *environment) api() (Endpoint, error) {
 	if env.endpoint == nil {
-		ep, err := newAPIEndpoint(env.target)
+		var opts []client.Option
+		if env.tls != nil {
+			opts = append(opts, client.WithTransport(newHTTPClient(4, env.tls, false).Transport))
+		}
+		ep, err := newAPIEndpoint(env.target, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -61,6 +67,13 @@ func prepare(ctx context.Context, o *Options) (*environment, error) {
 		o.logf("no --target: started the built-in emulator at %s\n", target.Redacted())
 	}
 	env.target = o.Target
+	if strings.HasPrefix(o.Target.BaseURL, "https://") {
+		conf, err := o.TLS.Config(max(o.Connections, 64))
+		if err != nil {
+			return nil, err
+		}
+		env.tls = conf
+	}
 	if o.ValidateSample > 0 {
 		sp, err := spec.Load()
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 // targets and sampled validations go through net/http.
 type http1Client struct {
 	addr    string
+	tls     *tls.Config // nil for http://
 	timeout time.Duration
 	idle    chan *http1Conn
 	slots   chan struct{} // one per connection allowed
@@ -44,13 +46,18 @@ type http1Conn struct {
 	reused bool
 }
 
-func newHTTP1Client(u *url.URL, connections int, timeout time.Duration) *http1Client {
+func newHTTP1Client(u *url.URL, connections int, timeout time.Duration, tlsConf *tls.Config) *http1Client {
 	host := u.Host
 	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "80")
+		host = net.JoinHostPort(u.Hostname(), map[bool]string{true: "443", false: "80"}[tlsConf != nil])
+	}
+	if tlsConf != nil && tlsConf.ServerName == "" {
+		tlsConf = tlsConf.Clone()
+		tlsConf.ServerName = u.Hostname()
 	}
 	return &http1Client{
 		addr:    host,
+		tls:     tlsConf,
 		timeout: timeout,
 		idle:    make(chan *http1Conn, connections),
 		slots:   make(chan struct{}, connections),
@@ -62,8 +69,14 @@ func newHTTP1Client(u *url.URL, connections int, timeout time.Duration) *http1Cl
 // errConnectionWait is a request that timed out waiting for one of its connections.
 var errConnectionWait = fmt.Errorf("no connection free within the request timeout: %w", context.DeadlineExceeded)
 
+// dialTimes is what opening a connection took, for the connection figures of the report.
+type dialTimes struct {
+	connect, handshake time.Duration
+	opened             int
+}
+
 // get returns an idle connection, dials a new one while under the limit, or waits for one until deadline.
-func (c *http1Client) get(ctx context.Context, deadline time.Time) (*http1Conn, error) {
+func (c *http1Client) get(ctx context.Context, deadline time.Time, dt *dialTimes) (*http1Conn, error) {
 	select {
 	case hc := <-c.idle:
 		return hc, nil
@@ -77,15 +90,12 @@ func (c *http1Client) get(ctx context.Context, deadline time.Time) (*http1Conn, 
 	case hc := <-c.idle:
 		return hc, nil
 	case c.slots <- struct{}{}:
-		dctx, cancel := context.WithDeadline(ctx, deadline)
-		conn, err := c.dialer.DialContext(dctx, "tcp", c.addr)
-		cancel()
+		hc, err := c.dial(ctx, deadline, dt)
 		if err != nil {
 			<-c.slots
 			return nil, err
 		}
-		r, w, rc := socketIO(conn)
-		hc := &http1Conn{c: conn, w: w, rc: rc, br: bufio.NewReaderSize(r, 16<<10)}
+		conn := hc.c
 		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()
@@ -99,6 +109,31 @@ func (c *http1Client) get(ctx context.Context, deadline time.Time) (*http1Conn, 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// dial opens a connection (TCP, then TLS for https://), timing each step.
+func (c *http1Client) dial(ctx context.Context, deadline time.Time, dt *dialTimes) (*http1Conn, error) {
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	began := time.Now()
+	conn, err := c.dialer.DialContext(dctx, "tcp", c.addr)
+	if err != nil {
+		return nil, err
+	}
+	dt.connect += time.Since(began)
+	dt.opened++
+	r, w, rc := socketIO(conn)
+	if c.tls != nil {
+		began = time.Now()
+		tc := tls.Client(conn, c.tls)
+		if err := tc.HandshakeContext(dctx); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("TLS handshake with %s: %w", c.addr, err)
+		}
+		dt.handshake += time.Since(began)
+		conn, r, w = tc, tc, tc
+	}
+	return &http1Conn{c: conn, w: w, rc: rc, br: bufio.NewReaderSize(r, 16<<10)}, nil
 }
 
 func (c *http1Client) put(hc *http1Conn) {
@@ -159,10 +194,10 @@ var (
 // connection is probed before the write; found closed, the request goes on
 // another connection, since provably nothing of it left. Any failure after
 // the first byte was written is final.
-func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte) []byte, wantID bool) (http1Response, error) {
+func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte) []byte, wantID bool, dt *dialTimes) (http1Response, error) {
 	deadline := time.Now().Add(c.timeout) // waiting for a connection counts against the timeout too
 	for attempt := 0; ; attempt++ {
-		hc, err := c.get(ctx, deadline)
+		hc, err := c.get(ctx, deadline, dt)
 		if err != nil {
 			if ctx.Err() != nil {
 				err = context.Cause(ctx)

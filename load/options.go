@@ -45,6 +45,9 @@ type Options struct {
 	Duration    time.Duration
 	MaxRequests uint64
 
+	// TLS configures an https:// target: trust, client certificate, HTTP/2.
+	TLS TLS
+
 	Workers, MaxWorkers, Connections int
 	Timeout, LateAfter               time.Duration
 	// Procs, when positive, sets GOMAXPROCS for the run (restored after):
@@ -181,6 +184,9 @@ func (o *Options) validate() error {
 	if o.OutDir == "" {
 		errs = append(errs, errors.New("no --out directory"))
 	}
+	if t := o.TLS; (t != TLS{}) && !strings.HasPrefix(o.Target.BaseURL, "https://") {
+		errs = append(errs, errors.New("--cacert, --insecure, --client-cert/--client-key and --http2 apply to an https:// --target"))
+	}
 	if o.Target.BaseURL != "" {
 		if err := o.Target.Validate(); err != nil {
 			errs = append(errs, err)
@@ -227,6 +233,9 @@ func (o *Options) settings() map[string]string {
 	}
 	if !o.StartAt.IsZero() {
 		s["start_at"] = o.StartAt.UTC().Format(time.RFC3339Nano)
+	}
+	if o.TLS.Insecure {
+		s["tls"] = "certificate not verified (--insecure)"
 	}
 	if o.defaultThreshold {
 		s["default_threshold"] = DefaultThreshold + " (no threshold given)"

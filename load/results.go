@@ -20,19 +20,23 @@ import (
 // request sent, Sent when it actually left (after signing and building),
 // Done when the whole response had been read.
 type Result struct {
-	Seq        uint64
-	Intended   time.Duration
-	Sent       time.Duration // negative when the request never left
-	Done       time.Duration
-	Code       uint16
-	Late       bool
-	Dropped    bool // never sent: the generator was too far behind (Done is when it gave up)
-	Error      string
-	BytesIn    uint64
-	BytesOut   uint64
-	RequestID  string   // X-Cff-Request-Id, when the scenario needs it
-	Checked    bool     // the response was sampled for spec validation
-	Violations []string // what the spec validator found, when Checked
+	Seq       uint64
+	Intended  time.Duration
+	Sent      time.Duration // negative when the request never left
+	Done      time.Duration
+	Code      uint16
+	Late      bool
+	Dropped   bool // never sent: the generator was too far behind (Done is when it gave up)
+	Error     string
+	BytesIn   uint64
+	BytesOut  uint64
+	RequestID string // X-Cff-Request-Id, when the scenario needs it
+	// Opened connections for this request, and the time their TCP connects
+	// and TLS handshakes took (part of its service time).
+	Opened             uint8
+	Connect, Handshake time.Duration
+	Checked            bool     // the response was sampled for spec validation
+	Violations         []string // what the spec validator found, when Checked
 }
 
 // Success tells whether the request got the documented success: a 2xx answer, read whole, with a valid body.
@@ -91,6 +95,11 @@ type recorder struct {
 	latency     *hdr.Histogram
 	service     *hdr.Histogram
 	sendLag     *hdr.Histogram
+	connect     *hdr.Histogram // per connection opened
+	handshake   *hdr.Histogram
+	opened      int64
+	dialTime    time.Duration
+	dialPerSec  map[int64]*reports.Second // new connections and their time, by the second they were opened
 	requests    int64
 	successes   int64
 	late        int64
@@ -112,17 +121,20 @@ type recorder struct {
 
 func newRecorder(attack string, start time.Time, results, histograms io.Writer) *recorder {
 	rec := &recorder{
-		attack:    attack,
-		start:     start,
-		open:      make(map[int64]*openSecond),
-		series:    make(map[int64]*reports.Second),
-		sent:      make(map[int64]int64),
-		latency:   newHistogram(),
-		service:   newHistogram(),
-		sendLag:   newHistogram(),
-		codes:     make(map[uint16]int64),
-		errs:      make(map[string]int64),
-		firstSent: -1,
+		attack:     attack,
+		start:      start,
+		open:       make(map[int64]*openSecond),
+		series:     make(map[int64]*reports.Second),
+		sent:       make(map[int64]int64),
+		latency:    newHistogram(),
+		service:    newHistogram(),
+		sendLag:    newHistogram(),
+		connect:    newHistogram(),
+		handshake:  newHistogram(),
+		dialPerSec: make(map[int64]*reports.Second),
+		codes:      make(map[uint16]int64),
+		errs:       make(map[string]int64),
+		firstSent:  -1,
 	}
 	if results != nil {
 		rec.bin = bufio.NewWriterSize(results, 64<<10)
@@ -216,6 +228,21 @@ func (rec *recorder) record(r *Result) {
 		if r.Sent > rec.lastSent {
 			rec.lastSent = r.Sent
 		}
+	}
+	if r.Opened > 0 {
+		rec.opened += int64(r.Opened)
+		rec.dialTime += r.Connect + r.Handshake
+		recordDuration(rec.connect, r.Connect/time.Duration(r.Opened))
+		if r.Handshake > 0 {
+			recordDuration(rec.handshake, r.Handshake/time.Duration(r.Opened))
+		}
+		ds := rec.dialPerSec[secondOf(r.Sent)]
+		if ds == nil {
+			ds = &reports.Second{}
+			rec.dialPerSec[secondOf(r.Sent)] = ds
+		}
+		ds.NewConnections += int64(r.Opened)
+		ds.ConnectMS += float64(r.Connect+r.Handshake) / float64(time.Millisecond)
 	}
 	if r.Done > rec.lastDone {
 		rec.lastDone = r.Done
@@ -320,6 +347,11 @@ func (rec *recorder) finish() error {
 			rec.series[s] = &reports.Second{T: float64(s), AchievedRPS: float64(n)}
 		}
 	}
+	for s, ds := range rec.dialPerSec {
+		if sr := rec.series[s]; sr != nil {
+			sr.NewConnections, sr.ConnectMS = ds.NewConnections, ds.ConnectMS
+		}
+	}
 	rec.flush()
 	if rec.err != nil {
 		return fmt.Errorf("write results: %w", rec.err)
@@ -389,6 +421,10 @@ func (rec *recorder) fillTotals(r *reports.Report) {
 	r.Latency = percentilesOf(rec.latency)
 	r.ServiceTime = percentilesOf(rec.service)
 	r.SendLag = percentilesOf(rec.sendLag)
+	if rec.opened > 0 {
+		r.Connections = &reports.Connections{Opened: rec.opened, ConnectMS: percentilesOf(rec.connect),
+			HandshakeMS: percentilesOf(rec.handshake), TotalSeconds: rec.dialTime.Seconds()}
+	}
 	if rec.checked > 0 || r.Validation != nil {
 		if r.Validation == nil {
 			r.Validation = &reports.Validation{}

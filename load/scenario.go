@@ -153,6 +153,7 @@ func (o *Options) finish(r *reports.Report, env *environment) {
 		r.Shards = 1
 	}
 	r.Settings = o.settings()
+	r.Protocol = o.TLS.Protocol(strings.HasPrefix(o.Target.BaseURL, "https://"))
 }
 
 // newHitter builds the invocation template for the run.
@@ -165,8 +166,10 @@ func (o *Options) newHitter(env *environment, rps float64, requestIDs bool) (*In
 	if conns <= 0 {
 		conns = maxW
 	}
-	hc := NewHTTPClient(conns)
+	hc := newHTTPClient(conns, env.tls, o.TLS.HTTP2)
 	inv := Invocation{
+		TLS:         env.tls,
+		NetHTTP:     o.TLS.HTTP2,
 		Timeout:     o.Timeout,
 		Connections: conns,
 		BaseURL:     o.Target.BaseURL,

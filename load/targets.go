@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,8 +41,11 @@ type Invocation struct {
 	Timeout time.Duration
 	// Connections caps the connections of the plain-HTTP fast path (64 when zero).
 	Connections int
-	// NetHTTP sends every request through net/http, even to http:// targets.
+	// NetHTTP sends every request through net/http, even to http:// targets
+	// (with HTTP/2 when the server offers it over TLS).
 	NetHTTP bool
+	// TLS configures https:// connections of the fast path (nil: the system's roots).
+	TLS *tls.Config
 }
 
 // InvocationURL is POST /v2/{project_id}/fgs/functions/{function_urn}/invocations on base.
@@ -84,12 +88,19 @@ func NewInvokeHitter(inv Invocation, client *http.Client) (*InvokeHitter, error)
 		inv.Timeout = DefaultTimeout
 	}
 	h := &InvokeHitter{inv: inv, client: client, base: base}
-	if base.URL.Scheme == "http" && !inv.NetHTTP {
+	if scheme := base.URL.Scheme; (scheme == "http" || scheme == "https") && !inv.NetHTTP {
 		conns := inv.Connections
 		if conns <= 0 {
 			conns = 64
 		}
-		h.fast = newHTTP1Client(base.URL, conns, inv.Timeout)
+		var tlsConf *tls.Config
+		if scheme == "https" {
+			tlsConf = inv.TLS
+			if tlsConf == nil {
+				tlsConf = &tls.Config{MinVersion: tls.VersionTLS12, ClientSessionCache: tls.NewLRUClientSessionCache(conns)}
+			}
+		}
+		h.fast = newHTTP1Client(base.URL, conns, inv.Timeout, tlsConf)
 		if !inv.Auth.Signs() {
 			h.wire = appendRequest(nil, base, inv.Body)
 		}
@@ -127,8 +138,10 @@ func (h *InvokeHitter) hitFast(ctx context.Context, start time.Time, res *Result
 	}
 	res.BytesOut = uint64(len(h.inv.Body))
 	res.Sent = time.Since(start)
-	ans, err := h.fast.do(ctx, h.wire, build, h.inv.RequestIDs)
+	var dt dialTimes
+	ans, err := h.fast.do(ctx, h.wire, build, h.inv.RequestIDs, &dt)
 	res.Done = time.Since(start)
+	res.Connect, res.Handshake, res.Opened = dt.connect, dt.handshake, uint8(min(dt.opened, 255))
 	res.Code = uint16(ans.status)
 	res.BytesIn = uint64(ans.bytesIn)
 	res.RequestID = ans.requestID
@@ -263,8 +276,13 @@ func statusError(code int, status string, body []byte) string {
 // NewHTTPClient is the generator's net/http client: at most connections
 // connections to the target, all kept alive, no proxy from the environment,
 // no compression, no timeout of its own (requests carry a context deadline).
-func NewHTTPClient(connections int) *http.Client {
+func NewHTTPClient(connections int) *http.Client { return newHTTPClient(connections, nil, false) }
+
+// newHTTPClient is NewHTTPClient with a TLS configuration, speaking HTTP/2
+// only when http2 is set (otherwise HTTP/1.1, like the fast path).
+func newHTTPClient(connections int, tlsConf *tls.Config, http2 bool) *http.Client {
 	tr := &http.Transport{
+		TLSClientConfig:       tlsConf,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:          connections,
 		MaxIdleConnsPerHost:   connections,
@@ -272,8 +290,11 @@ func NewHTTPClient(connections int) *http.Client {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		DisableCompression:    true,
-		ForceAttemptHTTP2:     true,
+		ForceAttemptHTTP2:     http2,
 		ExpectContinueTimeout: time.Second,
+	}
+	if !http2 {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{} // no HTTP/2
 	}
 	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse

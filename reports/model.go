@@ -51,6 +51,12 @@ type Report struct {
 	// DueRequests is Requests + DroppedRequests + InterruptedRequests: every
 	// request the schedule had made due.
 	DueRequests int64 `json:"due_requests"`
+	// Protocol is what the generator spoke: HTTP/1.1, HTTP/1.1 over TLS or HTTP/2 over TLS.
+	Protocol string `json:"protocol,omitempty"`
+	// Connections counts the connections the generator opened and what
+	// opening them took, apart from request latency (it is part of the
+	// service time of the requests that waited for it).
+	Connections *Connections `json:"connections,omitempty"`
 	// AchievedRPS is the rate at which requests actually left the generator.
 	AchievedRPS float64 `json:"achieved_rps"`
 	BytesIn     int64   `json:"bytes_in"`
@@ -72,6 +78,15 @@ type Report struct {
 	Validation *Validation       `json:"validation,omitempty"`
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	Settings   map[string]string `json:"settings,omitempty"`
+}
+
+// Connections is how many connections a run opened and how long their TCP
+// connects and TLS handshakes took.
+type Connections struct {
+	Opened       int64       `json:"opened"`
+	ConnectMS    Percentiles `json:"connect_ms"`
+	HandshakeMS  Percentiles `json:"tls_handshake_ms"`
+	TotalSeconds float64     `json:"total_s"` // connect + handshake time, summed over every connection
 }
 
 // Percentiles summarises one latency distribution in float milliseconds.
@@ -106,6 +121,9 @@ type Second struct {
 	ServiceP50   float64 `json:"service_p50_ms"`
 	ServiceP99   float64 `json:"service_p99_ms"`
 	ServiceCount int64   `json:"-"`
+	// NewConnections opened this second and the connect + TLS handshake time they took (a handshake storm shows here).
+	NewConnections int64   `json:"new_connections,omitempty"`
+	ConnectMS      float64 `json:"connect_ms,omitempty"`
 }
 
 // Fanout accounts extension deliveries of an extension-fanout run.

@@ -43,6 +43,8 @@ type loadFlags struct {
 	extensionAPI                             string
 	fanoutGrace                              time.Duration
 	findMax                                  bool
+	cacert, clientCert, clientKey            string
+	insecure, http2                          bool
 	slo                                      []string
 	stepFactor, step, maxRate                float64
 	maxSteps                                 int
@@ -131,6 +133,11 @@ failed, 130 interrupted.`,
 	fl.Float64Var(&f.maxRate, "max-rate", 100000, "find-max: highest rate to try")
 	fl.IntVar(&f.maxSteps, "max-steps", 12, "find-max: most steps to run")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto, bar, plain or none")
+	fl.StringVar(&f.cacert, "cacert", "", "https target: PEM file of the CA certificates to trust (instead of the system's)")
+	fl.BoolVar(&f.insecure, "insecure", false, "https target: do not verify its certificate (test endpoints only)")
+	fl.StringVar(&f.clientCert, "client-cert", "", "https target: PEM client certificate for mutual TLS (with --client-key)")
+	fl.StringVar(&f.clientKey, "client-key", "", "https target: PEM private key of --client-cert")
+	fl.BoolVar(&f.http2, "http2", false, "https target: send through Go's net/http, HTTP/2 when the server offers it (default: HTTP/1.1 on the generator's own client)")
 	return cmd
 }
 
@@ -256,6 +263,7 @@ func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
 		ExtensionPort: f.extensionPort,
 		ExtensionAPI:  f.extensionAPI,
 		FanoutGrace:   f.fanoutGrace,
+		TLS:           load.TLS{CACert: f.cacert, Insecure: f.insecure, ClientCert: f.clientCert, ClientKey: f.clientKey, HTTP2: f.http2},
 	}
 	for _, t := range append(append([]string(nil), f.thresholds...), f.slo...) {
 		o.Thresholds = append(o.Thresholds, load.ThresholdSpec{Expr: t})

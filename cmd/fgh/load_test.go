@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"io"
 	"io/fs"
+	"log"
 	"math"
 	"net"
 	"net/http"
@@ -393,5 +396,40 @@ func TestLoadWithoutASuccessExitsOne(t *testing.T) {
 				t.Fatalf("exit %d, want %d saying no request succeeded; output:\n%s", code, exitFailed, out)
 			}
 		})
+	}
+}
+
+// TestLoadHTTPSNeedsTrust: an HTTPS target whose certificate no system CA
+// signed fails every request, and the run says so in its exit status;
+// --cacert with its certificate, or --insecure, lets it through.
+func TestLoadHTTPSNeedsTrust(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"result":"ok"}`))
+	}))
+	defer srv.Close()
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"load", "sync-invoke", "--target", srv.URL, "--project-id", "p", "--token", "t",
+		"--function", "urn:fss:r:p:function:default:f:latest", "--rate", "20/s", "--duration", "500ms", "--progress", "none"}
+	for _, c := range []struct {
+		name  string
+		extra []string
+		code  int
+	}{
+		{"untrusted", nil, exitFailed},
+		{"--cacert", []string{"--cacert", caFile}, 0},
+		{"--insecure", []string{"--insecure"}, 0},
+	} {
+		out, code := runReportCmd(t, append(append(base, "--out", t.TempDir()), c.extra...)...)
+		if code != c.code {
+			t.Errorf("%s: exit %d, want %d; output:\n%s", c.name, code, c.code, out)
+		}
+		if c.code == 0 && !strings.Contains(out, "HTTP/1.1 over TLS") {
+			t.Errorf("%s: the summary does not name the protocol:\n%s", c.name, out)
+		}
 	}
 }
