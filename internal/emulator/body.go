@@ -10,29 +10,13 @@ import (
 	"github.com/fgharness/fgharness/internal/fgs"
 )
 
-// Body limits per route, from the documents: 6 MB for an invocation's event
-// (Config.MaxInvokeBody), a 50 MB code package (FSS.1071) base64-encoded
-// plus room for the JSON around it on the routes that carry one, and 1 MB
-// for every other body, which holds nothing bigger than a 4 KB user_data or
-// a workflow definition.
-const (
-	maxCodeBody  = (fgs.MaxCodePackageBytes+2)/3*4 + 1<<20
-	maxPlainBody = 1 << 20
-)
-
-// codeOperations carry a code or dependency package in their body.
-var codeOperations = map[string]bool{
-	"createFunction":          true,
-	"updateFunctionCode":      true,
-	"createDependency":        true,
-	"createDependencyVersion": true,
-}
-
+// Body limits per route are the documented ones (fgs.MaxRequestBytes), each
+// a Config field so tests can lower them.
 func (e *Emulator) bodyLimit(rt *route) int64 {
 	switch {
 	case rt.invoke:
 		return e.cfg.MaxInvokeBody
-	case codeOperations[rt.op.ID]:
+	case fgs.CarriesCodePackage(rt.op.ID):
 		return e.cfg.MaxCodeBody
 	}
 	return e.cfg.MaxBody

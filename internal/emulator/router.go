@@ -126,7 +126,7 @@ func (e *Emulator) buildRouter() http.Handler {
 		rt := &route{
 			op: op, handle: h,
 			public:   op.Raw().Security != nil && len(*op.Raw().Security) == 0,
-			invoke:   op.ID == fgs.OpInvokeFunction || op.ID == fgs.OpAsyncInvokeFunction,
+			invoke:   fgs.InvokesFunction(op.ID),
 			onFunc:   strings.Contains(op.Path, "{function_urn}"),
 			lenient:  lenientQuery[op.ID],
 			observer: e.metrics.latency.WithLabelValues(op.ID),

@@ -216,34 +216,50 @@ func (f *Framework) BuildConformance(r types.Report) *reports.Conformance {
 			Reason: f.Redact(a.reason), Spec: f.Redact(a.spec),
 		})
 	}
-	sort.Slice(c.Checks, func(i, j int) bool {
-		if c.Checks[i].Operation != c.Checks[j].Operation {
-			return c.Checks[i].Operation < c.Checks[j].Operation
-		}
-		return c.Checks[i].Check < c.Checks[j].Check
-	})
+	SortChecks(c.Checks)
 	f.attachEvidence(c)
 	specs := provokersOf(r)
 	for _, op := range f.Spec.Operations() {
-		seen := f.coverage.statuses(op.ID)
-		oc := reports.OperationCoverage{Operation: op.ID, Exercised: len(seen) > 0}
-		for _, s := range op.Statuses {
-			oc.DocumentedStatuses = append(oc.DocumentedStatuses, strconv.Itoa(s))
-			if !seen[s] {
-				oc.NotExercised = append(oc.NotExercised, reports.StatusReason{Status: strconv.Itoa(s), Reason: f.Redact(notExercisedReason(op, s, specs))})
-			}
-		}
-		var ex []int
-		for s := range seen {
-			ex = append(ex, s)
-		}
-		sort.Ints(ex)
-		for _, s := range ex {
-			oc.ExercisedStatuses = append(oc.ExercisedStatuses, strconv.Itoa(s))
-		}
-		c.Coverage.Operations = append(c.Coverage.Operations, oc)
+		c.Coverage.Operations = append(c.Coverage.Operations, CoverageOf(op, f.coverage.statuses(op.ID), func(status int) string {
+			return f.Redact(notExercisedReason(op, status, specs))
+		}))
 	}
 	return c
+}
+
+// SortChecks orders checks by operation, then check.
+func SortChecks(checks []reports.ConformanceCheck) {
+	sort.Slice(checks, func(i, j int) bool {
+		if checks[i].Operation != checks[j].Operation {
+			return checks[i].Operation < checks[j].Operation
+		}
+		return checks[i].Check < checks[j].Check
+	})
+}
+
+// CoverageOf is op's coverage given the statuses its exchanges were
+// answered with; why explains a documented status never seen (nil, or ""
+// from it: no reason given).
+func CoverageOf(op spec.Operation, seen map[int]bool, why func(status int) string) reports.OperationCoverage {
+	oc := reports.OperationCoverage{Operation: op.ID, Exercised: len(seen) > 0}
+	for _, s := range op.Statuses {
+		oc.DocumentedStatuses = append(oc.DocumentedStatuses, strconv.Itoa(s))
+		if seen[s] || why == nil {
+			continue
+		}
+		if reason := why(s); reason != "" {
+			oc.NotExercised = append(oc.NotExercised, reports.StatusReason{Status: strconv.Itoa(s), Reason: reason})
+		}
+	}
+	var ex []int
+	for s := range seen {
+		ex = append(ex, s)
+	}
+	sort.Ints(ex)
+	for _, s := range ex {
+		oc.ExercisedStatuses = append(oc.ExercisedStatuses, strconv.Itoa(s))
+	}
+	return oc
 }
 
 func specOutcome(sr types.SpecReport) (result, reason string) {
@@ -317,21 +333,22 @@ func (f *Framework) WriteReports(dir string, r types.Report) (*reports.Conforman
 		return c, fmt.Errorf("write conformance summary: %w", err)
 	}
 	for _, name := range []string{JUnitFile, GinkgoJSONFile, ConformanceJSON, ConformanceMDFile, ConformanceHTMLFile, FailuresFile} {
-		if err := f.scrubFile(filepath.Join(dir, name)); err != nil {
+		if err := ScrubFile(filepath.Join(dir, name), f.Redact); err != nil {
 			return c, err
 		}
 	}
 	return c, nil
 }
 
-// scrubFile removes secrets that reached a report through a failure
-// message or captured output; the suites never log them on purpose.
-func (f *Framework) scrubFile(path string) error {
+// ScrubFile rewrites the file at path through redact: secrets that reached
+// a report through a failure message or captured output are removed
+// there; nothing writes them on purpose.
+func ScrubFile(path string, redact func(string) string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	clean := []byte(f.Redact(string(data)))
+	clean := []byte(redact(string(data)))
 	if bytes.Equal(clean, data) {
 		return nil
 	}

@@ -280,6 +280,18 @@ func DefectNames() []string {
 	return out
 }
 
+// WrapDefect puts the named defect in front of an endpoint's handler, for
+// tests that start the emulator themselves (the proxy's); adminToken is
+// the endpoint's own, closeDefect stops what the defect started.
+func WrapDefect(name, adminToken string) (wrap func(http.Handler) http.Handler, closeDefect func(), ok bool) {
+	d, ok := defectByName(name)
+	if !ok {
+		return nil, nil, false
+	}
+	env := &defectEnv{token: adminToken}
+	return func(h http.Handler) http.Handler { return d.wrap(h, env) }, env.close, true
+}
+
 func defectByName(name string) (Defect, bool) {
 	for _, d := range Defects() {
 		if d.Name == name {

@@ -190,7 +190,7 @@ func (f *Framework) WriteEvidence(dir string) error {
 		if err := f.Evidence.WriteHARFile(f.Config.HAR, harCreatorVersion); err != nil {
 			return err
 		}
-		if err := f.scrubFile(f.Config.HAR); err != nil {
+		if err := ScrubFile(f.Config.HAR, f.Redact); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,335 @@
+package proxy
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	functiongraph "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2/model"
+
+	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/reports"
+	"github.com/fgharness/fgharness/spec"
+)
+
+func TestNewRefusesUnsafeOptions(t *testing.T) {
+	up := "http://127.0.0.1:8000"
+	cases := []struct {
+		name string
+		opts Options
+		want string // in the error; "" means accepted
+	}{
+		{"loopback", Options{Upstream: up, Listen: "127.0.0.1:0"}, ""},
+		{"localhost", Options{Upstream: up, Listen: "localhost:9000"}, ""},
+		{"ipv6 loopback", Options{Upstream: up, Listen: "[::1]:0"}, ""},
+		{"all interfaces", Options{Upstream: up, Listen: "0.0.0.0:9000"}, "--allow-remote"},
+		{"empty host", Options{Upstream: up, Listen: ":9000"}, "not a loopback"},
+		{"remote allowed", Options{Upstream: up, Listen: "0.0.0.0:9000", AllowRemote: true}, ""},
+		{"remote and re-signing", Options{Upstream: up, Listen: "0.0.0.0:9000", AllowRemote: true, AK: "AK", SK: "SK"}, "act with your credentials"},
+		{"ak without sk", Options{Upstream: up, AK: "AK"}, "--ak and --sk go together"},
+		{"no upstream", Options{}, "--upstream is required"},
+		{"upstream with path", Options{Upstream: up + "/v2"}, "path or query"},
+		{"upstream with user", Options{Upstream: "http://u:p@127.0.0.1:8000"}, "must not carry credentials"},
+		{"upstream ftp", Options{Upstream: "ftp://127.0.0.1"}, "http or https"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := New(c.opts)
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, ErrUsage)):
+				t.Errorf("err = %v, want a usage error mentioning %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestSignedHeader(t *testing.T) {
+	auth := "SDK-HMAC-SHA256 Access=AK, SignedHeaders=accept-encoding;host;x-sdk-date, Signature=abc"
+	if !signedHeader(auth, "Accept-Encoding") || !signedHeader(auth, "host") || signedHeader(auth, "content-type") || signedHeader("", "host") {
+		t.Error("signedHeader misreads SignedHeaders")
+	}
+}
+
+func TestCheckOf(t *testing.T) {
+	cases := map[string]spec.Violation{
+		reports.CheckStatus:    {Status: 201, Location: "status"},
+		reports.CheckHeaders:   {Status: 200, Location: "header X-Cff-Request-Id"},
+		reports.CheckErrorCode: {Status: 404, Location: "body /error_code"},
+		reports.CheckSchema:    {Status: 200, Location: "body /request_id"},
+	}
+	for want, v := range cases {
+		if got := checkOf(v); got != want {
+			t.Errorf("checkOf(%+v) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+// TestTokenNeverWritten: a client's token, sent in the header and echoed
+// in the bodies of a failing exchange, reaches neither a report nor the log.
+func TestTokenNeverWritten(t *testing.T) {
+	cfg := emulator.DefaultConfig()
+	const token = "tok-proxy-test-7c1d9e2f4a6b8c0d"
+	cfg.Token = token
+	em := startEmulator(t, cfg, "request-id-number")
+	out := t.TempDir()
+	px := startProxy(t, Options{Upstream: em.URL, OutDir: out})
+
+	call := func(method, path, body string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, px.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Auth-Token", token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	base := "/v2/" + cfg.ProjectID + "/fgs/functions"
+	status, body := call(http.MethodPost, base, `{"func_name":"tok","package":"default","runtime":"Python3.9","timeout":30,"handler":"index.handler","memory_size":128,"code_type":"inline","func_code":{"file":"aW1wb3J0IGpzb24K"}}`)
+	if status != http.StatusOK {
+		t.Fatalf("create through the proxy: %d %s", status, body)
+	}
+	urn := "urn:fss:" + cfg.Region + ":" + cfg.ProjectID + ":function:default:tok:latest"
+	status, body = call(http.MethodPost, base+"/"+urn+"/invocations", `{"note":"`+token+`"}`)
+	if status != http.StatusOK || !strings.Contains(body, token) {
+		t.Fatalf("invoke through the proxy: %d %s (the test needs the token echoed back)", status, body)
+	}
+	res, err := px.stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Summary.Failed() {
+		t.Fatal("the request-id-number defect was not reported, so no evidence was written to check")
+	}
+	run, err := evidence.ReadRun(out)
+	if err != nil || len(run.Failures) == 0 {
+		t.Fatalf("failures.json: %v, %d failures", err, len(run.Failures))
+	}
+	if f := run.Failures[0]; !strings.Contains(f.Request.Body.Text, evidence.Redacted) || f.Request.Header.Get("X-Auth-Token") != evidence.Redacted {
+		t.Errorf("the evidence does not show the redaction: %+v", f.Request)
+	}
+	files, _ := os.ReadDir(out)
+	if len(files) < 3 {
+		t.Fatalf("reports written: %v", files)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(out, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), token) || strings.Contains(string(data), strings.TrimPrefix(token, "tok-")) {
+			t.Errorf("%s holds the token", f.Name())
+		}
+	}
+	if strings.Contains(px.Log.String(), token) {
+		t.Error("the log holds the token")
+	}
+}
+
+// TestResign: with --ak/--sk the proxy signs for the upstream, so a client
+// whose own signature is wrong gets through; without, the same client is
+// refused (the client's signature really is what the upstream checks).
+func TestResign(t *testing.T) {
+	cfg := emulator.DefaultConfig()
+	em := startEmulator(t, cfg, "")
+	list := func(c *functiongraph.FunctionGraphClient) error {
+		_, err := c.ListFunctions(&model.ListFunctionsRequest{})
+		return err
+	}
+	plain := startProxy(t, Options{Upstream: em.URL, OutDir: t.TempDir()})
+	if err := list(sdkVia(t, plain.URL, cfg, "wrong-secret", http.DefaultTransport)); err == nil {
+		t.Fatal("a wrong signature got through a proxy that forwards it")
+	}
+	if err := list(sdkVia(t, plain.URL, cfg, cfg.SK, http.DefaultTransport)); err != nil {
+		t.Fatalf("the client's own signature, Host unchanged: %v", err)
+	}
+	resign := startProxy(t, Options{Upstream: em.URL, OutDir: t.TempDir(), AK: cfg.AK, SK: cfg.SK})
+	if err := list(sdkVia(t, resign.URL, cfg, "wrong-secret", http.DefaultTransport)); err != nil {
+		t.Fatalf("re-signed by the proxy: %v", err)
+	}
+	if _, err := resign.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(resign.Log.String(), cfg.SK) {
+		t.Error("the log holds the secret key")
+	}
+}
+
+// TestHostileClients: an oversize body, a trickled body, trickled headers
+// and a flood past the in-flight cap are cut off by the proxy and never
+// reach the upstream.
+func TestHostileClients(t *testing.T) {
+	cfg := emulator.DefaultConfig()
+	em := startEmulator(t, cfg, "")
+	px := startProxy(t, Options{Upstream: em.URL, OutDir: t.TempDir(),
+		HeaderTimeout: 300 * time.Millisecond, BodyTimeout: 500 * time.Millisecond, MaxInFlight: 1})
+	host := strings.TrimPrefix(px.URL, "http://")
+	path := "/v2/" + cfg.ProjectID + "/fgs/workflows" // createWorkflow: a plain body
+	limit := int64(fgs.MaxPlainRequestBytes + bodySlack)
+
+	t.Run("declared oversize body", func(t *testing.T) {
+		status := rawStatus(t, host, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n{", path, host, limit+1), 0)
+		if status != http.StatusRequestEntityTooLarge {
+			t.Errorf("status %d, want 413", status)
+		}
+	})
+	t.Run("streamed oversize body", func(t *testing.T) {
+		resp, err := http.Post(px.URL+path, "application/json", io.LimitReader(zeros{}, limit+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get(RefusedHeader) == "" {
+			t.Errorf("status %d (%s: %q), want the proxy's 413", resp.StatusCode, RefusedHeader, resp.Header.Get(RefusedHeader))
+		}
+	})
+	t.Run("trickled body", func(t *testing.T) {
+		status := rawStatus(t, host, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 100\r\n\r\n{", path, host), 5*time.Second)
+		if status != http.StatusRequestTimeout && status != -1 {
+			t.Errorf("status %d, want 408 or a closed connection", status)
+		}
+	})
+	t.Run("trickled headers", func(t *testing.T) {
+		if status := rawStatus(t, host, "GET "+path+" HTTP/1.1\r\nHost: x\r\n", 5*time.Second); status != -1 && status != http.StatusRequestTimeout {
+			t.Errorf("status %d, want a closed connection", status)
+		}
+	})
+	t.Run("past the in-flight cap", func(t *testing.T) {
+		holder, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer holder.Close()
+		fmt.Fprintf(holder, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 100\r\n\r\n{", path, host)
+		time.Sleep(100 * time.Millisecond) // the holder's headers are in, its body is not
+		resp, err := http.Get(px.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("status %d, want 503 with Retry-After", resp.StatusCode)
+		}
+	})
+	if n := em.requests(); n != 0 {
+		t.Errorf("%d hostile requests reached the upstream", n)
+	}
+	res, err := px.stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Refused < 4 || res.Summary.Failed() {
+		t.Errorf("refused %d, failed %v: want the refusals counted and no verdict against the upstream", res.Summary.Refused, res.Summary.Failed())
+	}
+}
+
+// rawStatus writes raw on a new connection and reads the answer's status
+// (-1: the proxy closed the connection without one). A wait of 0 reads at
+// once; otherwise the client stays silent and the proxy must act within wait.
+func rawStatus(t *testing.T, host, raw string, wait time.Duration) int {
+	t.Helper()
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	if wait == 0 {
+		wait = 5 * time.Second
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("the proxy kept the connection open past %s", wait)
+		}
+		return -1
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// TestRedirectNotFollowed: a 3xx from the upstream goes back to the
+// client as it came and is reported; the proxy does not follow it.
+func TestRedirectNotFollowed(t *testing.T) {
+	followed := false
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { followed = true }))
+	defer elsewhere.Close()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer up.Close()
+	px := startProxy(t, Options{Upstream: up.URL, OutDir: t.TempDir()})
+	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodGet, px.URL+"/v2/p/fgs/functions", nil)
+	req.Header.Set("X-Auth-Token", "some-token")
+	resp, err := cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	res, err := px.stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusFound || followed {
+		t.Errorf("status %d, followed %v: want the 302 passed back, not followed", resp.StatusCode, followed)
+	}
+	if !res.Summary.Failed() {
+		t.Error("the redirect was not reported")
+	}
+}
+
+// TestUpstreamDown: an upstream that does not answer gives the client a
+// 502 and fails the run.
+func TestUpstreamDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	px := startProxy(t, Options{Upstream: dead, OutDir: t.TempDir()})
+	resp, err := http.Get(px.URL + "/v2/p/fgs/functions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	res, err := px.stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadGateway || res.Summary.UpstreamErrors != 1 || !res.Summary.Failed() {
+		t.Errorf("status %d, upstream errors %d, failed %v", resp.StatusCode, res.Summary.UpstreamErrors, res.Summary.Failed())
+	}
+}
