@@ -14,7 +14,8 @@ import (
 const ConformanceFile = "conformance.json"
 
 // ConformanceSchemaVersion is bumped whenever a field of conformance.json changes meaning or is removed.
-const ConformanceSchemaVersion = 1
+// Version 2 added the accepted result and the acceptances.
+const ConformanceSchemaVersion = 2
 
 // Kinds of conformance check.
 const (
@@ -30,6 +31,9 @@ const (
 	ResultPass    = "pass"
 	ResultFail    = "fail"
 	ResultSkipped = "skipped"
+	// ResultAccepted: the check failed, but every failure behind it is a
+	// known deviation an accept file accepts; it does not fail the run.
+	ResultAccepted = "accepted"
 )
 
 // Conformance is the summary of one contract run against one target: what
@@ -56,6 +60,10 @@ type Conformance struct {
 	// generated), the answer and the rule; bodies are clipped here, and
 	// failures.json beside this file holds them whole for replay.
 	Failures []evidence.Failure `json:"failures,omitempty"`
+	// AcceptFile is the accept file the run judged its failures against
+	// (--accept), and Acceptances what each of its entries did.
+	AcceptFile  string              `json:"accept_file,omitempty"`
+	Acceptances []AcceptedDeviation `json:"acceptances,omitempty"`
 }
 
 // ConformanceCheck is one check of one operation.
@@ -90,6 +98,9 @@ type OperationCoverage struct {
 type StatusReason struct {
 	Status string `json:"status"`
 	Reason string `json:"reason"`
+	// Accepted is the accept file's note when an entry waives this status
+	// for --fail-on-unexercised.
+	Accepted string `json:"accepted,omitempty"`
 }
 
 // Column is the matrix column heading for this summary.
@@ -101,7 +112,8 @@ func (c *Conformance) Column() string {
 	return s
 }
 
-// Counts returns how many checks passed, failed and were skipped.
+// Counts returns how many checks passed, failed and were skipped; accepted
+// checks are in none of them (AcceptedCount).
 func (c *Conformance) Counts() (pass, fail, skipped int) {
 	for _, ch := range c.Checks {
 		switch ch.Result {
@@ -109,11 +121,70 @@ func (c *Conformance) Counts() (pass, fail, skipped int) {
 			pass++
 		case ResultFail:
 			fail++
+		case ResultAccepted:
 		default:
 			skipped++
 		}
 	}
 	return pass, fail, skipped
+}
+
+// AcceptedCount is how many checks failed only with accepted deviations.
+func (c *Conformance) AcceptedCount() int {
+	n := 0
+	for _, ch := range c.Checks {
+		if ch.Result == ResultAccepted {
+			n++
+		}
+	}
+	return n
+}
+
+// CountsLine is the verdict in words, the accepted and skipped counts
+// only when there are any: "12 passed, 1 failed, 2 accepted, 3 skipped".
+func (c *Conformance) CountsLine() string {
+	pass, fail, skipped := c.Counts()
+	s := fmt.Sprintf("%d passed, %d failed", pass, fail)
+	if n := c.AcceptedCount(); n > 0 {
+		s += fmt.Sprintf(", %d accepted", n)
+	}
+	return s + fmt.Sprintf(", %d skipped", skipped)
+}
+
+// UnexercisedGap is a documented status of a selected operation that the
+// run never observed.
+type UnexercisedGap struct {
+	Operation, Status, Reason string
+	// Accepted is the accept file's note when an entry waives the gap.
+	Accepted string
+}
+
+// Unexercised lists, for every operation the run selected (one of its
+// checks passed, failed or was accepted), each documented status never
+// observed, in operation order: what --fail-on-unexercised fails on unless
+// Accepted is set.
+func (c *Conformance) Unexercised() []UnexercisedGap {
+	selected := map[string]bool{}
+	for _, ch := range c.Checks {
+		if ch.Result != ResultSkipped {
+			selected[ch.Operation] = true
+		}
+	}
+	var out []UnexercisedGap
+	for _, o := range c.Coverage.Operations {
+		if !selected[o.Operation] {
+			continue
+		}
+		reasons := map[string]StatusReason{}
+		for _, r := range o.NotExercised {
+			reasons[r.Status] = r
+		}
+		for _, s := range missingStatuses(o) {
+			r := reasons[s]
+			out = append(out, UnexercisedGap{Operation: o.Operation, Status: s, Reason: r.Reason, Accepted: r.Accepted})
+		}
+	}
+	return out
 }
 
 // Failed reports whether any check failed.
@@ -125,7 +196,7 @@ func (c *Conformance) Failed() bool {
 // Validate reports the first field that breaks the model's rules.
 func (c *Conformance) Validate() error {
 	kinds := map[string]bool{CheckSchema: true, CheckStatus: true, CheckErrorCode: true, CheckHeaders: true, CheckBehaviour: true}
-	results := map[string]bool{ResultPass: true, ResultFail: true, ResultSkipped: true}
+	results := map[string]bool{ResultPass: true, ResultFail: true, ResultSkipped: true, ResultAccepted: true}
 	for i, ch := range c.Checks {
 		switch {
 		case ch.Operation == "":
@@ -133,7 +204,7 @@ func (c *Conformance) Validate() error {
 		case !kinds[ch.Check]:
 			return fmt.Errorf("checks[%d] (%s): check %q is not one of schema, status, error_code, headers, behaviour", i, ch.Operation, ch.Check)
 		case !results[ch.Result]:
-			return fmt.Errorf("checks[%d] (%s %s): result %q is not one of pass, fail, skipped", i, ch.Operation, ch.Check, ch.Result)
+			return fmt.Errorf("checks[%d] (%s %s): result %q is not one of pass, fail, accepted, skipped", i, ch.Operation, ch.Check, ch.Result)
 		}
 	}
 	return nil
@@ -171,17 +242,15 @@ func WriteConformance(dir string, c *Conformance) error {
 // verdict, failures first with their reasons, then every check and the coverage.
 func RenderConformanceMarkdown(w io.Writer, c *Conformance) error {
 	md := &mdWriter{w: w}
-	pass, fail, skipped := c.Counts()
+	_, fail, _ := c.Counts()
 	mark := "✅"
 	if fail > 0 {
 		mark = "❌"
 	}
 	md.printf("## Conformance: %s\n\n", mdEscape(c.Column()))
-	md.printf("%s **%d passed, %d failed, %d skipped** against `%s`, started %s.\n\n", mark, pass, fail, skipped, mdCode(displayTarget(c.Target)), fmtTime(c.StartedAt))
+	md.printf("%s **%s** against `%s`, started %s.\n\n", mark, c.CountsLine(), mdCode(displayTarget(c.Target)), fmtTime(c.StartedAt))
 
-	checks := append([]ConformanceCheck(nil), c.Checks...)
-	rank := map[string]int{ResultFail: 0, ResultSkipped: 1, ResultPass: 2}
-	sort.SliceStable(checks, func(i, j int) bool { return rank[checks[i].Result] < rank[checks[j].Result] })
+	checks := sortedChecks(c.Checks)
 	if fail > 0 {
 		md.printf("### Failures\n\n")
 		md.table([]string{"operation", "check", "reason", "evidence"}, []bool{false, false, false, false})
@@ -192,6 +261,7 @@ func RenderConformanceMarkdown(w io.Writer, c *Conformance) error {
 		}
 		md.printf("\n")
 	}
+	renderAcceptancesMarkdown(md, c, checks)
 	renderEvidenceMarkdown(md, c)
 	if len(checks) > 0 {
 		md.printf("<details><summary>All %d checks</summary>\n\n", len(checks))
@@ -220,6 +290,51 @@ func RenderConformanceMarkdown(w io.Writer, c *Conformance) error {
 		md.printf("\n")
 	}
 	return md.err
+}
+
+// sortedChecks orders checks failures first, then accepted, skipped, passed.
+func sortedChecks(cs []ConformanceCheck) []ConformanceCheck {
+	checks := append([]ConformanceCheck(nil), cs...)
+	rank := map[string]int{ResultFail: 0, ResultAccepted: 1, ResultSkipped: 2, ResultPass: 3}
+	sort.SliceStable(checks, func(i, j int) bool { return rank[checks[i].Result] < rank[checks[j].Result] })
+	return checks
+}
+
+// renderAcceptancesMarkdown lists the accepted checks and what each entry
+// of the accept file did.
+func renderAcceptancesMarkdown(md *mdWriter, c *Conformance, checks []ConformanceCheck) {
+	if c.AcceptFile == "" {
+		return
+	}
+	md.printf("### Accepted deviations\n\n")
+	if n := c.AcceptedCount(); n > 0 {
+		md.table([]string{"operation", "check", "reason", "evidence"}, []bool{false, false, false, false})
+		for _, ch := range checks {
+			if ch.Result == ResultAccepted {
+				md.row("`"+mdCode(ch.Operation)+"`", ch.Check, mdEscape(scrubText(ch.Reason)), evidenceLinks(ch.FailureIDs))
+			}
+		}
+		md.printf("\n")
+	}
+	md.printf("Entries of `%s`:\n\n", mdCode(c.AcceptFile))
+	md.table([]string{"line", "operation", "check", "state", "matched", "expires", "reason"}, []bool{true, false, false, false, false, false, false})
+	for _, d := range c.Acceptances {
+		md.row(fmt.Sprint(d.Line), "`"+mdCode(d.Operation)+"`", d.Check, acceptStateText(d.State), evidenceLinks(d.FailureIDs)+mdEscape(strings.Join(d.Statuses, ", ")), d.Expires, mdEscape(scrubText(d.Reason)))
+	}
+	md.printf("\n")
+}
+
+// acceptStateText says what an entry's state means for the run.
+func acceptStateText(state string) string {
+	switch state {
+	case AcceptApplied:
+		return "applied"
+	case AcceptExpired:
+		return "❌ expired: its failures fail again"
+	case AcceptStale:
+		return "stale: matched nothing"
+	}
+	return state
 }
 
 // missingStatuses lists documented statuses the suites never saw.
@@ -261,6 +376,8 @@ func resultMark(result string) string {
 		return "❌ fail"
 	case ResultSkipped:
 		return "➖ skipped"
+	case ResultAccepted:
+		return "☑️ accepted"
 	}
 	return "·"
 }

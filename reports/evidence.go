@@ -234,16 +234,13 @@ func renderEvidenceMarkdown(md *mdWriter, c *Conformance) {
 // the verdict, each failure with its request, answer and rule, every check
 // and the coverage.
 func RenderConformanceHTML(w io.Writer, c *Conformance) error {
-	pass, fail, skipped := c.Counts()
-	checks := append([]ConformanceCheck(nil), c.Checks...)
-	rank := map[string]int{ResultFail: 0, ResultSkipped: 1, ResultPass: 2}
-	sort.SliceStable(checks, func(i, j int) bool { return rank[checks[i].Result] < rank[checks[j].Result] })
+	checks := sortedChecks(c.Checks)
 	for i := range checks {
 		checks[i].Reason = scrubText(checks[i].Reason)
 	}
 	return conformancePage.Execute(w, map[string]any{
 		"Title": c.Column(), "Target": displayTarget(c.Target), "Started": fmtTime(c.StartedAt),
-		"Pass": pass, "Fail": fail, "Skipped": skipped, "Seed": c.Seed,
+		"Counts": c.CountsLine(), "Seed": c.Seed, "AcceptFile": c.AcceptFile, "Acceptances": c.Acceptances,
 		"Checks": checks, "Failures": viewsOf(c), "Coverage": c.Coverage.Operations,
 		"TokenEnv": evidence.TokenEnv,
 	})
@@ -258,13 +255,13 @@ var conformancePage = template.Must(template.New("conformance").Funcs(template.F
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fgh conformance: {{.Title}}</title>
 <style>` + pageStyle + `
-.pass{color:#1a7f37} .fail{color:#cf222e;font-weight:600} .skipped{color:#666}
+.pass{color:#1a7f37} .fail{color:#cf222e;font-weight:600} .skipped{color:#666} .accepted{color:#9a6700}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 section.failure{border-left:3px solid #cf222e;padding-left:12px;margin:18px 0}
 </style></head>
 <body><main>
 <h1>Conformance: {{.Title}}</h1>
-<div class="sub">{{.Pass}} passed, {{.Fail}} failed, {{.Skipped}} skipped against <code>{{.Target}}</code>, started {{.Started}}.{{if .Seed}} Generated with seed {{deref .Seed}}.{{end}}</div>
+<div class="sub">{{.Counts}} against <code>{{.Target}}</code>, started {{.Started}}.{{if .Seed}} Generated with seed {{deref .Seed}}.{{end}}</div>
 {{if .Failures}}<h2>Failures</h2>
 <p>Each failure has an id; <code>fgh contract replay DIR ID</code> (DIR: the directory of this page) sends its request again, authenticated with the credentials you pass, and checks the same rule.</p>
 {{range .Failures}}<section class="failure" id="{{.ID}}">
@@ -280,6 +277,11 @@ section.failure{border-left:3px solid #cf222e;padding-left:12px;margin:18px 0}
 {{if .Curl}}<details><summary>curl (reads the token from ${{$.TokenEnv}})</summary><pre>{{.Curl}}</pre></details>{{end}}
 </section>
 {{end}}{{end}}
+{{if .AcceptFile}}<h2>Accepted deviations</h2>
+<p>Entries of <code>{{.AcceptFile}}</code>: applied ones accept the failures they match, expired ones let them fail again, stale ones matched nothing.</p>
+<table id="acceptances"><tr><th>line</th><th>operation</th><th>check</th><th>state</th><th>matched</th><th>expires</th><th>reason</th></tr>
+{{range .Acceptances}}<tr><td>{{.Line}}</td><td><code>{{.Operation}}</code></td><td>{{.Check}}</td><td class="{{if eq .State "expired"}}fail{{else if eq .State "applied"}}accepted{{else}}skipped{{end}}">{{.State}}</td><td>{{range .FailureIDs}}<a href="#{{.}}">{{.}}</a> {{end}}{{join .Statuses}}</td><td>{{.Expires}}</td><td>{{.Reason}}{{if .Link}} (<a href="{{.Link}}">{{.Link}}</a>){{end}}</td></tr>
+{{end}}</table>{{end}}
 <h2>Checks</h2>
 <table><tr><th>operation</th><th>check</th><th>result</th><th>reason</th><th>evidence</th></tr>
 {{range .Checks}}<tr><td><code>{{.Operation}}</code></td><td>{{.Check}}</td><td class="{{.Result}}">{{.Result}}</td><td>{{.Reason}}</td><td>{{range .FailureIDs}}<a href="#{{.}}">{{.}}</a> {{end}}</td></tr>

@@ -11,6 +11,7 @@ import (
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/launch"
+	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/contract"
 	"github.com/fgharness/fgharness/suites/framework"
 	"github.com/fgharness/fgharness/suites/fuzz"
@@ -60,6 +61,19 @@ pause every worker for their Retry-After); --workers fuzzes that many
 operations at once. What it creates is named fgh-<run>-... and deleted at
 the end; --read-only sends only what creates nothing.
 
+--accept FILE names known deviations of a vendor (YAML; docs/gates.md):
+each entry gives the operation, the check, a matcher on the violation, a
+reason and an expiry date. A check whose failures all match an entry in
+force is reported as accepted and does not fail the run; once its date has
+passed the entry no longer holds, and its failures fail again, saying so.
+An entry that matched nothing is reported as stale. A bad file is a usage
+error naming the line and the field.
+
+--fail-on-unexercised fails the run when a documented status of an
+operation the run selected was never observed (the coverage section of
+the conformance summary lists them, with the reason); an accept entry with
+check unexercised waives a status.
+
 Exit status: 0 when every spec passed, 1 when a contract failed, 2 on a
 usage or connection error (including a target that stops answering during
 the run, or a label filter that selects no spec), 130 when interrupted.`,
@@ -68,7 +82,8 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
   fgh contract --target URL --project-id ID --token T --read-only --function URN
   fgh contract --label-filter 'invocation && !negative' --out /tmp/contract
   fgh contract --har /tmp/contract.har
-  fgh contract --fuzz --seed 42 --fuzz-budget 100 --rate 20`,
+  fgh contract --fuzz --seed 42 --fuzz-budget 100 --rate 20
+  fgh contract --target URL --project-id ID --token T --accept vendor-x-accepted.yaml --fail-on-unexercised`,
 		Args: cobra.NoArgs,
 		// replay is the one subcommand: contract's own flags stay its own.
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -92,6 +107,11 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 			out := cmd.OutOrStdout()
 			if res.Fuzz != nil {
 				fmt.Fprint(out, res.Fuzz.Summary())
+				if res.Acceptances != nil {
+					if err := reports.RenderAcceptanceText(out, res.Acceptances); err != nil {
+						return withExitCode(exitUsage, err)
+					}
+				}
 				if opts.OutDir != "" {
 					fmt.Fprintf(out, "reports: %s, %s\n", filepath.Join(opts.OutDir, contract.FuzzReportFile), filepath.Join(opts.OutDir, evidence.FailuresFile))
 				}
@@ -101,14 +121,21 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 				return nil
 			}
 			if c := res.Conformance; c != nil {
-				pass, fail, skipped := c.Counts()
-				fmt.Fprintf(out, "conformance: %d passed, %d failed, %d skipped in %.1fs against %s\n",
-					pass, fail, skipped, res.Duration.Seconds(), c.Target)
+				fmt.Fprintf(out, "conformance: %s in %.1fs against %s\n", c.CountsLine(), res.Duration.Seconds(), c.Target)
+				if err := reports.RenderAcceptanceText(out, c); err != nil {
+					return withExitCode(exitUsage, err)
+				}
+			}
+			for _, g := range res.Unexercised {
+				fmt.Fprintf(out, "not exercised (--fail-on-unexercised): %s %s: %s\n", g.Operation, g.Status, g.Reason)
 			}
 			if opts.OutDir != "" {
 				fmt.Fprintf(out, "reports: %s\n", filepath.Join(opts.OutDir, framework.ConformanceMDFile))
 			}
 			if !res.Passed {
+				if len(res.Unexercised) > 0 && res.Conformance != nil && !res.Conformance.Failed() {
+					return withExitCode(exitFailed, fmt.Errorf("%d documented status(es) of the selected operations were never observed (--fail-on-unexercised)", len(res.Unexercised)))
+				}
 				return withExitCode(exitFailed, errors.New("the endpoint broke the contract; see the failures above and the reports"))
 			}
 			return nil
@@ -126,6 +153,8 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 	fl.IntVar(&opts.ExtensionBasePort, "extension-port", framework.DefaultExtensionBasePort, "first of the 10 ports the suites' extension servers listen on (0 with the built-in emulator: a free range)")
 	fl.IntVar(&opts.ExtensionBasePort, "extension-base-port", framework.DefaultExtensionBasePort, "old name of --extension-port")
 	_ = fl.MarkDeprecated("extension-base-port", "use --extension-port, as fgh load does")
+	fl.StringVar(&opts.AcceptFile, "accept", "", "YAML file of known deviations: matching failures are reported as accepted and do not fail the run (docs/gates.md)")
+	fl.BoolVar(&opts.FailOnUnexercised, "fail-on-unexercised", false, "fail when a documented status of a selected operation was never observed")
 	fl.BoolVar(&opts.Verbose, "verbose", false, "print every spec, not only failures")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "bound for the whole run (default 30m)")
 	fl.DurationVar(&opts.RequestTimeout, "request-timeout", framework.DefaultRequestTimeout, "bound for one API call without an answer")

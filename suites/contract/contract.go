@@ -66,6 +66,9 @@ type Options struct {
 	// Fuzz runs the generated-input engine (FuzzOptions) instead of the suites.
 	Fuzz        bool
 	FuzzOptions fuzz.Options
+	// FailOnUnexercised fails the run when a documented status of an
+	// operation it selected was never observed (and no accept entry waives it).
+	FailOnUnexercised bool
 }
 
 // Result is the outcome of a run that reached the target.
@@ -78,6 +81,12 @@ type Result struct {
 	Interrupted bool
 	// Fuzz is the outcome of a --fuzz run (Conformance is nil then).
 	Fuzz *fuzz.Result
+	// Unexercised lists the statuses --fail-on-unexercised failed the run
+	// on (empty when it passed or was not asked for).
+	Unexercised []reports.UnexercisedGap
+	// Acceptances is what the accept file did in a --fuzz run (a suites
+	// run has it in Conformance).
+	Acceptances *reports.Conformance
 }
 
 // ErrUsage marks errors a user fixes by changing flags or the environment.
@@ -130,7 +139,17 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	defer signal.Stop(sigs)
 	passed := RunSpecs(t, "fgh contract", suiteConfig, reporterConfig)
 	c, werr := framework.LastConformance()
-	res := Result{Passed: passed && !t.failed && werr == nil, Conformance: c, Duration: time.Since(start)}
+	// Ginkgo fails a run whose only failures the accept file accepts.
+	passed = passed && !t.failed || f.OnlyAcceptedFailed(framework.LastReport())
+	res := Result{Passed: passed && werr == nil, Conformance: c, Duration: time.Since(start)}
+	if opts.FailOnUnexercised && c != nil {
+		for _, g := range c.Unexercised() {
+			if g.Accepted == "" {
+				res.Unexercised = append(res.Unexercised, g)
+			}
+		}
+		res.Passed = res.Passed && len(res.Unexercised) == 0
+	}
 	select {
 	case <-sigs:
 		res.Interrupted = true

@@ -44,7 +44,9 @@ func runFuzz(ctx context.Context, opts Options) (Result, error) {
 
 	f.Evidence.SetSeed(int64(fo.Seed))
 	fr, runErr := fuzz.Run(ctx, f, fo, f.Evidence)
-	res := Result{Fuzz: &fr, Duration: time.Since(start), Passed: runErr == nil && len(fr.Failures) == 0}
+	unaccepted := f.AcceptFailures()
+	f.MarkAccepted(fr.Failures)
+	res := Result{Fuzz: &fr, Duration: time.Since(start), Passed: runErr == nil && unaccepted == 0, Acceptances: f.AcceptanceSummary()}
 	if stopped := ctx.Err(); stopped != nil && runErr != nil {
 		res.Interrupted = stopped == context.Canceled
 		if !res.Interrupted {

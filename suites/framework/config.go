@@ -49,6 +49,9 @@ type Config struct {
 	// RequestTimeout bounds each call that sets no timeout of its own;
 	// 0 means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// AcceptFile is a YAML file of known deviations (reports.ParseAcceptances):
+	// failures it matches are reported as accepted and do not fail the run.
+	AcceptFile string
 	// Defect names a deliberate fault injected into the in-process emulator
 	// (see Defects); only the suites' own tests set it.
 	Defect string
@@ -62,7 +65,7 @@ const envPrefix = "FGH_"
 
 // ConfigFromEnv reads FGH_TARGET, FGH_PROJECT_ID, FGH_REGION, FGH_TOKEN,
 // FGH_AK, FGH_SK, FGH_OUT, FGH_HAR, FGH_NAME, FGH_READ_ONLY, FGH_FUNCTION,
-// FGH_EXTENSION_API, FGH_EXTENSION_BASE_PORT and FGH_TEST_DEFECT.
+// FGH_EXTENSION_API, FGH_EXTENSION_BASE_PORT, FGH_ACCEPT and FGH_TEST_DEFECT.
 func ConfigFromEnv() (Config, error) {
 	get := func(name string) string { return strings.TrimSpace(os.Getenv(envPrefix + name)) }
 	cfg := Config{
@@ -72,7 +75,7 @@ func ConfigFromEnv() (Config, error) {
 		},
 		OutDir: get("OUT"), Name: get("NAME"), HAR: get("HAR"),
 		FunctionURN: get("FUNCTION"), ExtensionAPI: get("EXTENSION_API"),
-		Defect: get("TEST_DEFECT"),
+		Defect: get("TEST_DEFECT"), AcceptFile: get("ACCEPT"),
 	}
 	var errs []error
 	if v := get("READ_ONLY"); v != "" {

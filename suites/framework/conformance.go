@@ -183,7 +183,7 @@ func (f *Framework) BuildConformance(r types.Report) *reports.Conformance {
 		result, reason, spec string
 	}
 	rows := map[key]*agg{}
-	rank := map[string]int{reports.ResultSkipped: 0, reports.ResultPass: 1, reports.ResultFail: 2}
+	rank := map[string]int{reports.ResultSkipped: 0, reports.ResultPass: 1, reports.ResultAccepted: 2, reports.ResultFail: 3}
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
@@ -192,7 +192,7 @@ func (f *Framework) BuildConformance(r types.Report) *reports.Conformance {
 		if len(ops) == 0 {
 			continue
 		}
-		result, reason := specOutcome(sr)
+		result, reason := f.judgeSpec(sr)
 		for _, op := range ops {
 			for _, check := range checks {
 				k := key{op, check}
@@ -223,6 +223,10 @@ func (f *Framework) BuildConformance(r types.Report) *reports.Conformance {
 		c.Coverage.Operations = append(c.Coverage.Operations, CoverageOf(op, f.coverage.statuses(op.ID), func(status int) string {
 			return f.Redact(notExercisedReason(op, status, specs))
 		}))
+	}
+	f.judgeUnexercised(c)
+	if f.Accept != nil {
+		c.AcceptFile, c.Acceptances = f.Config.AcceptFile, f.Accept.Outcomes()
 	}
 	return c
 }
@@ -313,7 +317,7 @@ func (f *Framework) WriteReports(dir string, r types.Report) (*reports.Conforman
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return c, fmt.Errorf("create report dir: %w", err)
 	}
-	if err := reporters.GenerateJUnitReport(r, filepath.Join(dir, JUnitFile)); err != nil {
+	if err := reporters.GenerateJUnitReport(f.withAcceptedAsSkipped(r), filepath.Join(dir, JUnitFile)); err != nil {
 		return c, fmt.Errorf("write JUnit report: %w", err)
 	}
 	if err := reporters.GenerateJSONReport(r, filepath.Join(dir, GinkgoJSONFile)); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/spec"
 )
 
@@ -37,12 +38,17 @@ type Framework struct {
 	Local *LocalEmulator
 	// Evidence records every exchange and failure of the run, redacted.
 	Evidence *evidence.Recorder
+	// Accept holds the known deviations of Config.AcceptFile; nil without one.
+	Accept *reports.Acceptances
 
 	client   *client.Client // every API call goes through it
 	health   targetHealth
 	coverage *coverage
 	seq      sync.Mutex
 	next     int
+
+	acceptOnce sync.Once
+	acceptance acceptance
 }
 
 // ErrUnreachable wraps a failure to reach the target before any spec ran.
@@ -82,6 +88,11 @@ func Setup(ctx context.Context, cfg Config) (*Framework, error) {
 		return nil, fmt.Errorf("load the embedded spec: %w", err)
 	}
 	f := &Framework{Config: cfg, Spec: sp, Target: cfg.Target, RunID: newRunID(), coverage: newCoverage()}
+	if cfg.AcceptFile != "" {
+		if f.Accept, err = loadAcceptances(cfg.AcceptFile, sp); err != nil {
+			return nil, err
+		}
+	}
 	f.Prefix = "fgh-" + f.RunID + "-"
 	f.ExtensionBasePort = cfg.ExtensionBasePort
 	if cfg.Target.BaseURL == "" {

@@ -66,6 +66,9 @@ func WriteReport(w io.Writer, res Result, runDir string) {
 func writeFailure(w io.Writer, fail evidence.Failure, runDir string) {
 	fmt.Fprintf(w, "## %s: %s\n\n", fail.ID, fail.Operation)
 	fmt.Fprintf(w, "- rule (%s): %s\n- broken: %s\n", fail.Check, fail.Rule, fail.Violation)
+	if fail.Accepted != "" {
+		fmt.Fprintf(w, "- accepted deviation: %s\n", fail.Accepted)
+	}
 	shrunk := ""
 	if fail.Shrunk {
 		shrunk = " (shrunk)"
@@ -101,6 +104,9 @@ func (r Result) Summary() string {
 		len(r.Operations), r.Requests(), len(r.Failures), r.Duration.Seconds(), r.Seed)
 	for _, f := range r.Failures {
 		fmt.Fprintf(&b, "  %s %s %s: %s: %s\n", f.ID, f.Operation, f.Check, f.Rule, f.Violation)
+		if f.Accepted != "" {
+			fmt.Fprintf(&b, "    accepted: %s\n", f.Accepted)
+		}
 	}
 	return b.String()
 }

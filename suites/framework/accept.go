@@ -1,0 +1,217 @@
+package framework
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/reports"
+	"github.com/fgharness/fgharness/spec"
+)
+
+// acceptance is what the run's accept file (Config.AcceptFile) decided
+// about the recorded failures, by failure id; judged once, after the run.
+type acceptance struct {
+	accepted map[string]string // failure id → the entry's note
+	expired  map[string]string // failure id → why it fails again
+}
+
+// AcceptFailures judges every failure recorded so far against the accept
+// file (once per run: later calls return the first answer), marks the
+// accepted ones in the evidence, and returns how many failures remain.
+// Every run path calls it before it writes failures.json or decides its
+// exit status: the suites through their reports, the generated inputs and
+// sequences after their runs.
+func (f *Framework) AcceptFailures() (unaccepted int) {
+	f.acceptOnce.Do(func() {
+		f.acceptance = acceptance{accepted: map[string]string{}, expired: map[string]string{}}
+		if f.Evidence == nil {
+			return
+		}
+		for _, fl := range f.Evidence.Failures() {
+			v := f.Accept.JudgeFailure(fl)
+			switch {
+			case v.Accepted:
+				f.acceptance.accepted[fl.ID] = v.Note
+				f.Evidence.SetAccepted(fl.ID, v.Note)
+			case v.Expired:
+				f.acceptance.expired[fl.ID] = v.Note
+			}
+		}
+	})
+	if f.Evidence == nil {
+		return 0
+	}
+	return len(f.Evidence.Failures()) - len(f.acceptance.accepted)
+}
+
+// MarkAccepted copies the accept file's notes onto failures taken from
+// the recorder before AcceptFailures judged them.
+func (f *Framework) MarkAccepted(fs []evidence.Failure) {
+	f.AcceptFailures()
+	for i := range fs {
+		if note, ok := f.acceptance.accepted[fs[i].ID]; ok {
+			fs[i].Accepted = note
+		}
+	}
+}
+
+// AcceptanceSummary is a summary holding only what the accept file did
+// (for runs without a conformance summary); nil without an accept file.
+func (f *Framework) AcceptanceSummary() *reports.Conformance {
+	if f.Accept == nil {
+		return nil
+	}
+	return &reports.Conformance{AcceptFile: f.Config.AcceptFile, Acceptances: f.Accept.Outcomes()}
+}
+
+// specFailures are the ids of the failures a spec produced.
+func (f *Framework) specFailures(sr types.SpecReport) []string {
+	if f.Evidence == nil {
+		return nil
+	}
+	var ids []string
+	source := f.Evidence.Redactor().Text(sr.FullText())
+	for _, fl := range f.Evidence.Failures() {
+		if fl.Source == source {
+			ids = append(ids, fl.ID)
+		}
+	}
+	return ids
+}
+
+// acceptedNote returns the note of a failed spec whose every failure is
+// accepted; ok is false when one is not (or the spec recorded none).
+func (f *Framework) acceptedNote(sr types.SpecReport) (note string, ok bool) {
+	f.AcceptFailures()
+	ids := f.specFailures(sr)
+	if len(ids) == 0 {
+		return "", false
+	}
+	var notes []string
+	for _, id := range ids {
+		n, accepted := f.acceptance.accepted[id]
+		if !accepted {
+			return "", false
+		}
+		if !slices.Contains(notes, n) {
+			notes = append(notes, n)
+		}
+	}
+	return strings.Join(notes, "; "), true
+}
+
+// expiredNote says which of a spec's failures fail again because their
+// accepted deviation expired.
+func (f *Framework) expiredNote(sr types.SpecReport) string {
+	f.AcceptFailures()
+	var notes []string
+	for _, id := range f.specFailures(sr) {
+		if n, ok := f.acceptance.expired[id]; ok && !slices.Contains(notes, n) {
+			notes = append(notes, n)
+		}
+	}
+	return strings.Join(notes, "; ")
+}
+
+// judgeSpec is a spec's result and reason with the accept file applied.
+func (f *Framework) judgeSpec(sr types.SpecReport) (result, reason string) {
+	result, reason = specOutcome(sr)
+	if result != reports.ResultFail {
+		return result, reason
+	}
+	if note, ok := f.acceptedNote(sr); ok {
+		return reports.ResultAccepted, shorten("accepted deviation: " + note + " — " + reason)
+	}
+	if note := f.expiredNote(sr); note != "" {
+		return result, shorten(note + " — " + reason)
+	}
+	return result, reason
+}
+
+// OnlyAcceptedFailed tells whether every failure of a Ginkgo run is a
+// spec whose failures the accept file accepts: such a run passes.
+// A failure outside a spec (setup, reports, the suite's timeout) never is.
+func (f *Framework) OnlyAcceptedFailed(r types.Report) bool {
+	if len(r.SpecialSuiteFailureReasons) > 0 {
+		return false
+	}
+	for _, sr := range r.SpecReports {
+		if !sr.State.Is(types.SpecStateFailureStates) {
+			continue
+		}
+		if sr.LeafNodeType != types.NodeTypeIt {
+			return false
+		}
+		if _, ok := f.acceptedNote(sr); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// withAcceptedAsSkipped is r for JUnit: JUnit has no "accepted", so an
+// accepted spec is a skipped test case whose message starts with
+// "accepted deviation" and keeps the failure it stands for.
+func (f *Framework) withAcceptedAsSkipped(r types.Report) types.Report {
+	if f.Accept == nil {
+		return r
+	}
+	specs := make(types.SpecReports, len(r.SpecReports))
+	copy(specs, r.SpecReports)
+	for i, sr := range specs {
+		if sr.LeafNodeType != types.NodeTypeIt || !sr.State.Is(types.SpecStateFailureStates) {
+			continue
+		}
+		if note, ok := f.acceptedNote(sr); ok {
+			specs[i].State = types.SpecStateSkipped
+			specs[i].Failure.Message = "accepted deviation (" + note + "): " + sr.Failure.Message
+		}
+	}
+	r.SpecReports = specs
+	return r
+}
+
+// judgeUnexercised fills in which never-observed statuses of the selected
+// operations the accept file waives.
+func (f *Framework) judgeUnexercised(c *reports.Conformance) {
+	if f.Accept == nil {
+		return
+	}
+	selected := map[string]bool{}
+	for _, ch := range c.Checks {
+		if ch.Result != reports.ResultSkipped {
+			selected[ch.Operation] = true
+		}
+	}
+	for i, o := range c.Coverage.Operations {
+		if !selected[o.Operation] {
+			continue
+		}
+		for j, r := range o.NotExercised {
+			if v := f.Accept.JudgeUnexercised(o.Operation, r.Status); v.Accepted {
+				c.Coverage.Operations[i].NotExercised[j].Accepted = v.Note
+			} else if v.Expired {
+				c.Coverage.Operations[i].NotExercised[j].Reason = v.Note + " — " + r.Reason
+			}
+		}
+	}
+}
+
+// loadAcceptances reads the accept file and refuses an entry naming an
+// operation the spec does not have, which would otherwise be stale forever.
+func loadAcceptances(path string, sp *spec.Spec) (*reports.Acceptances, error) {
+	a, err := reports.LoadAcceptances(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range a.Entries {
+		if _, ok := sp.Operation(e.Operation); e.Operation != "*" && !ok {
+			return nil, fmt.Errorf("accept file %s:%d: operation %q is not in the spec", path, e.Line, e.Operation)
+		}
+	}
+	return a, nil
+}
