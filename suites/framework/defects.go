@@ -88,7 +88,7 @@ func Defects() []Defect {
 		{
 			Name: "create-201", Description: "createFunction answers 201 instead of 200",
 			LabelFilter: LabelFunctions, Mentions: "201", Kind: CheckStatus,
-			wrap: editResponse("createFunction", func(_ *http.Request, status *int, _ http.Header, body []byte) []byte {
+			wrap: editResponse(fgs.OpCreateFunction, func(_ *http.Request, status *int, _ http.Header, body []byte) []byte {
 				if *status == http.StatusOK {
 					*status = http.StatusCreated
 				}
@@ -162,7 +162,7 @@ func Defects() []Defect {
 			Name: "update-not-reflected", Description: "updateFunctionConfig answers 200 but changes nothing",
 			LabelFilter: LabelFunctions, Mentions: "memory_size", Kind: CheckBehaviour,
 			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
-				return byOperation("updateFunctionConfig", next, func(w http.ResponseWriter, r *http.Request) {
+				return byOperation(fgs.OpUpdateFunctionConfig, next, func(w http.ResponseWriter, r *http.Request) {
 					get := r.Clone(r.Context())
 					get.Method, get.Body, get.ContentLength = http.MethodGet, http.NoBody, 0
 					next.ServeHTTP(w, get)
@@ -173,7 +173,7 @@ func Defects() []Defect {
 			Name: "deleted-function-found", Description: "deleteFunction answers 204 but the function stays",
 			LabelFilter: LabelFunctions, Mentions: "still found", Kind: CheckBehaviour,
 			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
-				return byOperation("deleteFunction", next, func(w http.ResponseWriter, r *http.Request) {
+				return byOperation(fgs.OpDeleteFunction, next, func(w http.ResponseWriter, r *http.Request) {
 					w.WriteHeader(http.StatusNoContent)
 				})
 			},
@@ -181,7 +181,7 @@ func Defects() []Defect {
 		{
 			Name: "version-names-other-function", Description: "createFunctionVersion answers with another function's name",
 			LabelFilter: LabelVersions, Mentions: "func_name", Kind: CheckBehaviour,
-			wrap: editJSON("createFunctionVersion", func(_ *http.Request, status *int, _ http.Header, m map[string]any) {
+			wrap: editJSON(fgs.OpCreateFunctionVersion, func(_ *http.Request, status *int, _ http.Header, m map[string]any) {
 				if *status == http.StatusOK {
 					m["func_name"] = "someone-elses-function"
 				}
@@ -203,7 +203,7 @@ func Defects() []Defect {
 		{
 			Name: "batch-delete-no-fail", Description: "batchDeleteWorkflows reports unknown workflows as deleted",
 			LabelFilter: LabelWorkflows, Mentions: "fail", Kind: CheckBehaviour,
-			wrap: editJSON("batchDeleteWorkflows", func(_ *http.Request, _ *int, _ http.Header, m map[string]any) {
+			wrap: editJSON(fgs.OpBatchDeleteWorkflows, func(_ *http.Request, _ *int, _ http.Header, m map[string]any) {
 				fails, _ := m["fail"].([]any)
 				succ, _ := m["success"].([]any)
 				for _, f := range fails {
@@ -239,7 +239,7 @@ func Defects() []Defect {
 		{
 			Name: "update-memory-129", Description: "updateFunctionConfig accepts a memory_size of 129 (it keeps 128 instead)",
 			LabelFilter: LabelFunctions, Mentions: "4xx", Kind: CheckStatus, CaughtBy: CaughtByFuzz,
-			wrap: editRequest("updateFunctionConfig", func(m map[string]any) bool { return m["memory_size"] == float64(129) },
+			wrap: editRequest(fgs.OpUpdateFunctionConfig, func(m map[string]any) bool { return m["memory_size"] == float64(129) },
 				func(_ http.ResponseWriter, m map[string]any) bool {
 					m["memory_size"] = 128
 					return false

@@ -13,10 +13,10 @@ import (
 // from when an operation has several: the one a target can satisfy without
 // outside resources (an inline zip rather than an OBS bucket).
 var preferredExample = map[string]string{
-	fgs.OpCreateFunction:                "inlineZip",
-	"createDependency":                  "zip",
-	fgs.OpInvokeFunction:                "downloadFile",
-	"keystoneCreateUserTokenByPassword": "projectById",
+	fgs.OpCreateFunction:                    "inlineZip",
+	fgs.OpCreateDependency:                  "zip",
+	fgs.OpInvokeFunction:                    "downloadFile",
+	fgs.OpKeystoneCreateUserTokenByPassword: "projectById",
 }
 
 // PreferredExample decodes the request example generated requests of an

@@ -79,7 +79,7 @@ func CreateFunction(opts FunctionOptions) Function {
 	if f.Config.ReadOnly {
 		Skip("read-only run: creating a function is not allowed")
 	}
-	body := Example("createFunction", "inlineZip")
+	body := Example(fgs.OpCreateFunction, "inlineZip")
 	name := f.Name("fn")
 	body["func_name"] = name
 	body["package"] = "default"
@@ -91,7 +91,7 @@ func CreateFunction(opts FunctionOptions) Function {
 	for k, v := range opts.Set {
 		body[k] = v
 	}
-	resp := Call(Request{Operation: "createFunction", Body: body}).ExpectStatus(http.StatusOK)
+	resp := Call(Request{Operation: fgs.OpCreateFunction, Body: body}).ExpectStatus(http.StatusOK)
 	cfg := resp.Object()
 	fn := Function{Name: name, Config: cfg}
 	fn.URN, _ = cfg["func_urn"].(string)
@@ -103,7 +103,7 @@ func CreateFunction(opts FunctionOptions) Function {
 // DeleteFunction removes a whole function of this run; a 404 counts as done.
 func DeleteFunction(ctx SpecContext, functionURN string) {
 	GinkgoHelper()
-	resp, err := Current().Do(ctx, Request{Operation: "deleteFunction", Path: map[string]string{"function_urn": functionURN}})
+	resp, err := Current().Do(ctx, Request{Operation: fgs.OpDeleteFunction, Path: map[string]string{"function_urn": functionURN}})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(resp.Status).To(Or(Equal(http.StatusNoContent), Equal(http.StatusNotFound)),
 		"cleanup: deleteFunction %s answered %d: %s", functionURN, resp.Status, resp.Snippet())

@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 )
 
@@ -28,7 +29,7 @@ const reportLimit = "1000"
 // metric type ("count", "failcount", ...), or -1 when the function is not
 // listed. It judges through g so it can be polled with Eventually.
 func FunctionMetric(ctx context.Context, g Gomega, metric, functionURN string) int {
-	resp := Poll(ctx, g, Request{Operation: "listFunctionAsMetric", Query: url.Values{"type": {metric}, "limit": {reportLimit}}}, http.StatusOK)
+	resp := Poll(ctx, g, Request{Operation: fgs.OpListFunctionAsMetric, Query: url.Values{"type": {metric}, "limit": {reportLimit}}}, http.StatusOK)
 	var report struct {
 		Values []struct {
 			Key   string `json:"key"`

@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // preflightOperation is the cheapest authenticated read every endpoint
 // serves: it proves reachability, the scheme and the credentials at once.
-const preflightOperation = "listQuotas"
+const preflightOperation = fgs.OpListQuotas
 
 // preflight checks the target before any spec runs, so that a wrong URL, a
 // scheme that does not match the server, or refused credentials end the run
