@@ -19,7 +19,7 @@ const (
 	coarseMargin = 2 * time.Millisecond
 	// The kernel timer's wake-up delay is learnt (an average) and the sleep
 	// aimed that much early; the rest is spun. Bounds of the estimate:
-	minWakeDelay, maxWakeDelay = 2 * time.Microsecond, 100 * time.Microsecond
+	minWakeDelay, maxWakeDelay = 2 * time.Microsecond, 15 * time.Microsecond
 )
 
 // preciseWaiter sleeps on the kernel's high-resolution timer:
@@ -48,7 +48,7 @@ func newPreciseWaiter(atk *Attack) (waiter, error) {
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
 		return nil, err
 	}
-	return &preciseWaiter{coarse: newGoWaiter(), mono0: ts.Nano(), elapsed0: time.Since(atk.Start), wakeDelay: 50 * time.Microsecond}, nil
+	return &preciseWaiter{coarse: newGoWaiter(), mono0: ts.Nano(), elapsed0: time.Since(atk.Start), wakeDelay: maxWakeDelay}, nil
 }
 
 func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {

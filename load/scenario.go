@@ -218,7 +218,7 @@ func runSingle(ctx context.Context, o *Options, env *environment, dir string, pa
 	opts := []func(*Runner){
 		Workers(o.Workers), MaxWorkers(o.MaxWorkers), Timeout(o.Timeout), LateAfter(o.lateBudget(pacing)),
 		MaxRequests(o.MaxRequests), Output(bin, hist), OnResult(onResult),
-		Offset(o.Shard.Offset(pacing)), ShardOf(o.Shard), StartAt(o.StartAt),
+		PreciseTimers(!o.GoTimers), Offset(o.Shard.Offset(pacing)), ShardOf(o.Shard), StartAt(o.StartAt),
 		OnStart(func(a *Attack) {
 			stopWatch = o.watch(a, pacing, &aborted)
 		}),
