@@ -2,12 +2,11 @@ package emulator
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/httpguard"
 )
 
 // Body limits per route are the documented ones (fgs.MaxRequestBytes), each
@@ -58,63 +57,24 @@ func (e *Emulator) admit(c *call) *apiError {
 	return nil
 }
 
-// readLimited reads the request body into a pooled buffer that grows as
-// bytes arrive, never from what Content-Length announces, and refuses a
-// body over limit (announced or actual). The connection's read deadline
-// (Config.HeaderTimeout+BodyTimeout from the request's start, see Serve)
-// bounds a body that trickles; once the body is in, the deadline is lifted
-// so that a long invocation is not cut off by it. The buffer is returned
-// even on error, for the caller to put back.
+// readLimited reads the request body into a pooled buffer (see
+// httpguard.ReadBody) and turns its failures into Error answers. The
+// buffer is returned even on error, for the caller to put back.
 func readLimited(w http.ResponseWriter, r *http.Request, limit int64) (*[]byte, *apiError) {
 	buf := getBuf()
-	if r.Body == nil || r.Body == http.NoBody {
-		liftReadDeadline(w)
-		return buf, nil
-	}
-	if r.ContentLength > limit {
-		return buf, tooLarge(limit)
-	}
-	b := (*buf)[:0]
-	lr := io.LimitReader(r.Body, limit+1)
-	for reads, waiting := 0, false; ; reads++ {
-		if reads > 0 && !waiting && (r.ContentLength < 0 || int64(len(b)) < r.ContentLength) {
-			// The body did not come in one piece: the connection now waits
-			// for the client, and may make room for another at the cap.
-			waiting = true
-			defer quietWhile(r.Context())()
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := lr.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			*buf = b
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return buf, newError(http.StatusRequestTimeout, codeTimeout, "Request timeout: the request body did not arrive in time")
-			}
-			return buf, newError(http.StatusBadRequest, codeBadRequest, "read request body: %v", err)
-		}
-	}
+	b, err := httpguard.ReadBody(w, r, limit, (*buf)[:0])
 	*buf = b
-	if int64(len(b)) > limit {
+	switch {
+	case err == nil:
+		return buf, nil
+	case httpguard.IsTooLarge(err):
 		return buf, tooLarge(limit)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return buf, newError(http.StatusRequestTimeout, codeTimeout, "Request timeout: the request body did not arrive in time")
 	}
-	liftReadDeadline(w)
-	return buf, nil
+	return buf, newError(http.StatusBadRequest, codeBadRequest, "%v", err)
 }
 
 func tooLarge(limit int64) *apiError {
 	return newError(http.StatusRequestEntityTooLarge, codeTooLarge, "The request body is too large: this operation takes at most %d bytes", limit)
-}
-
-// liftReadDeadline clears the read deadline once the request is in, so net/http's
-// background read (which cancels the request's context when it fails) does not time out under a long handler.
-func liftReadDeadline(w http.ResponseWriter) {
-	if w != nil {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
-	}
 }

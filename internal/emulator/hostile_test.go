@@ -1,9 +1,7 @@
 package emulator
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,56 +12,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/httpguard"
+	"github.com/fgharness/fgharness/internal/httpguard/httpguardtest"
 )
 
-// rawConn is a hostile client: it writes whatever bytes it is given to the
-// emulator's port and reads the answer net/http-free.
-type rawConn struct {
-	t *testing.T
-	net.Conn
-	r *bufio.Reader
-}
-
-func dialRaw(t *testing.T, te *testEmulator) *rawConn {
+func dialRaw(t *testing.T, te *testEmulator) *httpguardtest.Conn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", strings.TrimPrefix(te.local.URL, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &rawConn{t: t, Conn: c, r: bufio.NewReader(c)}
+	return httpguardtest.Dial(t, te.local.URL)
 }
 
-func (c *rawConn) send(s string) {
-	c.t.Helper()
-	if _, err := io.WriteString(c, s); err != nil {
-		c.t.Fatalf("write: %v", err)
-	}
-}
-
-// answer reads one response within wait; an error means none came.
-func (c *rawConn) answer(wait time.Duration) (status int, contentType string, body []byte, err error) {
-	_ = c.SetReadDeadline(time.Now().Add(wait))
-	resp, err := http.ReadResponse(c.r, nil)
-	if err != nil {
-		return 0, "", nil, err
-	}
-	defer resp.Body.Close()
-	body, err = io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Content-Type"), body, err
-}
-
-// errorBody checks an answer is the documented Error body with code.
-func errorBody(t *testing.T, what string, status, wantStatus int, contentType string, body []byte, wantCode string) {
-	t.Helper()
-	var e struct {
-		Code string `json:"error_code"`
-		Msg  string `json:"error_msg"`
-	}
-	if status != wantStatus || contentType != "application/json" || json.Unmarshal(body, &e) != nil || e.Code != wantCode || len(e.Msg) < 2 {
-		t.Errorf("%s: %d %s %q, want %d with an Error body coded %s", what, status, contentType, body, wantStatus, wantCode)
-	}
-}
+var errorBody = httpguardtest.ErrorBody
 
 func (te *testEmulator) invokePath(name string) string {
 	return te.path("/fgs/functions/" + esc(te.fnURN(name)) + "/invocations")
@@ -90,8 +49,8 @@ func TestNoBodyIsReadBeforeCredentials(t *testing.T) {
 	}
 	for _, tc := range cases {
 		c := dialRaw(t, te)
-		c.send(tc.head + announced + "\r\n{")
-		status, ct, body, err := c.answer(5 * time.Second)
+		c.Send(tc.head + announced + "\r\n{")
+		status, ct, body, err := c.Answer(5 * time.Second)
 		if err != nil {
 			t.Errorf("%s: no answer before the body: %v", tc.name, err)
 			continue
@@ -111,7 +70,7 @@ func TestBodyBufferGrowsWithTheBytes(t *testing.T) {
 	const conns = 20
 	for range conns {
 		c := dialRaw(t, te)
-		c.send("POST " + te.invokePath("target") + " HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + te.local.Config.Token +
+		c.Send("POST " + te.invokePath("target") + " HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + te.local.Config.Token +
 			"\r\nContent-Length: 5000000\r\n\r\n{\"a\":")
 	}
 	time.Sleep(300 * time.Millisecond) // the handlers are reading by now
@@ -150,26 +109,13 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	te.createFunction("target", nil)
 	silent := dialRaw(t, te)
 	afterHeaders := dialRaw(t, te)
-	afterHeaders.send("POST " + te.invokePath("target") + " HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + te.local.Config.Token + "\r\nContent-Length: 100\r\n\r\n")
+	afterHeaders.Send("POST " + te.invokePath("target") + " HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + te.local.Config.Token + "\r\nContent-Length: 100\r\n\r\n")
 	trickle := dialRaw(t, te)
-	trickle.send("POST " + te.invokePath("target") + " HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + te.local.Config.Token + "\r\nContent-Length: 100\r\n\r\n")
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-				if _, err := trickle.Write([]byte(" ")); err != nil {
-					return
-				}
-			}
-		}
-	}()
-	for name, c := range map[string]*rawConn{"silent": silent, "stops after headers": afterHeaders, "trickles": trickle} {
+	trickle.Send("POST " + te.invokePath("target") + " HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + te.local.Config.Token + "\r\nContent-Length: 100\r\n\r\n")
+	defer trickle.Trickle(100 * time.Millisecond)()
+	for name, c := range map[string]*httpguardtest.Conn{"silent": silent, "stops after headers": afterHeaders, "trickles": trickle} {
 		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, err := io.ReadAll(c.r) // whatever it answers, the emulator must then close
+		_, err := io.ReadAll(c.Reader()) // whatever it answers, the emulator must then close
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			t.Errorf("%s: still open after 10 s", name)
@@ -192,8 +138,8 @@ func TestConnectionCap(t *testing.T) {
 	}
 	for i := range 3 {
 		c := dialRaw(t, te)
-		c.send("GET /_fgh/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-		if status, _, body, err := c.answer(5 * time.Second); err != nil || status != 200 {
+		c.Send("GET /_fgh/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		if status, _, body, err := c.Answer(5 * time.Second); err != nil || status != 200 {
 			t.Fatalf("health %d among idle connections at the cap: %d %s %v", i, status, body, err)
 		}
 		c.Close()
@@ -214,9 +160,7 @@ func TestConnectionCap(t *testing.T) {
 	waitConns := func(what string, ok func(open, quiet int) bool) {
 		t.Helper()
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			g.mu.Lock()
-			open, quiet := g.open, g.quiet.Len()
-			g.mu.Unlock()
+			open, quiet := g.Counts()
 			if ok(open, quiet) {
 				return
 			}
@@ -226,15 +170,15 @@ func TestConnectionCap(t *testing.T) {
 		}
 	}
 	waitConns("the set-up connection did not close", func(open, _ int) bool { return open == 0 })
-	busy := make([]*rawConn, 4)
+	busy := make([]*httpguardtest.Conn, 4)
 	for i := range busy {
 		busy[i] = dialRaw(t, te)
-		busy[i].send("POST " + te.invokePath("sleeper") + " HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + te.local.Config.Token + "\r\nContent-Length: 2\r\n\r\n{}")
+		busy[i].Send("POST " + te.invokePath("sleeper") + " HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + te.local.Config.Token + "\r\nContent-Length: 2\r\n\r\n{}")
 	}
 	waitConns("the sleepers are not all busy", func(open, quiet int) bool { return open == 4 && quiet == 0 })
 	c := dialRaw(t, te)
-	c.send("GET /_fgh/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-	status, ct, body, err := c.answer(5 * time.Second)
+	c.Send("GET /_fgh/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	status, ct, body, err := c.Answer(5 * time.Second)
 	if err != nil {
 		t.Fatalf("no answer over the cap: %v", err)
 	}
@@ -270,15 +214,15 @@ func TestNetHTTPOwnAnswersAreErrorBodies(t *testing.T) {
 		{"bad Content-Length", "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400},
 		{"no Host", "GET /_fgh/v1/healthz HTTP/1.1\r\n\r\n", 400},
 		{"bad header name", "GET /_fgh/v1/healthz HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400},
-		{"headers over the limit", "GET /_fgh/v1/healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", maxHeaderBytes+8<<10) + "\r\n\r\n", 431},
+		{"headers over the limit", "GET /_fgh/v1/healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", httpguard.MaxHeaderBytes+8<<10) + "\r\n\r\n", 431},
 		{"unknown transfer encoding", "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
 		{"unknown expectation", "POST /x HTTP/1.1\r\nHost: x\r\nExpect: coffee\r\nContent-Length: 2\r\n\r\n{}", 417},
 		{"HTTP/2 request line", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
 	}
 	for _, tc := range cases {
 		c := dialRaw(t, te)
-		c.send(tc.request)
-		status, ct, body, err := c.answer(5 * time.Second)
+		c.Send(tc.request)
+		status, ct, body, err := c.Answer(5 * time.Second)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -371,24 +315,5 @@ func TestFaultsNeedTheAdminToken(t *testing.T) {
 	}
 	if !bytes.Contains(te.do("GET", "/_fgh/v1/faults", nil).body, []byte(`"error_rate":1`)) {
 		t.Error("GET faults with the API token does not show them")
-	}
-}
-
-// TestRewriteGoErrorLeavesHandlerAnswers: only net/http's own plain-text
-// answers are rewritten, never a response a handler wrote.
-func TestRewriteGoErrorLeavesHandlerAnswers(t *testing.T) {
-	for _, b := range []string{
-		"HTTP/1.1 400 Bad Request\r\nContent-Length: 50\r\nContent-Type: application/json\r\n\r\n{}",
-		"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx",
-		"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n",
-		`{"result":"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"}`,
-	} {
-		if out, ok := rewriteGoError([]byte(b)); ok {
-			t.Errorf("rewrote %q into %q", b, out)
-		}
-	}
-	out, ok := rewriteGoError([]byte("HTTP/1.1 400 Bad Request: missing required Host header" + goPlainError + "400 Bad Request: missing required Host header"))
-	if !ok || !bytes.Contains(out, []byte(`"error_msg":"Invalid request: missing required Host header"`)) || !bytes.HasPrefix(out, []byte("HTTP/1.1 400 Bad Request\r\n")) {
-		t.Errorf("net/http's 400: %v %q", ok, out)
 	}
 }

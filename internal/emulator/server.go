@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fgharness/fgharness/internal/emulator/extapi"
+	"github.com/fgharness/fgharness/internal/httpguard"
 	"github.com/fgharness/fgharness/spec"
 )
 
@@ -42,7 +43,7 @@ type Emulator struct {
 
 	srvMu sync.Mutex
 	srv   *http.Server
-	conns *connGuard // the connection cap Serve applies
+	conns *httpguard.Guard // the connection cap and timeouts Serve applies
 }
 
 // New builds an emulator from cfg (unset tunables take DefaultConfig's
@@ -71,12 +72,13 @@ func New(cfg Config) (*Emulator, error) {
 		done:     make(chan struct{}),
 	}
 	e.metrics = newServerMetrics(e.reg)
-	e.conns = newConnGuard(cfg.MaxConns, log, e.reg)
+	e.conns = newConnGuard(cfg, log, e.reg)
 	e.registerRuntimeMetrics()
 	e.hub = extapi.NewHub(extapi.HubConfig{
 		Host: cfg.ExtensionHost, PortMin: cfg.ExtensionPortMin, PortMax: cfg.ExtensionPortMax,
 		MaxExtensions: cfg.MaxExtensions, ListenHost: cfg.ExtensionHost,
 		DeliveryTimeout: cfg.ExtensionDeliveryTimeout, Logger: log, Registerer: e.reg,
+		HeaderTimeout: cfg.HeaderTimeout, BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.ConnIdleTimeout,
 	})
 	if err := e.setFaults(cfg.Faults); err != nil {
 		return nil, err
@@ -102,24 +104,11 @@ func (e *Emulator) Serve(ln net.Listener) error {
 		e.srvMu.Unlock()
 		return errors.New("emulator: Serve called twice")
 	}
-	guard := e.conns
-	e.srv = &http.Server{
-		Handler: e.handler,
-		// The header timeout covers slow headers; the read timeout, from the
-		// request's start, a body that trickles (readLimited lifts it once
-		// the body is in); the idle timeout, keep-alive connections.
-		ReadHeaderTimeout: e.cfg.HeaderTimeout,
-		ReadTimeout:       e.cfg.HeaderTimeout + e.cfg.BodyTimeout,
-		IdleTimeout:       e.cfg.ConnIdleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ConnState:         guard.connState,
-		ConnContext:       connContext,
-		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelDebug),
-	}
+	e.srv = e.conns.Server(e.handler)
 	srv := e.srv
 	e.srvMu.Unlock()
 	e.log.Info("fgh emulator serving", "address", ln.Addr().String(), "max_conns", e.cfg.MaxConns)
-	return srv.Serve(guardListener{Listener: ln, g: guard})
+	return e.conns.Serve(srv, ln)
 }
 
 // Shutdown stops accepting requests, waits for in-flight requests, async
@@ -159,9 +148,6 @@ func (e *Emulator) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// maxHeaderBytes bounds a request's headers; net/http answers 431 beyond it.
-const maxHeaderBytes = 64 << 10
-
 // Local is an emulator listening on a loopback port of its own.
 type Local struct {
 	URL      string // http://127.0.0.1:PORT
@@ -185,4 +171,23 @@ func (l *Local) Close(ctx context.Context) error {
 		err = errors.Join(err, serr)
 	}
 	return err
+}
+
+// newConnGuard is the emulator's connection cap and timeouts, with its
+// metrics in reg.
+func newConnGuard(cfg Config, log *slog.Logger, reg prometheus.Registerer) *httpguard.Guard {
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "fgh", Subsystem: "emulator", Name: "connections_refused_total",
+		Help: "Connections the cap closed: quiet_replaced (the oldest quiet one, for a newcomer) or shed_503 (a newcomer, every connection busy).",
+	}, []string{"reason"})
+	g := httpguard.New(httpguard.Config{
+		Name: "emulator", MaxConns: cfg.MaxConns, Logger: log, Refused: refused,
+		HeaderTimeout: cfg.HeaderTimeout, BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.ConnIdleTimeout,
+	})
+	open := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "fgh", Subsystem: "emulator", Name: "connections_open",
+		Help: "Client connections open now (the cap is Config.MaxConns).",
+	}, func() float64 { open, _ := g.Counts(); return float64(open) })
+	reg.MustRegister(refused, open)
+	return g
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -51,16 +50,10 @@ func startEndpoint(h *Hub, key string, info FunctionInfo) (*endpoint, error) {
 		return nil, fmt.Errorf("listen on %s: %w", h.cfg.ListenHost, err)
 	}
 	e := &endpoint{hub: h, key: key, addr: ln.Addr().String(), info: info, served: make(chan struct{})}
-	e.srv = &http.Server{
-		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(h.log.Handler(), slog.LevelDebug),
-	}
+	e.srv = h.guard.Server(e)
 	go func() {
 		defer close(e.served)
-		if err := e.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := h.guard.Serve(e.srv, ln); !errors.Is(err, http.ErrServerClosed) {
 			h.log.Warn("extension API stopped", "function", key, "address", e.addr, "err", err)
 		}
 	}()

@@ -2,6 +2,7 @@
 package extapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/httpguard"
 )
 
 // ErrClosed is returned by Endpoint once the hub is closed.
@@ -26,6 +28,10 @@ const (
 	DefaultListenHost      = "127.0.0.1"
 	DefaultDeliveryTimeout = 3 * time.Second
 	DefaultMaxInFlight     = 1024
+	DefaultMaxConns        = 256 // open connections per hub, all its functions' endpoints together
+	DefaultHeaderTimeout   = 10 * time.Second
+	DefaultBodyTimeout     = 30 * time.Second
+	DefaultIdleTimeout     = time.Minute
 )
 
 // removeGrace bounds how long Remove waits for registrations being answered.
@@ -39,7 +45,12 @@ type HubConfig struct {
 	ListenHost       string        // where each function's Extension API listens (random port)
 	DeliveryTimeout  time.Duration // per /extension/invoke POST, injected delay included
 	MaxInFlight      int           // concurrent deliveries per hub; beyond it deliveries are dropped and counted
-	Logger           *slog.Logger  // nil: discard
+	// The endpoints' defences against hostile clients (see httpguard): open
+	// connections of all endpoints together, and how long a request's
+	// headers, then its body, and an idle keep-alive connection may take.
+	MaxConns                                int
+	HeaderTimeout, BodyTimeout, IdleTimeout time.Duration
+	Logger                                  *slog.Logger // nil: discard
 	// Registerer receives the hub's metrics; nil: not registered. Hubs sharing
 	// a Registerer share their metrics.
 	Registerer prometheus.Registerer
@@ -47,31 +58,34 @@ type HubConfig struct {
 }
 
 func (c HubConfig) withDefaults() HubConfig {
-	if c.Host == "" {
-		c.Host = DefaultHost
-	}
+	// A port range starting below zero is left for NewHub to warn about.
 	if c.PortMin == 0 {
 		c.PortMin = fgs.ExtensionPortMin
 	}
 	if c.PortMax == 0 {
 		c.PortMax = fgs.ExtensionPortMax
 	}
-	if c.MaxExtensions <= 0 {
-		c.MaxExtensions = fgs.MaxExtensions
-	}
-	if c.ListenHost == "" {
-		c.ListenHost = DefaultListenHost
-	}
-	if c.DeliveryTimeout <= 0 {
-		c.DeliveryTimeout = DefaultDeliveryTimeout
-	}
-	if c.MaxInFlight <= 0 {
-		c.MaxInFlight = DefaultMaxInFlight
-	}
+	orDefault(&c.Host, DefaultHost)
+	orDefault(&c.ListenHost, DefaultListenHost)
+	orDefault(&c.MaxExtensions, fgs.MaxExtensions)
+	orDefault(&c.DeliveryTimeout, DefaultDeliveryTimeout)
+	orDefault(&c.MaxInFlight, DefaultMaxInFlight)
+	orDefault(&c.MaxConns, DefaultMaxConns)
+	orDefault(&c.HeaderTimeout, DefaultHeaderTimeout)
+	orDefault(&c.BodyTimeout, DefaultBodyTimeout)
+	orDefault(&c.IdleTimeout, DefaultIdleTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
+}
+
+// orDefault sets an unset (zero, negative or empty) field to d.
+func orDefault[T cmp.Ordered](v *T, d T) {
+	var zero T
+	if *v <= zero {
+		*v = d
+	}
 }
 
 // FunctionInfo is what a function's 200 register response reports.
@@ -107,6 +121,7 @@ type Hub struct {
 	rule    addressRule
 	log     *slog.Logger
 	metrics *metrics
+	guard   *httpguard.Guard // every endpoint's connection cap and timeouts
 	client  *http.Client
 	owned   *http.Transport // the delivery transport when the hub built it
 	slots   chan struct{}   // one token per delivery in flight
@@ -134,6 +149,10 @@ func NewHub(cfg HubConfig) *Hub {
 		slots:     make(chan struct{}, cfg.MaxInFlight),
 		endpoints: make(map[string]*endpoint),
 	}
+	h.guard = httpguard.New(httpguard.Config{
+		Name: "extension API", MaxConns: cfg.MaxConns, Logger: cfg.Logger, Refused: h.metrics.connsRefused,
+		HeaderTimeout: cfg.HeaderTimeout, BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.IdleTimeout,
+	})
 	if h.client == nil {
 		h.owned = newDeliveryTransport(cfg)
 		h.client = newDeliveryClient(h.owned)

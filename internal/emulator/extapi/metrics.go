@@ -11,6 +11,7 @@ import (
 // so that the delivery path does no map lookups.
 type metrics struct {
 	registrations *prometheus.CounterVec
+	connsRefused  *prometheus.CounterVec
 	inFlight      prometheus.Gauge
 
 	delivered, failed, dropped      prometheus.Counter
@@ -33,6 +34,10 @@ func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 			Namespace: "fgharness", Subsystem: "extapi", Name: "registrations_total",
 			Help: "Extension registrations, by outcome: accepted, repeated, moved or rejected.",
 		}, []string{"outcome"})),
+		connsRefused: registerCollector(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "fgharness", Subsystem: "extapi", Name: "connections_refused_total",
+			Help: "Connections the cap closed: quiet_replaced (the oldest quiet one, for a newcomer) or shed_503 (a newcomer, every connection busy).",
+		}, []string{"reason"})),
 		inFlight: registerCollector(reg, log, prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "fgharness", Subsystem: "extapi", Name: "deliveries_in_flight",
 			Help: "Deliveries to extensions currently on their way.",

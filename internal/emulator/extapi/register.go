@@ -2,11 +2,14 @@ package extapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/httpguard"
 )
 
 // Error codes of refused Extension API requests; each mirrors its HTTP status.
@@ -14,7 +17,15 @@ const (
 	CodeInvalidParameter = "FSS.0400" // bad or missing header, address outside the rules or taken, limit reached
 	CodeNotFound         = "FSS.0404" // path other than /extension/register
 	CodeMethodNotAllowed = "FSS.0405" // method other than POST
+	CodeTimeout          = "FSS.0408" // the body did not arrive within HubConfig.BodyTimeout
+	CodeTooLarge         = "FSS.0413" // a body over maxRegisterBody
 )
+
+// maxRegisterBody bounds a registration's body. FunctionGraph ignores it (a
+// real extension sends none or "{}"), so it is read, to know the request
+// is whole before the registry changes, and dropped; the bound keeps a
+// client from making the endpoint read megabytes for nothing.
+const maxRegisterBody = 64 << 10
 
 // maxNameBytes bounds FunctionGraph-Extension-Name: it is a file name.
 const maxNameBytes = 255
@@ -59,6 +70,10 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ErrorMsg: fmt.Sprintf("method %s is not allowed on %s; use POST", r.Method, fgs.ExtensionRegisterPath)})
 		return
 	}
+	if ref := readBody(w, r); ref != nil {
+		writeJSON(w, ref.status, fgs.ErrorBody{ErrorCode: ref.code, ErrorMsg: ref.msg})
+		return
+	}
 	name, address := r.Header.Get(fgs.HeaderExtensionName), r.Header.Get(fgs.HeaderExtensionAddress)
 	resp, outcome, ref := e.register(name, address)
 	e.hub.metrics.registrations.WithLabelValues(outcome).Inc()
@@ -73,6 +88,22 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"extension", name, "address", address, "outcome", outcome)
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// readBody reads and drops the request's body within maxRegisterBody and
+// HubConfig.BodyTimeout.
+func readBody(w http.ResponseWriter, r *http.Request) *refusal {
+	_, err := httpguard.ReadBody(w, r, maxRegisterBody, nil)
+	switch {
+	case err == nil:
+		return nil
+	case httpguard.IsTooLarge(err):
+		return &refusal{status: http.StatusRequestEntityTooLarge, code: CodeTooLarge,
+			msg: fmt.Sprintf("The request body is too large: %s takes at most %d bytes (it is ignored)", fgs.ExtensionRegisterPath, maxRegisterBody)}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &refusal{status: http.StatusRequestTimeout, code: CodeTimeout, msg: "Request timeout: the request body did not arrive in time"}
+	}
+	return invalid("%v", err)
 }
 
 // register applies the registration rules. Re-registering a name with the
