@@ -47,9 +47,10 @@ FGH.0<status> error code. Redirects are never followed: a 3xx answer is
 passed back and reported as a violation.
 
 Reports land in --out when the proxy stops, and every --report-every:
-conformance.json and conformance.md (the model of fgh contract, which fgh
-report compat reads; the proxy judges the schema, status, headers and
-error_code checks), and failures.json with each violation's evidence.
+conformance.json, conformance.md and conformance.html (the model of fgh
+contract, which fgh report compat reads; the proxy judges the schema,
+status, headers and error_code checks), and failures.json with each
+violation's evidence, which fgh contract replay re-sends.
 
 Stop it with SIGINT or SIGTERM: it stops accepting, lets exchanges in
 flight finish (--drain-timeout; a second signal cuts it short), writes the
@@ -103,7 +104,7 @@ exchanges in flight had to be abandoned (the reports lack them).`,
 	fl.StringVar(&opts.AK, "ak", "", "access key: re-sign every request for the upstream (with --sk)")
 	fl.StringVar(&opts.SK, "sk", "", "secret key of --ak")
 	fl.StringVar(&opts.ProjectID, "project-id", "", "X-Project-Id for re-signed requests that carry none")
-	fl.StringVar(&opts.OutDir, "out", filepath.Join("reports", "out", "proxy"), "directory for conformance.json, conformance.md and failures.json")
+	fl.StringVar(&opts.OutDir, "out", filepath.Join("reports", "out", "proxy"), "directory for conformance.json/.md/.html and failures.json")
 	fl.StringVar(&opts.Name, "name", "", "name of this run in the conformance summary (client, vendor, build)")
 	fl.DurationVar(&opts.ReportEvery, "report-every", 0, "also write the reports this often (0: only when stopping)")
 	fl.DurationVar(&opts.RequestTimeout, "request-timeout", proxy.DefaultRequestTimeout, "bound for one upstream exchange")

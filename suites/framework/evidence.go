@@ -57,7 +57,7 @@ func (f *Framework) recordSpecFailures(sr types.SpecReport, exchanges []evidence
 			}
 			n++
 			f.Evidence.Fail(evidence.Failure{
-				Operation: ex.Operation, Check: checkOfViolation(v), Rule: ex.Operation + " " + v.String(), Violation: v,
+				Operation: ex.Operation, Check: CheckOfViolation(v), Rule: ex.Operation + " " + v.String(), Violation: v,
 				Request: ex.Request, Response: ex.Response, Steps: before[:i], Cleanup: after,
 				Expect: evidence.Expect{Spec: true}, Source: source,
 			})
@@ -104,8 +104,8 @@ func splitAtFailure(exs []evidence.Exchange, failedAt time.Time) (before, after 
 	return exs, nil
 }
 
-// checkOfViolation files a spec violation under its conformance check.
-func checkOfViolation(v evidence.Violation) string {
+// CheckOfViolation files a spec violation under its conformance check.
+func CheckOfViolation(v evidence.Violation) string {
 	switch {
 	case v.Location == "status" || v.Location == "route":
 		return reports.CheckStatus

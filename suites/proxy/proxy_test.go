@@ -20,8 +20,6 @@ import (
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/fgs"
-	"github.com/fgharness/fgharness/reports"
-	"github.com/fgharness/fgharness/spec"
 )
 
 func TestNewRefusesUnsafeOptions(t *testing.T) {
@@ -61,20 +59,6 @@ func TestSignedHeader(t *testing.T) {
 	auth := "SDK-HMAC-SHA256 Access=AK, SignedHeaders=accept-encoding;host;x-sdk-date, Signature=abc"
 	if !signedHeader(auth, "Accept-Encoding") || !signedHeader(auth, "host") || signedHeader(auth, "content-type") || signedHeader("", "host") {
 		t.Error("signedHeader misreads SignedHeaders")
-	}
-}
-
-func TestCheckOf(t *testing.T) {
-	cases := map[string]spec.Violation{
-		reports.CheckStatus:    {Status: 201, Location: "status"},
-		reports.CheckHeaders:   {Status: 200, Location: "header X-Cff-Request-Id"},
-		reports.CheckErrorCode: {Status: 404, Location: "body /error_code"},
-		reports.CheckSchema:    {Status: 200, Location: "body /request_id"},
-	}
-	for want, v := range cases {
-		if got := checkOf(v); got != want {
-			t.Errorf("checkOf(%+v) = %s, want %s", v, got, want)
-		}
 	}
 }
 

@@ -1,7 +1,10 @@
 package proxy
 
 import (
+	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -13,10 +16,12 @@ import (
 	functiongraph "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2/model"
 
+	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/spec"
+	"github.com/fgharness/fgharness/suites/replay"
 )
 
 // sentOps is the SDK client's transport: it notes the operation of every
@@ -268,8 +273,27 @@ func TestProxyReportsDefect(t *testing.T) {
 		!strings.Contains(f.Request.Body.Text, "proxy-life") || f.Source != source || !f.Expect.Checkable() {
 		t.Errorf("failure evidence: %+v", f)
 	}
+	if len(c.Failures) != 1 || c.Failures[0].ID != f.ID {
+		t.Errorf("the summary's evidence %+v, want the failure %s", c.Failures, f.ID)
+	}
+	for _, ch := range c.Checks {
+		if ch.Result == reports.ResultFail && (len(ch.FailureIDs) != 1 || ch.FailureIDs[0] != f.ID) {
+			t.Errorf("%s/%s links %v, want [%s]", ch.Operation, ch.Check, ch.FailureIDs, f.ID)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(out, reports.ConformanceHTMLFile))
+	if err != nil || !strings.Contains(string(page), f.ID) {
+		t.Errorf("conformance.html does not show %s (%v)", f.ID, err)
+	}
 	if h := f.Request.Header.Get("Authorization"); h != evidence.Redacted {
 		t.Errorf("Authorization in the evidence is %q, want it redacted", h)
+	}
+	// The evidence is replayable: re-sent (signed now) to the same broken
+	// emulator, it breaks the rule again.
+	rep, err := replay.Run(context.Background(), replay.Options{RunDir: out, FailureID: f.ID,
+		Target: client.Target{BaseURL: em.URL, ProjectID: cfg.ProjectID, AK: cfg.AK, SK: cfg.SK}})
+	if err != nil || !rep.Reproduced() {
+		t.Errorf("replay of %s: reproduced=%v err=%v answer=%+v", f.ID, rep.Reproduced(), err, rep.Answer)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,19 +15,6 @@ import (
 
 // maxErrorsKept bounds the upstream errors the report lists.
 const maxErrorsKept = 20
-
-// checkOf files a violation under the conformance check it breaks.
-func checkOf(v spec.Violation) string {
-	switch {
-	case v.Location == "status":
-		return reports.CheckStatus
-	case strings.HasPrefix(v.Location, "header"):
-		return reports.CheckHeaders
-	case v.Status >= 400 && strings.HasPrefix(v.Location, "body"):
-		return reports.CheckErrorCode
-	}
-	return reports.CheckSchema
-}
 
 // ruleOf says in words what a violation of check broke.
 func ruleOf(check string, v spec.Violation) string {
@@ -59,7 +45,7 @@ type checkKey struct{ op, check string }
 
 type checkState struct {
 	judged, failed int
-	first          string // the first violation, with its failure id
+	first          string // the first violation
 }
 
 // tally is what the proxy has seen so far: per operation, the statuses
@@ -105,12 +91,10 @@ func (t *tally) keep(op, check string, v spec.Violation) bool {
 	return t.perRule[k] <= maxKeptPerRule
 }
 
-// judged is one violation of an exchange with the id of its evidence
-// ("" when only counted).
+// judged is one violation of an exchange and the check it breaks.
 type judged struct {
 	check     string
 	violation spec.Violation
-	id        string
 }
 
 func (t *tally) exchange(op string, documented bool, status int, found []judged) {
@@ -147,9 +131,6 @@ func (t *tally) exchange(op string, documented bool, status int, found []judged)
 			st.failed++
 			if st.first == "" {
 				st.first = j.violation.Evidence().String()
-				if j.id != "" {
-					st.first += " (evidence " + j.id + ")"
-				}
 			}
 		}
 	}
@@ -184,15 +165,10 @@ func (t *tally) conformance(sp *spec.Spec, target, name string) *reports.Conform
 		c.Checks = append(c.Checks, ch)
 	}
 	framework.SortChecks(c.Checks)
+	// The missing statuses need no reason each: the clients did not
+	// happen to be answered with them.
 	for _, op := range sp.Operations() {
-		seen := t.statuses[op.ID]
-		var why func(int) string
-		if len(seen) > 0 {
-			// An operation no client called says so in its own column;
-			// only a called one explains its missing statuses.
-			why = func(int) string { return "no client exchange was answered with it" }
-		}
-		c.Coverage.Operations = append(c.Coverage.Operations, framework.CoverageOf(op, seen, why))
+		c.Coverage.Operations = append(c.Coverage.Operations, framework.CoverageOf(op, t.statuses[op.ID], nil))
 	}
 	return c
 }
@@ -214,15 +190,15 @@ func (p *Proxy) record(out *http.Request, body []byte, resp *http.Response, resp
 	ex.ID = p.rec.Record(ex)
 	found := make([]judged, 0, len(vex.Violations))
 	for _, v := range vex.Violations {
-		j := judged{check: checkOf(v), violation: v}
+		j, id := judged{check: framework.CheckOfViolation(v.Evidence()), violation: v}, ""
 		if p.tally.keep(op, j.check, v) {
-			j.id = p.rec.Fail(evidence.Failure{
+			id = p.rec.Fail(evidence.Failure{
 				Operation: op, Check: j.check, Rule: ruleOf(j.check, v), Violation: ex.Violations[len(found)],
 				Request: ex.Request, Response: ex.Response, Expect: p.expect(op, v), Source: source,
 			})
 		}
 		found = append(found, j)
-		p.log.Warn("proxy: violation", "exchange", ex.ID, "failure", j.id, "operation", op, "check", j.check, "violation", red.Text(v.Evidence().String()))
+		p.log.Warn("proxy: violation", "exchange", ex.ID, "failure", id, "operation", op, "check", j.check, "violation", red.Text(v.Evidence().String()))
 	}
 	p.tally.exchange(op, documented, resp.StatusCode, found)
 	p.log.Debug("proxy: exchange", "exchange", ex.ID, "operation", op, "status", resp.StatusCode, "violations", len(found))
