@@ -151,3 +151,25 @@ func pointerTokens(ptr string) []string {
 	}
 	return parts
 }
+
+// AnswerValues evaluates only the link's expressions on the producer's
+// answer (parameter or member → value), skipping those that read the
+// request or name nothing in this answer: what the target chose.
+func (l Link) AnswerValues(responseBody []byte) map[string]string {
+	var answer any
+	if json.Unmarshal(responseBody, &answer) != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, exprs := range []map[string]string{l.Params, l.Body} {
+		for k, expr := range exprs {
+			if !strings.HasPrefix(expr, responseBodyExpr) {
+				continue
+			}
+			if v, err := evaluate(expr, nil, answer); err == nil {
+				out[k] = fmt.Sprint(v)
+			}
+		}
+	}
+	return out
+}

@@ -109,3 +109,11 @@ func TestLinkResolve(t *testing.T) {
 		t.Fatalf("a missing member should be named, got %v", err)
 	}
 }
+
+func TestLinkAnswerValuesSkipsTheRequest(t *testing.T) {
+	l := Link{Params: map[string]string{"function_urn": "$request.path.function_urn", "event_id": "$response.body#/id"}}
+	got := l.AnswerValues([]byte(`{"id":"e-1"}`))
+	if len(got) != 1 || got["event_id"] != "e-1" {
+		t.Fatalf("answer values %v, want only event_id e-1", got)
+	}
+}

@@ -32,7 +32,8 @@ type Defect struct {
 	LabelFilter string
 	Mentions    string
 	// CaughtBy names what catches the defect when the suites' specs do
-	// not: "fuzz" for `fgh contract --fuzz`; empty for the specs.
+	// not: "fuzz" for `fgh contract --fuzz`, "sequences" for its stateful
+	// sequences; empty for the specs.
 	CaughtBy string
 
 	wrap func(next http.Handler, env *defectEnv) http.Handler
@@ -260,6 +261,34 @@ func Defects() []Defect {
 			},
 		},
 		{
+			Name: "deleted-alias-listed", Description: "deleteVersionAlias answers 204 but listVersionAliases still lists the alias",
+			LabelFilter: LabelVersions, Mentions: "listed", Kind: CheckBehaviour, CaughtBy: CaughtBySequences,
+			wrap: keepDeletedAliasListed,
+		},
+		{
+			Name: "event-update-lost", Description: "updateEvent answers 200 but the test event keeps its old content",
+			LabelFilter: LabelEvents, Mentions: "content", Kind: CheckBehaviour, CaughtBy: CaughtBySequences,
+			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
+				return byOperation("updateEvent", next, func(w http.ResponseWriter, r *http.Request) {
+					get := r.Clone(r.Context())
+					get.Method, get.Body, get.ContentLength = http.MethodGet, http.NoBody, 0
+					rec := httptest.NewRecorder()
+					next.ServeHTTP(rec, get)
+					var ev struct {
+						ID   string `json:"id"`
+						Name string `json:"name"`
+					}
+					if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &ev) != nil {
+						w.WriteHeader(rec.Code)
+						_, _ = w.Write(rec.Body.Bytes())
+						return
+					}
+					w.Header().Set("Content-Type", "application/json")
+					_ = json.NewEncoder(w).Encode(ev)
+				})
+			},
+		},
+		{
 			Name: "extension-event-missing", Description: "one registered extension never receives invocation events",
 			LabelFilter: LabelExtension, Mentions: "exactly once", Kind: CheckBehaviour,
 			wrap: dropOneExtension,
@@ -269,6 +298,66 @@ func Defects() []Defect {
 
 // CaughtByFuzz marks the defects `fgh contract --fuzz` must catch.
 const CaughtByFuzz = "fuzz"
+
+// CaughtBySequences marks the defects the stateful sequences of `fgh
+// contract --fuzz` must catch.
+const CaughtBySequences = "sequences"
+
+// keepDeletedAliasListed remembers each alias as it was before its
+// deletion and puts it back into its function's alias list.
+func keepDeletedAliasListed(next http.Handler, _ *defectEnv) http.Handler {
+	var mu sync.Mutex
+	deleted := map[string][]json.RawMessage{} // aliases path → deleted aliases
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch operationID(r) {
+		case "deleteVersionAlias":
+			get := r.Clone(r.Context())
+			get.Method, get.Body, get.ContentLength = http.MethodGet, http.NoBody, 0
+			before := httptest.NewRecorder()
+			next.ServeHTTP(before, get)
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			if before.Code == http.StatusOK && rec.Code == http.StatusNoContent {
+				list := r.URL.Path[:strings.LastIndexByte(r.URL.Path, '/')]
+				mu.Lock()
+				deleted[list] = append(deleted[list], json.RawMessage(before.Body.Bytes()))
+				mu.Unlock()
+			}
+			for k, vs := range rec.Header() {
+				w.Header()[k] = vs
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		case "listVersionAliases":
+			editJSONArray(next, w, r, func(list []json.RawMessage) []json.RawMessage {
+				mu.Lock()
+				defer mu.Unlock()
+				return append(list, deleted[r.URL.Path]...)
+			})
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// editJSONArray serves r through next and lets edit change a JSON array answer.
+func editJSONArray(next http.Handler, w http.ResponseWriter, r *http.Request, edit func([]json.RawMessage) []json.RawMessage) {
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	var list []json.RawMessage
+	if rec.Code == http.StatusOK && json.Unmarshal(body, &list) == nil {
+		if out, err := json.Marshal(edit(list)); err == nil {
+			body = out
+		}
+	}
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(body)
+}
 
 // DefectNames lists the defects by name, sorted.
 func DefectNames() []string {

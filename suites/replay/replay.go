@@ -138,6 +138,10 @@ type sender struct {
 	recordedProject string
 	http            *http.Client
 	redact          *evidence.Redactor
+	// renamed maps ids the recorded steps' answers named to the ones the
+	// replayed answers name, along the spec's links (a test event's id
+	// is the target's to choose), for the requests that follow.
+	renamed map[string]string
 }
 
 func (s *sender) step(ctx context.Context, ex evidence.Exchange) Step {
@@ -147,8 +151,31 @@ func (s *sender) step(ctx context.Context, ex evidence.Exchange) Step {
 		st.Error = s.redact.Text(err.Error())
 	} else {
 		st.Status = answer.Status
+		s.learnIDs(ex, answer)
 	}
 	return st
+}
+
+// learnIDs pairs each value the links of ex's operation pick from its
+// recorded answer with the value they pick from the replayed one.
+func (s *sender) learnIDs(ex evidence.Exchange, answer *evidence.Response) {
+	if ex.Response == nil {
+		return
+	}
+	for _, l := range s.spec.Links() {
+		if l.From != ex.Operation || l.Status != ex.Response.Status || l.Status != answer.Status {
+			continue
+		}
+		now := l.AnswerValues(answer.Body.Bytes())
+		for k, old := range l.AnswerValues(ex.Response.Body.Bytes()) {
+			if now[k] != old && old != "" {
+				if s.renamed == nil {
+					s.renamed = map[string]string{}
+				}
+				s.renamed[old] = now[k]
+			}
+		}
+	}
 }
 
 // send re-sends q: to the replay target when q went to the recorded
@@ -172,6 +199,11 @@ func (s *sender) send(ctx context.Context, q evidence.Request) (*evidence.Respon
 		u.Path = strings.ReplaceAll(u.Path, s.recordedProject, s.target.ProjectID)
 		u.RawPath = ""
 		body = bytes.ReplaceAll(body, []byte(s.recordedProject), []byte(s.target.ProjectID))
+	}
+	for old, now := range s.renamed {
+		u.Path = strings.ReplaceAll(u.Path, old, now)
+		u.RawPath = ""
+		body = bytes.ReplaceAll(body, []byte(old), []byte(now))
 	}
 	req, err := http.NewRequestWithContext(ctx, q.Method, u.String(), bytes.NewReader(body))
 	if err != nil {

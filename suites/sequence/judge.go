@@ -1,0 +1,200 @@
+package sequence
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/reports"
+	fw "github.com/fgharness/fgharness/suites/framework"
+)
+
+// send sends one request of the sequence; a transport error ends the run
+// (the target is gone), a spec violation fails the sequence.
+func (s *seq) send(req fw.Request) *fw.Response {
+	resp, err := s.r.f.Do(s.ctx, req)
+	s.r.requests++
+	s.history = append(s.history, s.r.f.Transport.TakeExchanges()...)
+	if err != nil {
+		s.r.lost = err
+		s.t.Skip("target lost")
+	}
+	if len(resp.Violations) > 0 {
+		v := resp.Violations[0]
+		s.fail(reports.CheckSchema, req.Operation+" answers as the spec documents", v.Evidence(), evidence.Expect{Spec: true})
+	}
+	return resp
+}
+
+// fail records the last exchange as the failing step, the ones before it
+// as the steps replay re-sends first, and ends the sequence.
+func (s *seq) fail(check, rule string, v evidence.Violation, expect evidence.Expect) {
+	last := len(s.history) - 1
+	ex := s.history[last]
+	seed := int64(s.r.opts.Seed)
+	s.failure = &evidence.Failure{
+		Operation: ex.Operation, Check: check, Rule: rule, Violation: v,
+		Request: ex.Request, Response: ex.Response, Steps: slices.Clone(s.history[:last]),
+		Expect: expect, Seed: &seed, Shrunk: true, Source: Source,
+	}
+	s.t.Fatalf("%s: %s (after %s)", ex.Operation, rule, strings.Join(operationsOf(s.history[:last]), " → "))
+}
+
+func (s *seq) expectStatus(resp *fw.Response, status int, rule string) {
+	if resp.Status != status {
+		s.fail(reports.CheckStatus, rule, evidence.Violation{Status: resp.Status, Location: "status", Expected: fmt.Sprint(status), Actual: fmt.Sprint(resp.Status)},
+			evidence.Expect{Status: []string{fmt.Sprint(status)}})
+	}
+}
+
+func (s *seq) expectMember(resp *fw.Response, name, want, rule string) {
+	if got := member(resp, name); got != want {
+		s.fail(reports.CheckBehaviour, rule, evidence.Violation{Status: resp.Status, Location: "body /" + name, Expected: want, Actual: got},
+			evidence.Expect{BodyHas: fmt.Sprintf(`"%s":%q`, name, want)})
+	}
+}
+
+// settle reads until broken reports nothing or the settle time is over:
+// a change may reach the reads of a target later than its answer. broken
+// names what the read lacks, in the form the body would carry it.
+func (s *seq) settle(req fw.Request, rule string, broken func(*fw.Response) string) {
+	deadline := time.Now().Add(s.r.opts.Settle)
+	for {
+		resp := s.send(req)
+		lacks := broken(resp)
+		if lacks == "" {
+			return
+		}
+		if time.Now().After(deadline) || s.ctx.Err() != nil {
+			s.fail(reports.CheckBehaviour, rule, evidence.Violation{Status: resp.Status, Location: "behaviour", Expected: lacks, Message: rule},
+				evidence.Expect{Status: []string{fmt.Sprint(http.StatusOK)}, BodyHas: lacks})
+			return
+		}
+		s.history = s.history[:len(s.history)-1] // an early read is not a step of the sequence
+		time.Sleep(pollInterval)
+	}
+}
+
+// readsBack is settle for a read whose member name must be want.
+func (s *seq) readsBack(req fw.Request, name, want, rule string) {
+	s.settle(req, rule, func(resp *fw.Response) string {
+		if resp.Status != http.StatusOK || member(resp, name) != want {
+			return fmt.Sprintf(`"%s":%q`, name, want)
+		}
+		return ""
+	})
+}
+
+// pollInterval spaces the reads of a change that has not settled yet.
+const pollInterval = 200 * time.Millisecond
+
+// settleList reads a list until it holds exactly want (name → version
+// or id) and none of gone.
+func (s *seq) settleList(req fw.Request, rule string, decode func([]byte) map[string]string, want map[string]string, gone map[string]bool) {
+	deadline := time.Now().Add(s.r.opts.Settle)
+	for {
+		resp := s.send(req)
+		s.expectStatus(resp, http.StatusOK, req.Operation+" is answered 200")
+		got := decode(resp.Body)
+		v, expect := listMismatch(got, want, gone)
+		if v == nil {
+			return
+		}
+		if time.Now().After(deadline) || s.ctx.Err() != nil {
+			v.Status, v.Message = resp.Status, rule
+			s.fail(reports.CheckBehaviour, rule, *v, expect)
+			return
+		}
+		s.history = s.history[:len(s.history)-1]
+		time.Sleep(pollInterval)
+	}
+}
+
+// listMismatch says how a listed set differs from the model.
+func listMismatch(got, want map[string]string, gone map[string]bool) (*evidence.Violation, evidence.Expect) {
+	for _, name := range slices.Sorted(maps.Keys(gone)) {
+		if _, listed := got[name]; listed {
+			return &evidence.Violation{Location: "behaviour", Expected: name + " not listed (deleted)", Actual: "listed"},
+				evidence.Expect{BodyLacks: fmt.Sprintf("%q", name)}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		g, listed := got[name]
+		if !listed {
+			return &evidence.Violation{Location: "behaviour", Expected: name + " listed", Actual: "missing"},
+				evidence.Expect{BodyHas: fmt.Sprintf("%q", name)}
+		}
+		if g != want[name] {
+			return &evidence.Violation{Location: "behaviour", Expected: name + " at " + want[name], Actual: g},
+				evidence.Expect{BodyHas: fmt.Sprintf("%q", want[name])}
+		}
+	}
+	return nil, evidence.Expect{}
+}
+
+// expectGone checks a read of something deleted: 404 and, where the
+// operation documents its own not-found codes, one of them.
+func (s *seq) expectGone(req fw.Request, rule string) {
+	resp := s.send(req)
+	s.expectStatus(resp, http.StatusNotFound, rule)
+	codes := documentedNotFoundCodes(s.r.f, req.Operation)
+	if got := member(resp, "error_code"); len(codes) > 0 && !slices.Contains(codes, got) {
+		s.fail(reports.CheckErrorCode, rule+" with a documented error_code", evidence.Violation{Status: resp.Status, Location: "body /error_code",
+			Expected: strings.Join(codes, " or "), Actual: got}, evidence.Expect{Status: []string{"404"}})
+	}
+}
+
+// documentedNotFoundCodes are the error codes an operation's own 404
+// answer documents in its examples; none when it shares the generic one.
+func documentedNotFoundCodes(f *fw.Framework, opID string) []string {
+	op, ok := f.Spec.Operation(opID)
+	if !ok || op.Raw().Responses == nil {
+		return nil
+	}
+	ref := op.Raw().Responses.Status(http.StatusNotFound)
+	if ref == nil || ref.Ref != "" || ref.Value == nil {
+		return nil
+	}
+	var codes []string
+	for _, mt := range ref.Value.Content {
+		for _, ex := range mt.Examples {
+			if ex == nil || ex.Value == nil {
+				continue
+			}
+			if m, ok := ex.Value.Value.(map[string]any); ok {
+				if c, ok := m["error_code"].(string); ok {
+					codes = append(codes, c)
+				}
+			}
+		}
+	}
+	return codes
+}
+
+// follow resolves the spec's link from one answer to a consumer: the
+// consumer's path parameters. A link that does not resolve fails the
+// sequence: the answer lacks what the documents say it names.
+func (s *seq) follow(resp *fw.Response, fromPath map[string]string, from, to string) map[string]string {
+	params, _ := s.followBody(resp, fromPath, from, to)
+	return params
+}
+
+// followBody is follow with the consumer's body members.
+func (s *seq) followBody(resp *fw.Response, fromPath map[string]string, from, to string) (map[string]string, map[string]any) {
+	l, ok := s.r.f.Spec.Link(from, to)
+	if !ok {
+		panic(fmt.Sprintf("sequence: the spec declares no link %s → %s", from, to))
+	}
+	params, body, err := l.Resolve(fromPath, resp.Body)
+	if err != nil {
+		s.fail(reports.CheckBehaviour, err.Error(), evidence.Violation{Status: resp.Status, Location: "behaviour", Message: err.Error()}, evidence.Expect{})
+	}
+	if body == nil {
+		body = map[string]any{}
+	}
+	return params, body
+}

@@ -1,0 +1,307 @@
+package sequence
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"sort"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fgs"
+	fw "github.com/fgharness/fgharness/suites/framework"
+)
+
+// The names a sequence draws from: few, so that actions meet each other's
+// resources (create, then update, delete and read the same alias).
+var (
+	aliasNames = []string{"fgh-a1", "fgh-a2"}
+	eventNames = []string{"fgh-e1", "fgh-e2"}
+	versions   = []string{"v1", "v2"}
+)
+
+// seq is one sequence: its function and the model of what the documents
+// say the target now holds.
+type seq struct {
+	r   *runner
+	ctx context.Context
+	t   *rapid.T
+
+	created   *fw.Response      // the createFunction answer
+	fnPath    map[string]string // createFunction → consumers
+	published map[string]*fw.Response
+	aliases   map[string]string // name → version it points at
+	gone      map[string]bool   // deleted alias names
+	events    map[string]*event // name → event
+	goneEv    map[string]string // deleted event name → id
+
+	history []evidence.Exchange // what the sequence sent, in order
+	failure *evidence.Failure   // the step that broke a promise
+}
+
+type event struct {
+	id, content string
+	created     *fw.Response
+}
+
+func (r *runner) newSeq(ctx context.Context, t *rapid.T) *seq {
+	r.f.Transport.TakeExchanges() // what came before belongs to no sequence
+	return &seq{r: r, ctx: ctx, t: t, published: map[string]*fw.Response{}, aliases: map[string]string{}, gone: map[string]bool{},
+		events: map[string]*event{}, goneEv: map[string]string{}}
+}
+
+// create makes the sequence's function; the sequence cannot go on without it.
+func (s *seq) create() {
+	r := s.r
+	body := map[string]any{
+		"func_name": fmt.Sprintf("%sseq-%d", r.f.Prefix, r.sequences), "package": "default", "runtime": "Python3.9",
+		"handler": "index.handler", "memory_size": 128, "timeout": 30, "code_type": "inline",
+		"user_data": `{"FGH_HANDLER":"echo"}`,
+	}
+	resp := s.send(fw.Request{Operation: fgs.OpCreateFunction, Body: body})
+	s.expectStatus(resp, http.StatusOK, "a valid createFunction is answered 200")
+	s.created = resp
+	s.fnPath = s.follow(resp, nil, fgs.OpCreateFunction, "showFunctionConfig")
+}
+
+// end deletes the sequence's function, whatever happened; the exchange is
+// the cleanup replay sends after a failure.
+func (s *seq) end() {
+	if s.fnPath == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 30*time.Second)
+	defer cancel()
+	if _, err := s.r.f.Do(ctx, fw.Request{Operation: fgs.OpDeleteFunction, Path: s.fnPath}); err != nil && s.r.lost == nil {
+		s.r.lost = err
+	}
+	s.r.requests++
+	cleanup := s.r.f.Transport.TakeExchanges()
+	if s.failure != nil {
+		s.failure.Cleanup = cleanup
+		s.r.keep(*s.failure)
+	}
+}
+
+func (s *seq) actions() map[string]func(*rapid.T) {
+	return map[string]func(*rapid.T){
+		"publishVersion": s.publishVersion,
+		"listVersions":   s.listVersions,
+		"createAlias":    s.createAlias,
+		"updateAlias":    s.updateAlias,
+		"showAlias":      s.showAlias,
+		"deleteAlias":    s.deleteAlias,
+		"listAliases":    s.listAliases,
+		"createEvent":    s.createEvent,
+		"updateEvent":    s.updateEvent,
+		"showEvent":      s.showEvent,
+		"deleteEvent":    s.deleteEvent,
+		"listEvents":     s.listEvents,
+	}
+}
+
+func (s *seq) publishVersion(t *rapid.T) {
+	v := rapid.SampledFrom(versions).Draw(t, "version")
+	if s.published[v] != nil {
+		t.Skip("published already")
+	}
+	resp := s.send(fw.Request{Operation: "createFunctionVersion", Path: s.fnPath, Body: map[string]any{"version": v, "description": "fgh sequence"}})
+	s.expectStatus(resp, http.StatusOK, "publishing a new version is answered 200")
+	s.expectMember(resp, "version", v, "the published version is the one asked for")
+	s.published[v] = resp
+}
+
+func (s *seq) listVersions(*rapid.T) {
+	want := append([]string{"latest"}, slices.Sorted(maps.Keys(s.published))...)
+	s.settle(fw.Request{Operation: "listFunctionVersions", Path: s.fnPath}, "every published version is listed", func(resp *fw.Response) string {
+		var page struct {
+			Versions []struct {
+				Version string `json:"version"`
+			} `json:"versions"`
+		}
+		_ = json.Unmarshal(resp.Body, &page)
+		var got []string
+		for _, v := range page.Versions {
+			got = append(got, v.Version)
+		}
+		for _, v := range want {
+			if !slices.Contains(got, v) {
+				return v
+			}
+		}
+		return ""
+	})
+}
+
+// createAlias points a new alias at latest or at a published version, the
+// version carried by the spec's link from createFunctionVersion.
+func (s *seq) createAlias(t *rapid.T) {
+	name := rapid.SampledFrom(aliasNames).Draw(t, "alias")
+	if _, ok := s.aliases[name]; ok {
+		t.Skip("exists")
+	}
+	version := rapid.SampledFrom(s.versionChoices()).Draw(t, "version")
+	path, body := s.fnPath, map[string]any{"version": version}
+	if p := s.published[version]; p != nil {
+		path, body = s.followBody(p, s.fnPath, "createFunctionVersion", "createVersionAlias")
+	}
+	body["name"] = name
+	resp := s.send(fw.Request{Operation: "createVersionAlias", Path: path, Body: body})
+	s.expectStatus(resp, http.StatusOK, "a new alias of an existing version is answered 200")
+	s.expectMember(resp, "version", version, "the alias points at the version it was created with")
+	s.aliases[name] = version
+	delete(s.gone, name)
+}
+
+func (s *seq) updateAlias(t *rapid.T) {
+	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.aliases)), "alias")
+	version := rapid.SampledFrom(s.versionChoices()).Draw(t, "version")
+	resp := s.send(fw.Request{Operation: "updateVersionAlias", Path: s.aliasPath(name), Body: map[string]any{"version": version, "description": "fgh sequence"}})
+	s.expectStatus(resp, http.StatusOK, "an update of an existing alias is answered 200")
+	s.aliases[name] = version
+}
+
+func (s *seq) showAlias(t *rapid.T) {
+	known := slices.Sorted(maps.Keys(s.aliases))
+	for n := range s.gone {
+		known = append(known, n)
+	}
+	sort.Strings(known)
+	name := s.drawExisting(t, known, "alias")
+	if s.gone[name] {
+		s.expectGone(fw.Request{Operation: "showVersionAlias", Path: s.aliasPath(name)}, "a deleted alias answers 404")
+		return
+	}
+	s.readsBack(fw.Request{Operation: "showVersionAlias", Path: s.aliasPath(name)}, "version", s.aliases[name], "an alias reads back the version it was last given")
+}
+
+func (s *seq) deleteAlias(t *rapid.T) {
+	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.aliases)), "alias")
+	resp := s.send(fw.Request{Operation: "deleteVersionAlias", Path: s.aliasPath(name)})
+	s.expectStatus(resp, http.StatusNoContent, "deleting an existing alias is answered 204")
+	delete(s.aliases, name)
+	s.gone[name] = true
+}
+
+// listAliases compares the listed aliases with the model both ways: a
+// created alias is listed with its version, a deleted one is not.
+func (s *seq) listAliases(*rapid.T) {
+	s.settleList(fw.Request{Operation: "listVersionAliases", Path: s.fnPath}, "the alias list holds exactly the aliases not deleted, at their versions",
+		func(body []byte) map[string]string {
+			var list []struct{ Name, Version string }
+			_ = json.Unmarshal(body, &list)
+			got := map[string]string{}
+			for _, a := range list {
+				got[a.Name] = a.Version
+			}
+			return got
+		}, s.aliases, s.gone)
+}
+
+func (s *seq) createEvent(t *rapid.T) {
+	name := rapid.SampledFrom(eventNames).Draw(t, "event")
+	if s.events[name] != nil {
+		t.Skip("exists")
+	}
+	content := drawContent(t)
+	resp := s.send(fw.Request{Operation: "createEvent", Path: s.fnPath, Body: map[string]any{"name": name, "content": content}})
+	s.expectStatus(resp, http.StatusOK, "a new test event is answered 200")
+	s.expectMember(resp, "name", name, "the created event has the name it was given")
+	ev := &event{content: content, created: resp}
+	ev.id = s.follow(resp, s.fnPath, "createEvent", "showEvent")["event_id"]
+	s.events[name] = ev
+	delete(s.goneEv, name)
+}
+
+func (s *seq) updateEvent(t *rapid.T) {
+	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.events)), "event")
+	content := drawContent(t)
+	resp := s.send(fw.Request{Operation: "updateEvent", Path: s.eventPath(name), Body: map[string]any{"content": content}})
+	s.expectStatus(resp, http.StatusOK, "an update of an existing test event is answered 200")
+	s.events[name].content = content
+}
+
+func (s *seq) showEvent(t *rapid.T) {
+	known := slices.Sorted(maps.Keys(s.events))
+	known = append(known, slices.Sorted(maps.Keys(s.goneEv))...)
+	name := s.drawExisting(t, known, "event")
+	if id, ok := s.goneEv[name]; ok {
+		path := maps.Clone(s.fnPath)
+		path["event_id"] = id
+		s.expectGone(fw.Request{Operation: "showEvent", Path: path}, "a deleted test event answers 404")
+		return
+	}
+	s.readsBack(fw.Request{Operation: "showEvent", Path: s.eventPath(name)}, "content", s.events[name].content, "a test event reads back the content it was last given")
+}
+
+func (s *seq) deleteEvent(t *rapid.T) {
+	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.events)), "event")
+	resp := s.send(fw.Request{Operation: "deleteEvent", Path: s.eventPath(name)})
+	s.expectStatus(resp, http.StatusNoContent, "deleting an existing test event is answered 204")
+	s.goneEv[name] = s.events[name].id
+	delete(s.events, name)
+}
+
+func (s *seq) listEvents(*rapid.T) {
+	ids := map[string]string{}
+	for name, ev := range s.events {
+		ids[name] = ev.id
+	}
+	gone := map[string]bool{}
+	for name := range s.goneEv {
+		gone[name] = true
+	}
+	s.settleList(fw.Request{Operation: "listEvents", Path: s.fnPath}, "the test event list holds exactly the events not deleted",
+		func(body []byte) map[string]string {
+			var page struct {
+				Events []struct{ ID, Name string } `json:"events"`
+			}
+			_ = json.Unmarshal(body, &page)
+			got := map[string]string{}
+			for _, e := range page.Events {
+				got[e.Name] = e.ID
+			}
+			return got
+		}, ids, gone)
+}
+
+func (s *seq) versionChoices() []string {
+	return append([]string{"latest"}, slices.Sorted(maps.Keys(s.published))...)
+}
+
+func (s *seq) drawExisting(t *rapid.T, names []string, label string) string {
+	if len(names) == 0 {
+		t.Skip("none yet")
+	}
+	return rapid.SampledFrom(names).Draw(t, label)
+}
+
+func (s *seq) aliasPath(name string) map[string]string {
+	path := maps.Clone(s.fnPath)
+	path["alias_name"] = name
+	return path
+}
+
+// eventPath is the event's address by the spec's link from its createEvent answer.
+func (s *seq) eventPath(name string) map[string]string {
+	return s.follow(s.events[name].created, s.fnPath, "createEvent", "showEvent")
+}
+
+// drawContent is a test event's content: base64 of a small JSON object.
+func drawContent(t *rapid.T) string {
+	n := rapid.IntRange(0, 99).Draw(t, "content")
+	return base64.StdEncoding.EncodeToString(fmt.Appendf(nil, `{"n":%d}`, n))
+}
+
+func member(resp *fw.Response, name string) string {
+	var m map[string]any
+	_ = json.Unmarshal(resp.Body, &m)
+	v, _ := m[name].(string)
+	return v
+}
