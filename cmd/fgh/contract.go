@@ -88,12 +88,7 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 		// replay is the one subcommand: contract's own flags stay its own.
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Launch = launch.Contract
-			if opts.Fuzz && opts.FuzzOptions.Seed == 0 {
-				opts.FuzzOptions.Seed = fuzz.NewSeed()
-			}
-			if opts.Fuzz {
-				fmt.Fprintf(cmd.OutOrStdout(), "fuzz seed %d\n", opts.FuzzOptions.Seed)
-			}
+			opts.FuzzStarted = func(seed uint64) { fmt.Fprintf(cmd.OutOrStdout(), "fuzz seed %d\n", seed) }
 			res, err := contract.Run(cmd.Context(), opts)
 			if res.Interrupted {
 				return withExitCode(exitInterrupted, fmt.Errorf("interrupted: the reports of what ran are in %s", opts.OutDir))

@@ -69,6 +69,9 @@ type Options struct {
 	// FailOnUnexercised fails the run when a documented status of an
 	// operation it selected was never observed (and no accept entry waives it).
 	FailOnUnexercised bool
+	// FuzzStarted, when set, learns the seed once the run is set up, so the
+	// seed is known even if the run is interrupted.
+	FuzzStarted func(seed uint64)
 }
 
 // Result is the outcome of a run that reached the target.

@@ -27,6 +27,9 @@ func runFuzz(ctx context.Context, opts Options) (Result, error) {
 	if err := fo.Validate(); err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	if opts.LabelFilter != "" {
+		return Result{}, fmt.Errorf("%w: --label-filter selects the suites' specs, which --fuzz does not run; drop one of them", ErrUsage)
+	}
 	start := time.Now()
 	f, err := setUp(ctx, opts)
 	if err != nil {
@@ -43,6 +46,9 @@ func runFuzz(ctx context.Context, opts Options) (Result, error) {
 	defer stop()
 
 	f.Evidence.SetSeed(int64(fo.Seed))
+	if opts.FuzzStarted != nil {
+		opts.FuzzStarted(fo.Seed)
+	}
 	fr, runErr := fuzz.Run(ctx, f, fo, f.Evidence)
 	unaccepted := f.AcceptFailures()
 	f.MarkAccepted(fr.Failures)
