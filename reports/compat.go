@@ -15,11 +15,13 @@ type CompatMatrix struct {
 	Rows    []CompatRow
 }
 
-// CompatColumn is one target's column and its totals.
+// CompatColumn is one target's column, its totals and its conformance score.
 type CompatColumn struct {
 	Name                string
 	Target              string
 	Pass, Fail, Skipped int
+	Accepted            int
+	Score               Score
 }
 
 // CompatRow is one operation × check across every target.
@@ -44,7 +46,7 @@ func BuildCompatMatrix(summaries []*Conformance) *CompatMatrix {
 	rows := map[key]*CompatRow{}
 	for col, c := range summaries {
 		pass, fail, skipped := c.Counts()
-		m.Columns = append(m.Columns, CompatColumn{Name: c.Column(), Target: displayTarget(c.Target), Pass: pass, Fail: fail, Skipped: skipped})
+		m.Columns = append(m.Columns, CompatColumn{Name: c.Column(), Target: displayTarget(c.Target), Pass: pass, Fail: fail, Skipped: skipped, Accepted: c.AcceptedCount()})
 		for _, ch := range c.Checks {
 			k := key{ch.Operation, ch.Check}
 			row := rows[k]
@@ -70,12 +72,16 @@ func BuildCompatMatrix(summaries []*Conformance) *CompatMatrix {
 		}
 		return checkOrder[a.Check] < checkOrder[b.Check]
 	})
+	for col := range m.Columns {
+		m.Columns[col].Score = scoreColumn(m.Rows, col)
+	}
 	return m
 }
 
-// worstResult combines two results of one cell: fail beats pass beats skipped beats not run.
+// worstResult combines two results of one cell: fail beats accepted beats
+// pass beats skipped beats not run.
 func worstResult(a, b string) string {
-	rank := map[string]int{"": 0, ResultSkipped: 1, ResultPass: 2, ResultFail: 3}
+	rank := map[string]int{"": 0, ResultSkipped: 1, ResultPass: 2, ResultAccepted: 3, ResultFail: 4}
 	if rank[b] > rank[a] {
 		return b
 	}
@@ -107,10 +113,17 @@ func (m *CompatMatrix) RenderMarkdown(w io.Writer) error {
 	}
 	md.table(head, make([]bool, len(head)))
 	totals := []string{"**total**", ""}
+	scores := []string{"**score**", ""}
 	for _, c := range m.Columns {
-		totals = append(totals, fmt.Sprintf("%d ✅ %d ❌ %d ➖", c.Pass, c.Fail, c.Skipped))
+		t := fmt.Sprintf("%d ✅ %d ❌ %d ➖", c.Pass, c.Fail, c.Skipped)
+		if c.Accepted > 0 {
+			t += fmt.Sprintf(" %d ☑️", c.Accepted)
+		}
+		totals = append(totals, t)
+		scores = append(scores, "**"+c.Score.String()+"**")
 	}
 	md.row(totals...)
+	md.row(scores...)
 	for _, r := range m.Rows {
 		cells := []string{"`" + mdCode(r.Operation) + "`", r.Check}
 		for _, c := range r.Cells {
@@ -122,7 +135,8 @@ func (m *CompatMatrix) RenderMarkdown(w io.Writer) error {
 		}
 		md.row(cells...)
 	}
-	md.printf("\n✅ pass · ❌ fail · ➖ skipped · blank: not run against that target\n")
+	md.printf("\n✅ pass · ❌ fail · ☑️ accepted deviation · ➖ skipped · blank: not run against that target\n")
+	md.printf("\nScore: the weighted share of the judged cells (pass, fail or accepted) that passed; behaviour cells weigh %g, the others 1; accepted cells count as not passed, skipped and blank cells are left out (docs/gates.md).\n", checkWeights[CheckBehaviour])
 	return md.err
 }
 
@@ -134,13 +148,18 @@ func compatMark(result string) string {
 		return "❌"
 	case ResultSkipped:
 		return "➖"
+	case ResultAccepted:
+		return "☑️"
 	}
 	return ""
 }
 
 // RenderHTML writes the matrix as a self-contained page; reasons show on hover.
 func (m *CompatMatrix) RenderHTML(w io.Writer) error {
-	return compatPage.Execute(w, m)
+	return compatPage.Execute(w, struct {
+		*CompatMatrix
+		BehaviourWeight float64
+	}{m, checkWeights[CheckBehaviour]})
 }
 
 // compatWord is a cell's result as a word: the HTML page uses words, not
@@ -160,7 +179,7 @@ var compatPage = template.Must(template.New("compat").Funcs(template.FuncMap{
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fgh compatibility matrix</title>
 <style>` + pageStyle + `
-td.cell{text-align:center} .cell.pass{background:#dafbe1;color:#1a7f37} .cell.fail{background:#ffebe9;color:#cf222e;font-weight:600} .cell.skipped{background:#f0f1f4;color:#666}
+td.cell{text-align:center} .cell.pass{background:#dafbe1;color:#1a7f37} .cell.fail{background:#ffebe9;color:#cf222e;font-weight:600} .cell.skipped{background:#f0f1f4;color:#666} .cell.accepted{background:#fff8c5;color:#9a6700}
 span.cell{padding:1px 6px;border-radius:3px}
 tr.differs td:first-child{border-left:3px solid #d29922}
 </style></head>
@@ -168,9 +187,11 @@ tr.differs td:first-child{border-left:3px solid #d29922}
 <h1>Compatibility matrix</h1>
 <div class="sub">One row per operation and check, one column per target. Rows where targets disagree are marked on the left; hover a cell for the reason.</div>
 <table id="compat"><tr><th>operation</th><th>check</th>{{range .Columns}}<th title="{{.Target}}">{{.Name}}</th>{{end}}</tr>
-<tr><th>total</th><th></th>{{range .Columns}}<th>{{.Pass}} pass · {{.Fail}} fail · {{.Skipped}} skip</th>{{end}}</tr>
+<tr><th>total</th><th></th>{{range .Columns}}<th>{{.Pass}} pass · {{.Fail}} fail · {{.Skipped}} skip{{if .Accepted}} · {{.Accepted}} accepted{{end}}</th>{{end}}</tr>
+<tr id="score"><th>score</th><th></th>{{range .Columns}}<th title="{{.Score.Explain}}">{{.Score}}</th>{{end}}</tr>
 {{range .Rows}}<tr{{if .Differs}} class="differs"{{end}}><td><code>{{.Operation}}</code></td><td>{{.Check}}</td>{{range .Cells}}<td class="cell {{.Result}}" title="{{reason .}}">{{mark .Result}}</td>{{end}}</tr>
 {{end}}</table>
-<p><span class="cell pass">pass</span> · <span class="cell fail">fail</span> · <span class="cell skipped">skip</span>: skipped · blank: not run against that target</p>
+<p><span class="cell pass">pass</span> · <span class="cell fail">fail</span> · <span class="cell accepted">accepted</span>: a known deviation an accept file accepts · <span class="cell skipped">skip</span>: skipped · blank: not run against that target</p>
+<p>Score: the weighted share of the judged cells (pass, fail or accepted) that passed; behaviour cells weigh {{.BehaviourWeight}}, the others 1; accepted cells count as not passed, skipped and blank cells are left out.</p>
 </main></body></html>
 `))

@@ -44,13 +44,40 @@ func BuildTrend(rs []*Report, labels []string, metric string, opts ChangePointOp
 		}
 		t.Points = append(t.Points, TrendPoint{Label: labels[i], StartedAt: r.StartedAt, Value: v})
 	}
+	t.findChangePoints(opts)
+	return t, nil
+}
+
+// ScoreMetric is the trend metric of conformance summaries: the
+// conformance score of `fgh report compat`, in percent.
+const ScoreMetric = "conformance.score"
+
+// BuildScoreTrend is BuildTrend over conformance summaries: their
+// conformance score per run, oldest first, with its change points.
+func BuildScoreTrend(cs []*Conformance, labels []string, opts ChangePointOptions) (*Trend, error) {
+	if len(labels) != len(cs) {
+		return nil, fmt.Errorf("trend: %d labels for %d summaries", len(labels), len(cs))
+	}
+	t := &Trend{Metric: ScoreMetric, Unit: "%"}
+	for i, c := range cs {
+		s := ConformanceScore(c)
+		if s.Judged == 0 {
+			return nil, fmt.Errorf("trend: %s judged no operation × check cell, so it has no conformance score", labels[i])
+		}
+		t.Points = append(t.Points, TrendPoint{Label: labels[i], StartedAt: c.StartedAt, Value: s.Percent})
+	}
+	t.findChangePoints(opts)
+	return t, nil
+}
+
+// findChangePoints orders the points by start time and finds the change points.
+func (t *Trend) findChangePoints(opts ChangePointOptions) {
 	sort.SliceStable(t.Points, func(i, j int) bool { return t.Points[i].StartedAt.Before(t.Points[j].StartedAt) })
 	values := make([]float64, len(t.Points))
 	for i, p := range t.Points {
 		values[i] = p.Value
 	}
 	t.ChangePoints = ChangePoints(values, opts)
-	return t, nil
 }
 
 // Worsened reports whether any change point moved the metric the bad way.
@@ -64,7 +91,7 @@ func (t *Trend) Worsened() bool {
 }
 
 func (t *Trend) worse(cp ChangePoint) bool {
-	if lowerIsWorse[t.Metric] {
+	if lowerIsWorse[t.Metric] || t.Metric == ScoreMetric {
 		return cp.MeanAfter < cp.MeanBefore
 	}
 	return cp.MeanAfter > cp.MeanBefore

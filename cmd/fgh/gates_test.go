@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/framework"
@@ -117,5 +119,42 @@ func TestContractFailOnUnexercised(t *testing.T) {
 		if g.Accepted == "" {
 			t.Errorf("%s %s not waived in conformance.json", g.Operation, g.Status)
 		}
+	}
+}
+
+func TestReportCompatScoreAndScoreTrend(t *testing.T) {
+	out, code := runReportCmd(t, "report", "compat", filepath.Join(reportTestdata, "conformance", "emulator.json"), filepath.Join(reportTestdata, "conformance", "vendor-x.json"))
+	if code != 0 || !strings.Contains(out, "| **score** |  | **100.0%** | **66.7%** |") {
+		t.Errorf("compat: exit %d\n%s", code, out)
+	}
+
+	// Eight nights at 100%, then eight with one of four cells failing.
+	var runs []string
+	for night := 1; night <= 16; night++ {
+		c := &reports.Conformance{Target: "http://127.0.0.1:1", StartedAt: time.Date(2026, 11, night, 3, 0, 0, 0, time.UTC)}
+		for i, op := range []string{"createFunction", "listFunctions", "deleteFunction", "invokeFunction"} {
+			result := reports.ResultPass
+			if night > 8 && i == 0 {
+				result = reports.ResultFail
+			}
+			c.Checks = append(c.Checks, reports.ConformanceCheck{Operation: op, Check: reports.CheckStatus, Result: result})
+		}
+		dir := filepath.Join(t.TempDir(), fmt.Sprintf("night-%02d", night))
+		if err := reports.WriteConformance(dir, c); err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, dir)
+	}
+	html := filepath.Join(t.TempDir(), "score.html")
+	out, code = runReportCmd(t, append([]string{"report", "trend", "--metric", "conformance.score", "--html", html, "--fail-on-worse"}, runs...)...)
+	if code != exitFailed || !strings.Contains(out, "conformance.score over 16 runs: 1 change point(s)") || !strings.Contains(out, "worsened at run 9") {
+		t.Errorf("score trend: exit %d\n%s", code, out)
+	}
+	if page, err := os.ReadFile(html); err != nil || !strings.Contains(string(page), "75.00%") {
+		t.Errorf("trend page lacks the scores (%v)", err)
+	}
+	out, code = runReportCmd(t, "report", "trend", "--metric", "conformance.score", runs[0], filepath.Join(t.TempDir(), "missing"))
+	if code != exitUsage {
+		t.Errorf("a missing summary: exit %d, want %d\n%s", code, exitUsage, out)
 	}
 }

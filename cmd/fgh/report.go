@@ -178,19 +178,38 @@ permutation test finds it significant). This catches a slow drift that no
 single A/B comparison shows. The permutations use --seed, so a rerun gives
 the same answer.
 
+With --metric conformance.score the files are conformance summaries
+(conformance.json of fgh contract, or their directories), and the metric is
+their conformance score as fgh report compat computes it (docs/gates.md); a
+drop is the bad direction.
+
 Writes the HTML page to --html, or to stdout without it; the change points
 are summarised on stdout (stderr when the page goes to stdout).`,
-		Example: `  fgh report trend nightly/*/report.json --metric p99 --html p99-trend.html`,
-		Args:    cobra.MinimumNArgs(2),
+		Example: `  fgh report trend nightly/*/report.json --metric p99 --html p99-trend.html
+  fgh report trend nightly/*/contract/conformance.json --metric conformance.score --html score-trend.html`,
+		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rs, err := readReportFiles(args)
-			if err != nil {
-				return err
+			cp := reports.ChangePointOptions{Alpha: alpha, Permutations: permutations, Seed: seed}
+			var t *reports.Trend
+			if metric == reports.ScoreMetric {
+				cs, err := readConformanceFiles(args)
+				if err != nil {
+					return err
+				}
+				t, err = reports.BuildScoreTrend(cs, args, cp)
+				if err != nil {
+					return withExitCode(exitUsage, err)
+				}
+			} else {
+				rs, err := readReportFiles(args)
+				if err != nil {
+					return err
+				}
+				if t, err = reports.BuildTrend(rs, args, metric, cp); err != nil {
+					return withExitCode(exitUsage, err)
+				}
 			}
-			t, err := reports.BuildTrend(rs, args, metric, reports.ChangePointOptions{Alpha: alpha, Permutations: permutations, Seed: seed})
-			if err != nil {
-				return withExitCode(exitUsage, err)
-			}
+			var err error
 			summary := cmd.OutOrStdout()
 			if htmlOut == "" {
 				summary = cmd.ErrOrStderr()
@@ -210,7 +229,7 @@ are summarised on stdout (stderr when the page goes to stdout).`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&metric, "metric", "p99", "metric to trend (a threshold metric name)")
+	cmd.Flags().StringVar(&metric, "metric", "p99", "metric to trend: a threshold metric name, or conformance.score over conformance summaries")
 	cmd.Flags().StringVar(&htmlOut, "html", "", "write the HTML page to this file instead of stdout")
 	cmd.Flags().Float64Var(&alpha, "alpha", 0.01, "significance of the permutation test")
 	cmd.Flags().IntVar(&permutations, "permutations", 199, "shuffles per permutation test")
@@ -259,17 +278,17 @@ func newReportCompatCmd() *cobra.Command {
 		Short: "Build the vendor compatibility matrix from conformance summaries",
 		Long: `Lines up conformance summaries (conformance.json, written by the contract
 suites, one per target) side by side: one row per operation and check, one
-column per target. Writes Markdown to stdout, and HTML with --html.`,
+column per target, with each target's conformance score: the weighted
+share of its judged operation × check cells that passed (behaviour cells
+weigh 2, the others 1; accepted deviations count as not passed; skipped
+cells are left out; docs/gates.md). Writes Markdown to stdout, and HTML
+with --html.`,
 		Example: `  fgh report compat emulator/conformance.json huawei-cn-north-4/ vendor-x/conformance.json --html compat.html`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var cs []*reports.Conformance
-			for _, a := range args {
-				c, err := reports.ReadConformance(a)
-				if err != nil {
-					return withExitCode(exitUsage, err)
-				}
-				cs = append(cs, c)
+			cs, err := readConformanceFiles(args)
+			if err != nil {
+				return err
 			}
 			m := reports.BuildCompatMatrix(cs)
 			if err := m.RenderMarkdown(cmd.OutOrStdout()); err != nil {
@@ -296,13 +315,22 @@ func inCI() bool {
 
 // readReportFiles reads every path (run directory or report.json), failing with exitUsage.
 func readReportFiles(paths []string) ([]*reports.Report, error) {
-	out := make([]*reports.Report, 0, len(paths))
+	return readAll(paths, reports.ReadReport)
+}
+
+// readConformanceFiles reads every path (directory or conformance.json), failing with exitUsage.
+func readConformanceFiles(paths []string) ([]*reports.Conformance, error) {
+	return readAll(paths, reports.ReadConformance)
+}
+
+func readAll[T any](paths []string, read func(string) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(paths))
 	for _, p := range paths {
-		r, err := reports.ReadReport(p)
+		v, err := read(p)
 		if err != nil {
 			return nil, withExitCode(exitUsage, err)
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, nil
 }
