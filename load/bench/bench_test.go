@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +28,10 @@ import (
 	"github.com/fgharness/fgharness/reports"
 )
 
-const serverEnv = "FGH_BENCH_BARE_SERVER"
+const (
+	serverEnv = "FGH_BENCH_BARE_SERVER"
+	tlsEnv    = "FGH_BENCH_BARE_TLS"
+)
 
 // TestMain turns the test binary into the bare server when asked, so the
 // generator's CPU is measured without the server's in the same process.
@@ -49,12 +53,19 @@ func serveBare() {
 	}
 	var n atomic.Int64
 	body := []byte(`{"request_id":"r","result":"ok","status":200}`)
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("X-Cff-Request-Id", "r")
 		w.Write(body)
-	}))
+	})
+	if os.Getenv(tlsEnv) == "1" {
+		// httptest's self-signed certificate; HTTP/2 offered, as a real endpoint would.
+		srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: handler}, EnableHTTP2: true}
+		srv.StartTLS()
+	} else {
+		go http.Serve(ln, handler)
+	}
 	fmt.Println(ln.Addr().String())
 	in := bufio.NewReader(os.Stdin)
 	for {
@@ -76,10 +87,16 @@ type bareServer struct {
 	out   *bufio.Reader
 }
 
-func startBareServer(b *testing.B) *bareServer {
+func startBareServer(b *testing.B) *bareServer { return startServer(b, false) }
+
+// startServer starts the bare server, over TLS when https.
+func startServer(b *testing.B, https bool) *bareServer {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), serverEnv+"=1")
+	if https {
+		cmd.Env = append(cmd.Env, tlsEnv+"=1")
+	}
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -91,7 +108,7 @@ func startBareServer(b *testing.B) *bareServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s.URL = "http://" + strings.TrimSpace(addr)
+	s.URL = map[bool]string{false: "http://", true: "https://"}[https] + strings.TrimSpace(addr)
 	b.Cleanup(func() {
 		stdin.Close()
 		cmd.Wait()
