@@ -3,24 +3,12 @@ package client
 import (
 	"context"
 	"net/http"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Dependency is a dependency package version as the API answers it.
-type Dependency struct {
-	ID           string `json:"id"`
-	Owner        string `json:"owner"`
-	Link         string `json:"link"`
-	Runtime      string `json:"runtime"`
-	Etag         string `json:"etag"`
-	Size         int64  `json:"size"`
-	Name         string `json:"name"`
-	Description  string `json:"description,omitempty"`
-	FileName     string `json:"file_name,omitempty"`
-	Version      int64  `json:"version,omitempty"`
-	DepID        string `json:"dep_id,omitempty"`
-	LastModified int64  `json:"last_modified,omitempty"`
-	IsShared     bool   `json:"is_shared,omitempty"`
-}
+type Dependency = fgs.DependencyVersion
 
 // CreateDependencyRequest is the body of CreateDependency and
 // CreateDependencyVersion: DependFile (base64 zip) for depend_type "zip",

@@ -25,20 +25,7 @@ type dependency struct {
 
 // dependencyRef is one dependency version: the body of the dependency
 // operations and an entry of a function's dependencies.
-type dependencyRef struct {
-	ID           string `json:"id"`
-	Owner        string `json:"owner"`
-	Link         string `json:"link"`
-	Runtime      string `json:"runtime"`
-	Etag         string `json:"etag"`
-	Size         int64  `json:"size"`
-	Name         string `json:"name"`
-	Description  string `json:"description,omitempty"`
-	FileName     string `json:"file_name,omitempty"`
-	Version      int64  `json:"version"`
-	DepID        string `json:"dep_id"`
-	LastModified int64  `json:"last_modified"`
-}
+type dependencyRef = fgs.DependencyVersion
 
 func (d *dependency) latest() *dependencyRef { return d.Versions[len(d.Versions)-1] }
 

@@ -323,6 +323,22 @@ func runOf(c *call) (*flowRun, *apiError) {
 	return run, err
 }
 
+// lockRunIf finds the path's execution and returns it locked when its
+// status allows the operation; otherwise it is a 400 whose refusal format
+// takes the execution's id and status.
+func lockRunIf(c *call, allowed func(status string) bool, refusal string) (*flowRun, *apiError) {
+	run, err := runOf(c)
+	if err != nil {
+		return nil, err
+	}
+	run.mu.Lock()
+	if st := run.status; !allowed(st) {
+		run.mu.Unlock()
+		return nil, newError(http.StatusBadRequest, codeBadRequest, refusal, run.id, st)
+	}
+	return run, nil
+}
+
 // showWorkflowExecution answers the run with its history: one entry per
 // state in the order the states started, each with its attempts.
 func showWorkflowExecution(c *call) (int, any, *apiError) {
@@ -346,15 +362,10 @@ func showWorkflowExecution(c *call) (int, any, *apiError) {
 // retryWorkFlow runs a failed or stopped execution again from the state
 // that did not finish; the states that succeeded keep their results.
 func retryWorkFlow(c *call) (int, any, *apiError) {
-	run, err := runOf(c)
+	run, err := lockRunIf(c, func(st string) bool { return st != runRunning && st != runSuccess },
+		"execution %s is %s; only failed, timed-out or stopped executions can be retried")
 	if err != nil {
 		return 0, nil, err
-	}
-	run.mu.Lock()
-	if run.status == runRunning || run.status == runSuccess {
-		st := run.status
-		run.mu.Unlock()
-		return 0, nil, newError(http.StatusBadRequest, codeBadRequest, "execution %s is %s; only failed, timed-out or stopped executions can be retried", run.id, st)
 	}
 	if run.done != nil {
 		<-run.done // the previous attempt has fully ended (it has: status is final)
@@ -370,15 +381,9 @@ func retryWorkFlow(c *call) (int, any, *apiError) {
 
 // stopWorkFlow cancels a running execution and answers once it stopped.
 func stopWorkFlow(c *call) (int, any, *apiError) {
-	run, err := runOf(c)
+	run, err := lockRunIf(c, func(st string) bool { return st == runRunning }, "execution %s already ended (%s)")
 	if err != nil {
 		return 0, nil, err
-	}
-	run.mu.Lock()
-	if run.status != runRunning {
-		st := run.status
-		run.mu.Unlock()
-		return 0, nil, newError(http.StatusBadRequest, codeBadRequest, "execution %s already ended (%s)", run.id, st)
 	}
 	cancel, done := run.cancel, run.done
 	run.mu.Unlock()

@@ -62,22 +62,12 @@ func showWorkFlow(c *call) (int, any, *apiError) {
 // the URN that name gives, unless another workflow has it. Executions
 // already started keep the definition they started with.
 func updateWorkFlow(c *call) (int, any, *apiError) {
-	var def map[string]any
-	if err := c.decode(&def); err != nil {
-		return 0, nil, err
-	}
-	var req struct {
-		Name                 string `json:"name"`
-		Description          string `json:"description"`
-		Mode                 string `json:"mode"`
-		EnableStreamResponse bool   `json:"enable_stream_response"`
-	}
-	if err := c.decode(&req); err != nil {
+	def, req, err := decodeWorkflow(c)
+	if err != nil {
 		return 0, nil, err
 	}
 	e := c.e
 	var updated *workflow
-	var err *apiError
 	e.store.write(func() {
 		var old *workflow
 		if old, err = e.store.workflowByID(c.param("workflow_id")); err != nil {
@@ -101,18 +91,25 @@ func updateWorkFlow(c *call) (int, any, *apiError) {
 	return http.StatusOK, updated, err
 }
 
+// workflowRequest is what create and update read of a workflow's body
+// besides the definition, which is kept whole.
+type workflowRequest struct {
+	Name                 string `json:"name"`
+	Description          string `json:"description"`
+	Mode                 string `json:"mode"`
+	EnableStreamResponse bool   `json:"enable_stream_response"`
+}
+
+func decodeWorkflow(c *call) (def map[string]any, req workflowRequest, err *apiError) {
+	if err = c.decode(&def); err == nil {
+		err = c.decode(&req)
+	}
+	return def, req, err
+}
+
 func createWorkflow(c *call) (int, any, *apiError) {
-	var def map[string]any
-	if err := c.decode(&def); err != nil {
-		return 0, nil, err
-	}
-	var req struct {
-		Name                 string `json:"name"`
-		Description          string `json:"description"`
-		Mode                 string `json:"mode"`
-		EnableStreamResponse bool   `json:"enable_stream_response"`
-	}
-	if err := c.decode(&req); err != nil {
+	def, req, err := decodeWorkflow(c)
+	if err != nil {
 		return 0, nil, err
 	}
 	if req.Mode == "" {
@@ -125,7 +122,6 @@ func createWorkflow(c *call) (int, any, *apiError) {
 		Name: req.Name, Description: req.Description, CreatedTime: now, UpdatedTime: now, CreatedBy: "fgh-emulator",
 		Mode: req.Mode, Stream: req.EnableStreamResponse, Definition: def,
 	}
-	var err *apiError
 	e.store.write(func() {
 		if e.store.workflows[w.WorkflowURN] != nil {
 			err = newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter name: the workflow %s already exists", req.Name)

@@ -80,3 +80,22 @@ type IAMScope struct {
 	Name string `json:"name,omitempty"`
 	ID   string `json:"id,omitempty"`
 }
+
+// DependencyVersion is one version of a dependency package, as the
+// dependency operations answer it and a function's dependencies list it.
+// The emulator never sets IsShared.
+type DependencyVersion struct {
+	ID           string `json:"id"`
+	Owner        string `json:"owner"`
+	Link         string `json:"link"`
+	Runtime      string `json:"runtime"`
+	Etag         string `json:"etag"`
+	Size         int64  `json:"size"`
+	Name         string `json:"name"`
+	Description  string `json:"description,omitempty"`
+	FileName     string `json:"file_name,omitempty"`
+	Version      int64  `json:"version"`
+	DepID        string `json:"dep_id"`
+	LastModified int64  `json:"last_modified"`
+	IsShared     bool   `json:"is_shared,omitempty"`
+}
