@@ -52,6 +52,17 @@ type fakeEndpoint struct {
 	respond func(w http.ResponseWriter, ex exchange)
 }
 
+// answering is a fake endpoint's answer: status with header and body.
+func answering(status int, header map[string]string, body string) func(http.ResponseWriter, exchange) {
+	return func(w http.ResponseWriter, _ exchange) {
+		for k, v := range header {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
 func newFakeEndpoint(t *testing.T, respond func(w http.ResponseWriter, ex exchange)) *fakeEndpoint {
 	t.Helper()
 	f := &fakeEndpoint{respond: respond}
@@ -319,13 +330,7 @@ func TestAPIError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeEndpoint(t, func(w http.ResponseWriter, _ exchange) {
-				for k, v := range tt.header {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(tt.status)
-				_, _ = io.WriteString(w, tt.body)
-			})
+			f := newFakeEndpoint(t, answering(tt.status, tt.header, tt.body))
 			c := newTestClient(t, Target{BaseURL: f.URL, ProjectID: testProject, Token: testToken, AK: testAK, SK: testSK})
 			_, err := c.ShowFunctionConfig(t.Context(), testURN)
 			var apiErr *APIError

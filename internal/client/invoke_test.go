@@ -55,13 +55,7 @@ func TestInvoke(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeEndpoint(t, func(w http.ResponseWriter, _ exchange) {
-				for k, v := range tt.header {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(tt.status)
-				_, _ = io.WriteString(w, tt.answer)
-			})
+			f := newFakeEndpoint(t, answering(tt.status, tt.header, tt.answer))
 			c := newTestClient(t, akskTarget(f.URL))
 			got, err := c.Invoke(t.Context(), testURN, tt.payload, tt.opts)
 			if err != nil {

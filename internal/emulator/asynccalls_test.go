@@ -51,15 +51,7 @@ func (te *testEmulator) waitAsync(fn, requestID, status string) asyncRecord {
 
 func (te *testEmulator) invokeAsync(fn string) string {
 	te.t.Helper()
-	r := te.do("POST", te.path("/fgs/functions/"+esc(te.fnURN(fn))+"/invocations-async"), `{"k":"v"}`)
-	if r.status != 202 {
-		te.t.Fatalf("async invoke: %d %s", r.status, r.body)
-	}
-	var out struct {
-		ID string `json:"request_id"`
-	}
-	r.decode(te.t, &out)
-	return out.ID
+	return te.postForString("async invoke", te.path("/fgs/functions/"+esc(te.fnURN(fn))+"/invocations-async"), `{"k":"v"}`, 202, "request_id")
 }
 
 func (te *testEmulator) cancelAsync(fn, requestID string) response {

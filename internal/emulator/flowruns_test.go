@@ -78,15 +78,7 @@ func (te *testEmulator) waitExecution(flowID, execID, want string) flowExecution
 
 func (te *testEmulator) startFlow(flowID string, input any) string {
 	te.t.Helper()
-	r := te.do("POST", te.path("/fgs/workflows/"+flowID+"/executions"), map[string]any{"input": input})
-	if r.status != 200 {
-		te.t.Fatalf("start: %d %s", r.status, r.body)
-	}
-	var s struct {
-		ExecutionID string `json:"execution_id"`
-	}
-	r.decode(te.t, &s)
-	return s.ExecutionID
+	return te.postForString("start", te.path("/fgs/workflows/"+flowID+"/executions"), map[string]any{"input": input}, 200, "execution_id")
 }
 
 func nodeIDs(x flowExecution) string {

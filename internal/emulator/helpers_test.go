@@ -161,4 +161,21 @@ func (te *testEmulator) createFunction(name string, extra map[string]any) map[st
 	return out
 }
 
+// postForString POSTs body to path, fails the test unless the answer is
+// want, and returns the answer's string member field.
+func (te *testEmulator) postForString(what, path string, body any, want int, field string) string {
+	te.t.Helper()
+	r := te.do("POST", path, body)
+	if r.status != want {
+		te.t.Fatalf("%s: %d %s", what, r.status, r.body)
+	}
+	var out map[string]any
+	r.decode(te.t, &out)
+	v, ok := out[field].(string)
+	if !ok {
+		te.t.Fatalf("%s: no string %s in %s", what, field, r.body)
+	}
+	return v
+}
+
 func esc(s string) string { return url.PathEscape(s) }
