@@ -41,8 +41,9 @@ says). Tokens, signatures and secret keys never reach a log line or a report.
 Limits, so a hostile client cannot exhaust the proxy: headers within 10s,
 the body within 30s more, a body at most the operation's documented limit
 plus 1 MB (6 MB invocations, 50 MB code packages, 1 MB otherwise), answers
-up to 32 MB, and --max-in-flight requests at once (then 503 with
-Retry-After). The proxy's own refusals carry the header X-Fgh-Proxy and an
+up to 32 MB, --max-in-flight requests at once (then 503 with Retry-After)
+and --max-conns connections (then the oldest idle one is closed), the
+emulator's own defences. The proxy's own refusals carry the header X-Fgh-Proxy and an
 FGH.0<status> error code. Redirects are never followed: a 3xx answer is
 passed back and reported as a violation.
 
@@ -110,6 +111,7 @@ exchanges in flight had to be abandoned (the reports lack them).`,
 	fl.DurationVar(&opts.RequestTimeout, "request-timeout", proxy.DefaultRequestTimeout, "bound for one upstream exchange")
 	fl.DurationVar(&opts.DrainTimeout, "drain-timeout", proxy.DefaultDrainTimeout, "how long exchanges in flight may finish on shutdown")
 	fl.IntVar(&opts.MaxInFlight, "max-in-flight", proxy.DefaultMaxInFlight, "requests forwarded at once; more are answered 503")
+	fl.IntVar(&opts.MaxConns, "max-conns", proxy.DefaultMaxConns, "open client connections at most; at the cap the oldest idle one makes room")
 	fl.StringVar(&logLevel, "log-level", "info", "log level: debug (every exchange), info, warn (violations) or error")
 	return cmd
 }

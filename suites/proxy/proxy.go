@@ -10,12 +10,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/httpguard"
 	"github.com/fgharness/fgharness/spec"
 	"github.com/fgharness/fgharness/suites/framework"
 )
@@ -32,15 +34,17 @@ const (
 	// at the documented maximum timeout (900 s) with room to spare.
 	DefaultRequestTimeout = 16 * time.Minute
 	DefaultMaxInFlight    = 64
-	DefaultDrainTimeout   = 10 * time.Second
+	// DefaultMaxConns caps open connections as the emulator does: at the
+	// cap a new one replaces the oldest idle or trickling one.
+	DefaultMaxConns     = 2048
+	DefaultDrainTimeout = 10 * time.Second
 )
 
 const (
 	// bodySlack is how far past the documented bound (fgs.MaxRequestBytes)
 	// a request body is still forwarded: the upstream's own answer to a
 	// body just over its limit is part of what the proxy judges.
-	bodySlack      = 1 << 20
-	maxHeaderBytes = 64 << 10
+	bodySlack = 1 << 20
 	// maxKeptPerRule bounds the failures kept with their evidence per
 	// operation, check and place; a client repeating one call does not
 	// grow the record, later ones are only counted.
@@ -67,7 +71,7 @@ type Options struct {
 	ReportEvery                             time.Duration
 	HeaderTimeout, BodyTimeout, IdleTimeout time.Duration
 	RequestTimeout, DrainTimeout            time.Duration
-	MaxInFlight                             int
+	MaxInFlight, MaxConns                   int
 	Log                                     *slog.Logger
 	// Transport reaches the upstream (nil: a clone of http.DefaultTransport).
 	// Whatever it is, redirects are never followed: a RoundTripper does not.
@@ -82,6 +86,7 @@ func (o *Options) defaults() {
 	orDefault(&o.RequestTimeout, DefaultRequestTimeout)
 	orDefault(&o.DrainTimeout, DefaultDrainTimeout)
 	orDefault(&o.MaxInFlight, DefaultMaxInFlight)
+	orDefault(&o.MaxConns, DefaultMaxConns)
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -231,33 +236,25 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeResponse(w, resp, respBody)
 }
 
-// readBody reads the request body within limit and the body timeout the
-// server's read deadline enforces, then lifts that deadline so a slow
-// upstream does not cut the client's connection. ok is false when the
-// client was answered already.
+// readBody reads the request body within limit and the body timeout,
+// the emulator's way (httpguard.ReadBody, which lifts the read deadline
+// once the body is in, so a slow upstream does not cut the client off).
+// ok is false when the client was answered already.
 func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	if r.ContentLength > limit {
-		p.tally.refused()
-		refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body of %d bytes is over the %d the proxy forwards for this operation", r.ContentLength, limit))
-		return nil, false
+	body, err := httpguard.ReadBody(w, r, limit, nil)
+	if err == nil {
+		return body, true
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		p.tally.refused()
-		var tooLarge *http.MaxBytesError
-		var ne net.Error
-		switch {
-		case errors.As(err, &tooLarge):
-			refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over the %d bytes the proxy forwards for this operation", limit))
-		case errors.As(err, &ne) && ne.Timeout():
-			refuse(w, http.StatusRequestTimeout, "the request body did not arrive in time")
-		default:
-			refuse(w, http.StatusBadRequest, "the request body could not be read")
-		}
-		return nil, false
+	p.tally.refused()
+	switch {
+	case httpguard.IsTooLarge(err):
+		refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over the %d bytes the proxy forwards for this operation", limit))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		refuse(w, http.StatusRequestTimeout, "the request body did not arrive in time")
+	default:
+		refuse(w, http.StatusBadRequest, "the request body could not be read")
 	}
-	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
-	return body, true
+	return nil, false
 }
 
 // upstreamFailed answers the client when the upstream gave no usable

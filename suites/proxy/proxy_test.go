@@ -317,3 +317,39 @@ func TestUpstreamDown(t *testing.T) {
 		t.Errorf("status %d, upstream errors %d, failed %v", resp.StatusCode, res.Summary.UpstreamErrors, res.Summary.Failed())
 	}
 }
+
+// TestConnectionCap: clients that open connections and trickle their
+// headers cannot lock out a real client: at the cap the oldest quiet
+// connection makes room.
+func TestConnectionCap(t *testing.T) {
+	cfg := emulator.DefaultConfig()
+	em := startEmulator(t, cfg, "")
+	px := startProxy(t, Options{Upstream: em.URL, OutDir: t.TempDir(), MaxConns: 2})
+	host := strings.TrimPrefix(px.URL, "http://")
+	var tricklers []net.Conn
+	for range 4 {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "GET /v2/%s/fgs/functions HTTP/1.1\r\nHost: %s\r\n", cfg.ProjectID, host)
+		tricklers = append(tricklers, c)
+		time.Sleep(20 * time.Millisecond) // in order, so the first is the oldest
+	}
+	req, _ := http.NewRequest(http.MethodGet, px.URL+"/v2/"+cfg.ProjectID+"/fgs/functions", nil)
+	req.Header.Set("X-Auth-Token", cfg.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status %d behind 4 trickling connections, want 200", resp.StatusCode)
+	}
+	_ = tricklers[0].SetReadDeadline(time.Now().Add(5 * time.Second))
+	var ne net.Error
+	if _, err := tricklers[0].Read(make([]byte, 1)); err == nil || (errors.As(err, &ne) && ne.Timeout()) {
+		t.Errorf("the oldest trickling connection is still open (%v): no cap in force", err)
+	}
+}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/httpguard"
 )
 
 // Result is how a proxy run ended.
@@ -41,18 +42,13 @@ func Run(ctx context.Context, opts Options, ready func(addr string)) (Result, er
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: listen on %s: %v", ErrUsage, o.Listen, err)
 	}
-	srv := &http.Server{
-		Handler:           p,
-		ReadHeaderTimeout: o.HeaderTimeout,
-		// Headers and body must arrive within this from the request's
-		// start; readBody lifts it once the body is in.
-		ReadTimeout:    o.HeaderTimeout + o.BodyTimeout,
-		IdleTimeout:    o.IdleTimeout,
-		MaxHeaderBytes: maxHeaderBytes,
-		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
-	}
+	guard := httpguard.New(httpguard.Config{
+		Name: "fgh proxy", MaxConns: o.MaxConns, Logger: p.log,
+		HeaderTimeout: o.HeaderTimeout, BodyTimeout: o.BodyTimeout, IdleTimeout: o.IdleTimeout,
+	})
+	srv := guard.Server(p)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- guard.Serve(srv, ln) }()
 	p.log.Info("fgh proxy listening", "address", ln.Addr().String(), "upstream", p.upstream.String(), "resign", p.resign != nil)
 	if ready != nil {
 		ready(ln.Addr().String())
