@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 func TestParseAcceptancesRefusesBadFilesWithLineAndField(t *testing.T) {
@@ -83,15 +84,15 @@ func TestAcceptancesJudgeFailures(t *testing.T) {
 		accepted, expired bool
 		note              string
 	}{
-		{"operation, check, location and status", failure("f1", "createFunction", CheckStatus, 201, "status", "201"), true, false, "vendor X answers 201 on create (https://tracker.example/1); until 2030-06-30, accept file line 2"},
-		{"another status", failure("f2", "createFunction", CheckStatus, 202, "status", "202"), false, false, ""},
-		{"another operation", failure("f3", "updateFunctionCode", CheckStatus, 201, "status", "201"), false, false, ""},
-		{"another check", failure("f4", "createFunction", CheckSchema, 201, "status", "201"), false, false, ""},
-		{"any operation, location prefix and message", failure("f5", "invokeFunction", CheckSchema, 200, "body /request_id", "got number"), true, false, "request ids are numbers"},
-		{"message does not match", failure("f6", "invokeFunction", CheckSchema, 200, "body /request_id", "got string"), false, false, ""},
-		{"location outside the prefix", failure("f7", "invokeFunction", CheckSchema, 200, "body /result", "got number"), false, false, ""},
-		{"expired entry", failure("fabcdef01", "invokeFunction", CheckHeaders, 200, "header X-Cff-Request-Id", ""), false, true, "expired on 2020-01-01 (accept file line 13"},
-		{"id of an expired entry on another failure", failure("fabcdef02", "invokeFunction", CheckHeaders, 200, "header X-Cff-Request-Id", ""), false, false, ""},
+		{"operation, check, location and status", failure("f1", fgs.OpCreateFunction, CheckStatus, 201, "status", "201"), true, false, "vendor X answers 201 on create (https://tracker.example/1); until 2030-06-30, accept file line 2"},
+		{"another status", failure("f2", fgs.OpCreateFunction, CheckStatus, 202, "status", "202"), false, false, ""},
+		{"another operation", failure("f3", fgs.OpUpdateFunctionCode, CheckStatus, 201, "status", "201"), false, false, ""},
+		{"another check", failure("f4", fgs.OpCreateFunction, CheckSchema, 201, "status", "201"), false, false, ""},
+		{"any operation, location prefix and message", failure("f5", fgs.OpInvokeFunction, CheckSchema, 200, "body /request_id", "got number"), true, false, "request ids are numbers"},
+		{"message does not match", failure("f6", fgs.OpInvokeFunction, CheckSchema, 200, "body /request_id", "got string"), false, false, ""},
+		{"location outside the prefix", failure("f7", fgs.OpInvokeFunction, CheckSchema, 200, "body /result", "got number"), false, false, ""},
+		{"expired entry", failure("fabcdef01", fgs.OpInvokeFunction, CheckHeaders, 200, "header X-Cff-Request-Id", ""), false, true, "expired on 2020-01-01 (accept file line 13"},
+		{"id of an expired entry on another failure", failure("fabcdef02", fgs.OpInvokeFunction, CheckHeaders, 200, "header X-Cff-Request-Id", ""), false, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := a.JudgeFailure(tc.f)
@@ -100,10 +101,10 @@ func TestAcceptancesJudgeFailures(t *testing.T) {
 			}
 		})
 	}
-	if v := a.JudgeUnexercised("listFunctions", "503"); !v.Accepted {
+	if v := a.JudgeUnexercised(fgs.OpListFunctions, "503"); !v.Accepted {
 		t.Errorf("503 of any operation not waived: %+v", v)
 	}
-	if v := a.JudgeUnexercised("listFunctions", "500"); v.Accepted || v.Expired {
+	if v := a.JudgeUnexercised(fgs.OpListFunctions, "500"); v.Accepted || v.Expired {
 		t.Errorf("500 waived by the 503 entry: %+v", v)
 	}
 	states := map[int]string{}
@@ -153,7 +154,7 @@ func TestConformanceRendersAcceptedDeviations(t *testing.T) {
 		t.Fatalf("fixture failure not accepted: %+v", v)
 	}
 	c.Failures[0].Accepted = v.Note
-	if v := a.JudgeFailure(failure("fabcdef01", "invokeFunction", CheckHeaders, 200, "header X-Cff-Request-Id", "")); !v.Expired {
+	if v := a.JudgeFailure(failure("fabcdef01", fgs.OpInvokeFunction, CheckHeaders, 200, "header X-Cff-Request-Id", "")); !v.Expired {
 		t.Fatalf("the expired entry did not match: %+v", v)
 	}
 	c.Checks[0].Result, c.Checks[0].Reason = ResultAccepted, "accepted deviation: "+v.Note
@@ -189,21 +190,21 @@ func TestConformanceRendersAcceptedDeviations(t *testing.T) {
 func TestUnexercisedListsGapsOfSelectedOperationsOnly(t *testing.T) {
 	c := &Conformance{
 		Checks: []ConformanceCheck{
-			{Operation: "listFunctions", Check: CheckStatus, Result: ResultPass},
-			{Operation: "createFunction", Check: CheckStatus, Result: ResultAccepted},
-			{Operation: "deleteFunction", Check: CheckStatus, Result: ResultSkipped},
+			{Operation: fgs.OpListFunctions, Check: CheckStatus, Result: ResultPass},
+			{Operation: fgs.OpCreateFunction, Check: CheckStatus, Result: ResultAccepted},
+			{Operation: fgs.OpDeleteFunction, Check: CheckStatus, Result: ResultSkipped},
 		},
 		Coverage: Coverage{Operations: []OperationCoverage{
-			{Operation: "listFunctions", DocumentedStatuses: []string{"200", "400", "500"}, ExercisedStatuses: []string{"200"},
+			{Operation: fgs.OpListFunctions, DocumentedStatuses: []string{"200", "400", "500"}, ExercisedStatuses: []string{"200"},
 				NotExercised: []StatusReason{{Status: "400", Reason: "no bad query"}, {Status: "500", Reason: "cannot provoke", Accepted: "waived"}}},
-			{Operation: "createFunction", DocumentedStatuses: []string{"200"}, ExercisedStatuses: []string{"200"}},
-			{Operation: "deleteFunction", DocumentedStatuses: []string{"204", "404"}},
+			{Operation: fgs.OpCreateFunction, DocumentedStatuses: []string{"200"}, ExercisedStatuses: []string{"200"}},
+			{Operation: fgs.OpDeleteFunction, DocumentedStatuses: []string{"204", "404"}},
 		}},
 	}
 	got := c.Unexercised()
 	want := []UnexercisedGap{
-		{Operation: "listFunctions", Status: "400", Reason: "no bad query"},
-		{Operation: "listFunctions", Status: "500", Reason: "cannot provoke", Accepted: "waived"},
+		{Operation: fgs.OpListFunctions, Status: "400", Reason: "no bad query"},
+		{Operation: fgs.OpListFunctions, Status: "500", Reason: "cannot provoke", Accepted: "waived"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("gaps %+v, want %+v", got, want)

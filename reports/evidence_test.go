@@ -7,15 +7,16 @@ import (
 	"testing"
 
 	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 func conformanceWithFailure(auth string) *Conformance {
 	seed := int64(42)
 	return &Conformance{
 		Target: "http://127.0.0.1:8000", Auth: auth, Seed: &seed,
-		Checks: []ConformanceCheck{{Operation: "createFunction", Check: CheckStatus, Result: ResultFail, Reason: "timeout 0 accepted", FailureIDs: []string{"fdeadbeef"}}},
+		Checks: []ConformanceCheck{{Operation: fgs.OpCreateFunction, Check: CheckStatus, Result: ResultFail, Reason: "timeout 0 accepted", FailureIDs: []string{"fdeadbeef"}}},
 		Failures: []evidence.Failure{{
-			ID: "fdeadbeef", Operation: "createFunction", Check: CheckStatus, Rule: "an invalid request is answered 4xx",
+			ID: "fdeadbeef", Operation: fgs.OpCreateFunction, Check: CheckStatus, Rule: "an invalid request is answered 4xx",
 			Violation: evidence.Violation{Status: 200, Location: "status", Expected: "4xx", Actual: "200"},
 			Request: evidence.Request{Method: "POST", URL: "http://127.0.0.1:8000/v2/p/fgs/functions",
 				Header: http.Header{"X-Auth-Token": {evidence.Redacted}, "Content-Type": {"application/json"}},

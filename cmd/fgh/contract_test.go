@@ -20,6 +20,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/framework"
 )
@@ -234,7 +235,7 @@ func TestContractSkipsExtensionSpecsWithoutAnExtensionAPI(t *testing.T) {
 	}
 	found := false
 	for _, row := range c.Checks {
-		if row.Operation != "registerExtension" {
+		if row.Operation != fgs.OpRegisterExtension {
 			continue
 		}
 		found = true

@@ -27,7 +27,7 @@ func TestSpecOpsListsEveryArea(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{fgs.OpInvokeFunction, "createFunctionVersion", "batchDeleteWorkflows", "registerExtension", "keystoneCreateUserTokenByPassword", "/v2/{project_id}/fgs/function/report"} {
+	for _, want := range []string{fgs.OpInvokeFunction, fgs.OpCreateFunctionVersion, fgs.OpBatchDeleteWorkflows, fgs.OpRegisterExtension, fgs.OpKeystoneCreateUserTokenByPassword, "/v2/{project_id}/fgs/function/report"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("fgh spec ops does not list %s", want)
 		}

@@ -3,6 +3,8 @@ package emulator
 import (
 	"strings"
 	"testing"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 func TestFunctionLifecycle(t *testing.T) {
@@ -38,7 +40,7 @@ func TestFunctionLifecycle(t *testing.T) {
 	if r.status != 200 || inv.Result != `{"k":"v"}` || inv.Status != 200 || inv.RequestID != r.header.Get("X-Cff-Request-Id") {
 		t.Fatalf("invoke: %d %s %v", r.status, r.body, r.header)
 	}
-	if !strings.Contains(inv.Log, "Start invoke request '"+inv.RequestID) || len(inv.Log) > 4096 {
+	if !strings.Contains(inv.Log, "Start invoke request '"+inv.RequestID) || len(inv.Log) > fgs.MaxTailLogBytes {
 		t.Errorf("log: %q", inv.Log)
 	}
 	if !strings.Contains(r.header.Get("X-Cff-Invoke-Summary"), `"memorySize":512`) {

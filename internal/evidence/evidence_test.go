@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 const (
@@ -25,7 +27,7 @@ func sampleExchange(t *testing.T) Exchange {
 	req.Header.Set("Content-Type", "application/json")
 	resp := &http.Response{StatusCode: 500, Header: http.Header{"X-Subject-Token": {"issued-token-value"}, "Content-Type": {"application/json"}}}
 	ex := FromHTTP(req, body, resp, []byte(`{"error_msg":"bad token `+testToken+`"}`))
-	ex.Operation, ex.Started, ex.Duration = "createFunction", time.Unix(1700000000, 0), 3*time.Millisecond
+	ex.Operation, ex.Started, ex.Duration = fgs.OpCreateFunction, time.Unix(1700000000, 0), 3*time.Millisecond
 	return ex
 }
 
@@ -94,7 +96,7 @@ func TestHARHasTheRequiredShape(t *testing.T) {
 
 func TestFailureIDsAreStableAndDistinct(t *testing.T) {
 	mk := func(loc string) Failure {
-		return Failure{Operation: "createFunction", Check: "schema", Rule: "r", Violation: Violation{Location: loc}}
+		return Failure{Operation: fgs.OpCreateFunction, Check: "schema", Rule: "r", Violation: Violation{Location: loc}}
 	}
 	a, b := NewRecorder(Run{}), NewRecorder(Run{})
 	id1, id2 := a.Fail(mk("body /runtime")), b.Fail(mk("body /runtime"))
@@ -130,7 +132,7 @@ func TestRunRoundTrip(t *testing.T) {
 	seed := int64(7)
 	r := NewRecorder(Run{Target: "http://127.0.0.1:9", Auth: "token", Seed: &seed}, WithSecrets(testToken))
 	ex := sampleExchange(t)
-	id := r.Fail(Failure{Operation: "createFunction", Check: "status", Rule: "never a 5xx", Request: ex.Request, Response: ex.Response, Expect: Expect{Status: []string{"2xx", "4xx"}}, Shrunk: true})
+	id := r.Fail(Failure{Operation: fgs.OpCreateFunction, Check: "status", Rule: "never a 5xx", Request: ex.Request, Response: ex.Response, Expect: Expect{Status: []string{"2xx", "4xx"}}, Shrunk: true})
 	if err := r.WriteFailures(dir); err != nil {
 		t.Fatal(err)
 	}

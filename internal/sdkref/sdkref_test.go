@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2/model"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 func TestOperationsDescribeTheClient(t *testing.T) {
@@ -21,7 +23,7 @@ func TestOperationsDescribeTheClient(t *testing.T) {
 	if list == nil {
 		t.Fatal("ListWorkflowExecutions missing")
 	}
-	if list.Method != "GET" || list.Path != "/v2/{project_id}/fgs/workflows/{workflow_id}/executions" || list.OperationID() != "listWorkflowExecutions" {
+	if list.Method != "GET" || list.Path != "/v2/{project_id}/fgs/workflows/{workflow_id}/executions" || list.OperationID() != fgs.OpListWorkflowExecutions {
 		t.Fatalf("ListWorkflowExecutions described as %s, id %s", list, list.OperationID())
 	}
 	in := map[string]Location{}

@@ -8,6 +8,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	fw "github.com/fgharness/fgharness/suites/framework"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // firstAppTemplate is the ID of the first application template listed.
@@ -18,7 +20,7 @@ func firstAppTemplate() string {
 			ID string `json:"id"`
 		} `json:"templates"`
 	}
-	fw.Call(fw.Request{Operation: "listAppTemplates"}).ExpectStatus(http.StatusOK).Decode(&page)
+	fw.Call(fw.Request{Operation: fgs.OpListAppTemplates}).ExpectStatus(http.StatusOK).Decode(&page)
 	if len(page.Templates) == 0 {
 		Skip("listAppTemplates lists no application template to deploy")
 	}
@@ -33,7 +35,7 @@ func listed(id string) bool {
 			ID string `json:"id"`
 		} `json:"applications"`
 	}
-	fw.Call(fw.Request{Operation: "listFunctionApplications"}).ExpectStatus(http.StatusOK).Decode(&page)
+	fw.Call(fw.Request{Operation: fgs.OpListFunctionApplications}).ExpectStatus(http.StatusOK).Decode(&page)
 	for _, a := range page.Applications {
 		if a.ID == id {
 			return true
@@ -45,44 +47,44 @@ func listed(id string) bool {
 var _ = area.Describe("Function applications", Label(fw.LabelApps), func() {
 	It("are shown and listed once created, and gone once deleted",
 		Label(fw.LabelBehaviour, fw.LabelDestructive),
-		fw.Conformance([]string{"createFunctionApp", "showFunctionApp", "listFunctionApplications", "deleteFunctionApp"}, fw.CheckBehaviour), func() {
+		fw.Conformance([]string{fgs.OpCreateFunctionApp, fgs.OpShowFunctionApp, fgs.OpListFunctionApplications, fgs.OpDeleteFunctionApp}, fw.CheckBehaviour), func() {
 			name := fw.Current().Name("app")
-			resp := fw.Call(fw.Request{Operation: "createFunctionApp", Body: map[string]any{"name": name, "template_id": firstAppTemplate()}})
+			resp := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionApp, Body: map[string]any{"name": name, "template_id": firstAppTemplate()}})
 			Expect(resp.Status).To(BeElementOf(http.StatusOK, http.StatusCreated), "createFunctionApp: status: %s", resp.Snippet())
 			id := resp.String("application_id")
 			Expect(id).NotTo(BeEmpty(), "createFunctionApp: body /application_id: expected the new application's ID")
 			deleted := false
 			DeferCleanup(func() {
 				if !deleted {
-					fw.Call(fw.Request{Operation: "deleteFunctionApp", Path: map[string]string{"id": id}})
+					fw.Call(fw.Request{Operation: fgs.OpDeleteFunctionApp, Path: map[string]string{"id": id}})
 				}
 			})
 
-			shown := fw.Call(fw.Request{Operation: "showFunctionApp", Path: map[string]string{"id": id}}).ExpectStatus(http.StatusOK)
+			shown := fw.Call(fw.Request{Operation: fgs.OpShowFunctionApp, Path: map[string]string{"id": id}}).ExpectStatus(http.StatusOK)
 			Expect(shown.String("name")).To(Equal(name), "showFunctionApp: body /name: expected the name it was created with")
 			Expect(listed(id)).To(BeTrue(), "listFunctionApplications: expected the application just created")
 
-			del := fw.Call(fw.Request{Operation: "deleteFunctionApp", Path: map[string]string{"id": id}})
+			del := fw.Call(fw.Request{Operation: fgs.OpDeleteFunctionApp, Path: map[string]string{"id": id}})
 			Expect(del.Status).To(BeElementOf(http.StatusOK, http.StatusNoContent), "deleteFunctionApp: status: %s", del.Snippet())
 			deleted = true
-			fw.Call(fw.Request{Operation: "showFunctionApp", Path: map[string]string{"id": id}}).ExpectStatus(http.StatusNotFound)
+			fw.Call(fw.Request{Operation: fgs.OpShowFunctionApp, Path: map[string]string{"id": id}}).ExpectStatus(http.StatusNotFound)
 			Expect(listed(id)).To(BeFalse(), "listFunctionApplications after deleteFunctionApp: the application is still listed")
 		})
 
 	It("name function templates that can be shown one by one",
-		Label(fw.LabelBehaviour), fw.Conformance([]string{"listFunctionTemplate", "showFunctionTemplate"}, fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Conformance([]string{fgs.OpListFunctionTemplate, fgs.OpShowFunctionTemplate}, fw.CheckBehaviour), func() {
 			var page struct {
 				Templates []struct {
 					ID      string `json:"id"`
 					Runtime string `json:"runtime"`
 				} `json:"func_templates"`
 			}
-			fw.Call(fw.Request{Operation: "listFunctionTemplate"}).ExpectStatus(http.StatusOK).Decode(&page)
+			fw.Call(fw.Request{Operation: fgs.OpListFunctionTemplate}).ExpectStatus(http.StatusOK).Decode(&page)
 			if len(page.Templates) == 0 {
 				Skip("listFunctionTemplate lists no function template")
 			}
 			first := page.Templates[0]
-			shown := fw.Call(fw.Request{Operation: "showFunctionTemplate", Path: map[string]string{"template_id": first.ID}}).ExpectStatus(http.StatusOK)
+			shown := fw.Call(fw.Request{Operation: fgs.OpShowFunctionTemplate, Path: map[string]string{"template_id": first.ID}}).ExpectStatus(http.StatusOK)
 			Expect(shown.String("id")).To(Equal(first.ID), "showFunctionTemplate %s: body /id", first.ID)
 			Expect(shown.String("runtime")).To(Equal(first.Runtime), "showFunctionTemplate %s: body /runtime: expected the runtime the list gave", first.ID)
 		})

@@ -17,6 +17,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	fw "github.com/fgharness/fgharness/suites/framework"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // version is what these specs read of a DependencyVersion.
@@ -67,7 +69,7 @@ func versionPath(depID string, v int64) map[string]string {
 func deleteDependency(ctx SpecContext, depID string) {
 	GinkgoHelper()
 	f := fw.Current()
-	resp, err := f.Do(ctx, fw.Request{Operation: "listDependencyVersions", Path: map[string]string{"depend_id": depID}})
+	resp, err := f.Do(ctx, fw.Request{Operation: fgs.OpListDependencyVersions, Path: map[string]string{"depend_id": depID}})
 	Expect(err).NotTo(HaveOccurred())
 	if resp.Status == http.StatusNotFound {
 		return
@@ -76,7 +78,7 @@ func deleteDependency(ctx SpecContext, depID string) {
 	var list versionList
 	resp.Decode(&list)
 	for _, v := range list.Dependencies {
-		del, err := f.Do(ctx, fw.Request{Operation: "deleteDependencyVersion", Path: versionPath(depID, v.Version)})
+		del, err := f.Do(ctx, fw.Request{Operation: fgs.OpDeleteDependencyVersion, Path: versionPath(depID, v.Version)})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(del.Status).To(Or(Equal(http.StatusNoContent), Equal(http.StatusNotFound)),
 			"cleanup: deleteDependencyVersion %s version %d answered %d: %s", depID, v.Version, del.Status, del.Snippet())
@@ -86,7 +88,7 @@ func deleteDependency(ctx SpecContext, depID string) {
 // upload sends a zip package through op; the caller removes the package.
 func upload(op, name string, content []byte) version {
 	GinkgoHelper()
-	body := fw.Example("createDependency", "zip")
+	body := fw.Example(fgs.OpCreateDependency, "zip")
 	body["name"], body["depend_file"] = name, base64.StdEncoding.EncodeToString(content)
 	body["description"] = "uploaded by " + fw.Current().Prefix
 	var v version
@@ -99,7 +101,7 @@ func upload(op, name string, content []byte) version {
 func listPackages(q url.Values) versionList {
 	GinkgoHelper()
 	var list versionList
-	fw.Call(fw.Request{Operation: "listDependencies", Query: q}).ExpectStatus(http.StatusOK).Decode(&list)
+	fw.Call(fw.Request{Operation: fgs.OpListDependencies, Query: q}).ExpectStatus(http.StatusOK).Decode(&list)
 	return list
 }
 
@@ -123,14 +125,14 @@ var _ = area.Describe("Dependency packages", Ordered, Label(fw.LabelDependencies
 	BeforeAll(func() {
 		name = fw.Current().Name("dep")
 		content = packageZip(name)
-		runtime, _ = fw.Example("createDependency", "zip")["runtime"].(string)
-		first = upload("createDependency", name, content)
+		runtime, _ = fw.Example(fgs.OpCreateDependency, "zip")["runtime"].(string)
+		first = upload(fgs.OpCreateDependency, name, content)
 		depID = first.packageID()
 		DeferCleanup(deleteDependency, depID)
 	})
 
 	It("stores an uploaded zip with its name, runtime, size and MD5",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("createDependency", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpCreateDependency, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			sum := md5.Sum(content)
 			Expect(first.Name).To(Equal(name), "createDependency answer: name")
 			Expect(first.Runtime).To(Equal(runtime), "createDependency answer: runtime")
@@ -139,8 +141,8 @@ var _ = area.Describe("Dependency packages", Ordered, Label(fw.LabelDependencies
 		})
 
 	It("adds a version when a package of the same name is uploaded again",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("createDependencyVersion", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
-			next = upload("createDependencyVersion", name, packageZip(name+"-2"))
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpCreateDependencyVersion, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+			next = upload(fgs.OpCreateDependencyVersion, name, packageZip(name+"-2"))
 			if next.packageID() != depID {
 				DeferCleanup(deleteDependency, next.packageID())
 			}
@@ -150,16 +152,16 @@ var _ = area.Describe("Dependency packages", Ordered, Label(fw.LabelDependencies
 		})
 
 	It("imports a package from an OBS link",
-		Label(fw.LabelBehaviour), fw.Judges("createDependency", fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpCreateDependency, fw.CheckBehaviour), func() {
 			if fw.Current().Local == nil {
 				Skip("importing from OBS needs an object in a bucket the account can read, and no such link is configured")
 			}
-			body := fw.Example("createDependency", "obs")
+			body := fw.Example(fgs.OpCreateDependency, "obs")
 			obsName := fw.Current().Name("dep")
 			link := "https://fgh-contract.obs.example.invalid/depends/" + obsName + ".zip"
 			body["name"], body["depend_link"] = obsName, link
 			var v version
-			fw.Call(fw.Request{Operation: "createDependency", Body: body}).ExpectStatus(http.StatusOK).Decode(&v)
+			fw.Call(fw.Request{Operation: fgs.OpCreateDependency, Body: body}).ExpectStatus(http.StatusOK).Decode(&v)
 			Expect(v.packageID()).NotTo(BeEmpty(), "createDependency (obs) answer: dep_id and id: expected the package's ID")
 			DeferCleanup(deleteDependency, v.packageID())
 			Expect(v.Name).To(Equal(obsName), "createDependency (obs) answer: name")
@@ -167,7 +169,7 @@ var _ = area.Describe("Dependency packages", Ordered, Label(fw.LabelDependencies
 		})
 
 	It("lists the package, filtered by dependency_type, runtime and name",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("listDependencies", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpListDependencies, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			q := func(kv ...string) url.Values {
 				v := url.Values{"name": {name}}
 				for i := 0; i+1 < len(kv); i += 2 {
@@ -185,7 +187,7 @@ var _ = area.Describe("Dependency packages", Ordered, Label(fw.LabelDependencies
 		})
 
 	It("pages with marker and maxitems",
-		Label(fw.LabelBehaviour), fw.Judges("listDependencies", fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpListDependencies, fw.CheckBehaviour), func() {
 			one := listPackages(url.Values{"maxitems": {"1"}})
 			Expect(len(one.Dependencies)).To(BeNumerically("<=", 1), "listDependencies maxitems=1: expected at most one package")
 			if one.Count == nil || *one.Count < 2 {
@@ -198,9 +200,9 @@ var _ = area.Describe("Dependency packages", Ordered, Label(fw.LabelDependencies
 		})
 
 	It("lists the package's versions",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("listDependencyVersions", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpListDependencyVersions, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			var list versionList
-			fw.Call(fw.Request{Operation: "listDependencyVersions", Path: map[string]string{"depend_id": depID}}).ExpectStatus(http.StatusOK).Decode(&list)
+			fw.Call(fw.Request{Operation: fgs.OpListDependencyVersions, Path: map[string]string{"depend_id": depID}}).ExpectStatus(http.StatusOK).Decode(&list)
 			var nums []int64
 			for _, v := range list.Dependencies {
 				Expect(v.Name).To(Equal(name), "listDependencyVersions: version %d: name", v.Version)
@@ -213,21 +215,21 @@ var _ = area.Describe("Dependency packages", Ordered, Label(fw.LabelDependencies
 		})
 
 	It("shows one version",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("showDependencyVersion", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpShowDependencyVersion, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			var v version
-			fw.Call(fw.Request{Operation: "showDependencyVersion", Path: versionPath(depID, first.Version)}).ExpectStatus(http.StatusOK).Decode(&v)
+			fw.Call(fw.Request{Operation: fgs.OpShowDependencyVersion, Path: versionPath(depID, first.Version)}).ExpectStatus(http.StatusOK).Decode(&v)
 			Expect(v.Version).To(Equal(first.Version), "showDependencyVersion: version")
 			Expect(v.Name).To(Equal(name), "showDependencyVersion: name")
 			Expect(v.Etag).To(Equal(first.Etag), "showDependencyVersion: etag: expected the uploaded version's")
 		})
 
 	It("deletes a version, after which it is no longer found",
-		Label(fw.LabelBehaviour), fw.Conformance([]string{"deleteDependencyVersion", "showDependencyVersion"}, fw.CheckStatus, fw.CheckBehaviour), func() {
-			fw.Call(fw.Request{Operation: "deleteDependencyVersion", Path: versionPath(depID, first.Version)}).ExpectStatus(http.StatusNoContent)
-			resp := fw.Call(fw.Request{Operation: "showDependencyVersion", Path: versionPath(depID, first.Version)})
+		Label(fw.LabelBehaviour), fw.Conformance([]string{fgs.OpDeleteDependencyVersion, fgs.OpShowDependencyVersion}, fw.CheckStatus, fw.CheckBehaviour), func() {
+			fw.Call(fw.Request{Operation: fgs.OpDeleteDependencyVersion, Path: versionPath(depID, first.Version)}).ExpectStatus(http.StatusNoContent)
+			resp := fw.Call(fw.Request{Operation: fgs.OpShowDependencyVersion, Path: versionPath(depID, first.Version)})
 			Expect(resp.Status).To(Equal(http.StatusNotFound), "showDependencyVersion after deleteDependencyVersion: the deleted version %d is still found: expected 404, got %d", first.Version, resp.Status)
 			var list versionList
-			fw.Call(fw.Request{Operation: "listDependencyVersions", Path: map[string]string{"depend_id": depID}}).ExpectStatus(http.StatusOK).Decode(&list)
+			fw.Call(fw.Request{Operation: fgs.OpListDependencyVersions, Path: map[string]string{"depend_id": depID}}).ExpectStatus(http.StatusOK).Decode(&list)
 			for _, v := range list.Dependencies {
 				Expect(v.Version).NotTo(Equal(first.Version), "listDependencyVersions after deleteDependencyVersion: the deleted version %d is still listed", first.Version)
 			}
@@ -244,26 +246,26 @@ func unknownID() string {
 
 var _ = area.Describe("Dependency errors", Label(fw.LabelDependencies, fw.LabelErrors, fw.LabelNegative), func() {
 	It("answers 404 for the versions of an unknown package",
-		fw.Provokes("listDependencyVersions", http.StatusNotFound), fw.Provokes("showDependencyVersion", http.StatusNotFound),
-		fw.Conformance([]string{"listDependencyVersions", "showDependencyVersion"}, fw.CheckStatus, fw.CheckErrors), func() {
+		fw.Provokes(fgs.OpListDependencyVersions, http.StatusNotFound), fw.Provokes(fgs.OpShowDependencyVersion, http.StatusNotFound),
+		fw.Conformance([]string{fgs.OpListDependencyVersions, fgs.OpShowDependencyVersion}, fw.CheckStatus, fw.CheckErrors), func() {
 			id := unknownID()
-			fw.Call(fw.Request{Operation: "listDependencyVersions", Path: map[string]string{"depend_id": id}}).ExpectStatus(http.StatusNotFound)
-			fw.Call(fw.Request{Operation: "showDependencyVersion", Path: versionPath(id, 1)}).ExpectStatus(http.StatusNotFound)
+			fw.Call(fw.Request{Operation: fgs.OpListDependencyVersions, Path: map[string]string{"depend_id": id}}).ExpectStatus(http.StatusNotFound)
+			fw.Call(fw.Request{Operation: fgs.OpShowDependencyVersion, Path: versionPath(id, 1)}).ExpectStatus(http.StatusNotFound)
 		})
 
 	It("answers 404 when deleting a version of an unknown package",
-		Label(fw.LabelDestructive), fw.Provokes("deleteDependencyVersion", http.StatusNotFound), fw.Judges("deleteDependencyVersion", fw.CheckStatus, fw.CheckErrors), func() {
-			fw.Call(fw.Request{Operation: "deleteDependencyVersion", Path: versionPath(unknownID(), 1)}).ExpectStatus(http.StatusNotFound)
+		Label(fw.LabelDestructive), fw.Provokes(fgs.OpDeleteDependencyVersion, http.StatusNotFound), fw.Judges(fgs.OpDeleteDependencyVersion, fw.CheckStatus, fw.CheckErrors), func() {
+			fw.Call(fw.Request{Operation: fgs.OpDeleteDependencyVersion, Path: versionPath(unknownID(), 1)}).ExpectStatus(http.StatusNotFound)
 		})
 
 	DescribeTable("refuses an upload that breaks the package rules with 400",
-		Label(fw.LabelDestructive), fw.Provokes("createDependency", http.StatusBadRequest), fw.Judges("createDependency", fw.CheckStatus, fw.CheckErrors),
+		Label(fw.LabelDestructive), fw.Provokes(fgs.OpCreateDependency, http.StatusBadRequest), fw.Judges(fgs.OpCreateDependency, fw.CheckStatus, fw.CheckErrors),
 		func(edit func(body map[string]any)) {
-			body := fw.Example("createDependency", "zip")
+			body := fw.Example(fgs.OpCreateDependency, "zip")
 			body["name"] = fw.Current().Name("dep")
 			body["depend_file"] = base64.StdEncoding.EncodeToString(packageZip("x"))
 			edit(body)
-			resp := fw.Call(fw.Request{Operation: "createDependency", Body: body, Tolerate: fw.Tolerate{AcceptRequest: []string{"body"}}})
+			resp := fw.Call(fw.Request{Operation: fgs.OpCreateDependency, Body: body, Tolerate: fw.Tolerate{AcceptRequest: []string{"body"}}})
 			if resp.Status == http.StatusOK {
 				var v version
 				resp.Decode(&v)

@@ -75,7 +75,7 @@ func (api extensionAPI) register(r registration, invalid bool) *fw.Response {
 	}
 	tol := api.tolerate
 	tol.InvalidRequest = invalid
-	return fw.Call(fw.Request{Operation: "registerExtension", BaseURL: api.baseURL, Header: h, Body: map[string]any{}, Tolerate: tol})
+	return fw.Call(fw.Request{Operation: fgs.OpRegisterExtension, BaseURL: api.baseURL, Header: h, Body: map[string]any{}, Tolerate: tol})
 }
 
 // expectRefused fails unless the registration was answered 400 with an error body.
@@ -101,18 +101,18 @@ var _ = area.Describe("Extension API registration rules", Ordered, Label(fw.Labe
 	})
 
 	It("refuses a registration without FunctionGraph-Extension-Name",
-		fw.Judges("registerExtension", fw.CheckStatus, fw.CheckErrors, fw.CheckHeaders), func() {
+		fw.Judges(fgs.OpRegisterExtension, fw.CheckStatus, fw.CheckErrors, fw.CheckHeaders), func() {
 			base := fw.Current().ExtensionBasePort
 			expectRefused(api.register(registration{address: extensionAddress(base)}, true), "without "+nameHeader)
 		})
 
 	It("refuses a registration without FunctionGraph-Extension-Address",
-		fw.Judges("registerExtension", fw.CheckStatus, fw.CheckErrors, fw.CheckHeaders), func() {
+		fw.Judges(fgs.OpRegisterExtension, fw.CheckStatus, fw.CheckErrors, fw.CheckHeaders), func() {
 			expectRefused(api.register(registration{name: fw.Current().Name("ext")}, true), "without "+addressHeader)
 		})
 
 	It("refuses an address outside 127.0.0.1 and the ten extension ports",
-		fw.Judges("registerExtension", fw.CheckStatus, fw.CheckErrors, fw.CheckHeaders), func() {
+		fw.Judges(fgs.OpRegisterExtension, fw.CheckStatus, fw.CheckErrors, fw.CheckHeaders), func() {
 			base := fw.Current().ExtensionBasePort
 			for _, addr := range []string{
 				extensionAddress(base - 1),
@@ -162,27 +162,27 @@ var _ = area.Describe("Extension API fan-out", Ordered, Label(fw.LabelExtension,
 	}
 
 	It("registers an extension and answers with the function's name and version",
-		fw.Judges("registerExtension", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		fw.Judges(fgs.OpRegisterExtension, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			body := registerAt(0).ExpectStatus(http.StatusOK).Object()
 			Expect(body["functionName"]).To(Equal(api.fn.Name), "registerExtension: body /functionName: expected the function %s", api.fn.Name)
 			Expect(body["functionVersion"]).NotTo(BeEmpty(), "registerExtension: body /functionVersion: expected the version the extension serves")
 		})
 
 	It("answers a repeated registration of the same name and address with 200",
-		fw.Judges("registerExtension", fw.CheckStatus, fw.CheckBehaviour), func() {
+		fw.Judges(fgs.OpRegisterExtension, fw.CheckStatus, fw.CheckBehaviour), func() {
 			registerAt(0).ExpectStatus(http.StatusOK)
 			registerAt(0).ExpectStatus(http.StatusOK)
 		})
 
 	It("refuses a second extension on a port already registered",
-		Label(fw.LabelNegative), fw.Judges("registerExtension", fw.CheckStatus, fw.CheckErrors), func() {
+		Label(fw.LabelNegative), fw.Judges(fgs.OpRegisterExtension, fw.CheckStatus, fw.CheckErrors), func() {
 			registerAt(0).ExpectStatus(http.StatusOK)
 			expectRefused(api.register(registration{name: fw.Current().Name("ext") + ".sh", address: servers[0].Address}, false),
 				"of another extension on "+servers[0].Address)
 		})
 
 	It("accepts ten extensions and refuses the eleventh",
-		fw.Judges("registerExtension", fw.CheckStatus, fw.CheckErrors, fw.CheckBehaviour), func() {
+		fw.Judges(fgs.OpRegisterExtension, fw.CheckStatus, fw.CheckErrors, fw.CheckBehaviour), func() {
 			registerAll()
 			// Ten extensions hold all ten ports, so the eleventh can only reuse one.
 			eleventh := registration{name: fw.Current().Name("ext") + ".sh", address: servers[len(servers)-1].Address}
@@ -190,7 +190,7 @@ var _ = area.Describe("Extension API fan-out", Ordered, Label(fw.LabelExtension,
 		})
 
 	It("delivers each invocation to every extension exactly once, naming the request and the invoked function",
-		fw.Conformance([]string{"invokeExtension", fgs.OpInvokeFunction}, fw.CheckSchema, fw.CheckBehaviour), func() {
+		fw.Conformance([]string{fgs.OpInvokeExtension, fgs.OpInvokeFunction}, fw.CheckSchema, fw.CheckBehaviour), func() {
 			registerAll()
 			for n := range 2 {
 				resp := fw.Invoke(api.fn.URN, map[string]any{"extension": n}, nil).ExpectStatus(http.StatusOK)

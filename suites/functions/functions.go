@@ -22,8 +22,8 @@ var _ = area.Describe("Function lifecycle", Ordered, Label(fw.LabelFunctions, fw
 	urnPath := func(u string) map[string]string { return map[string]string{"function_urn": u} }
 
 	It("creates a function whose answer names it and keeps its settings",
-		fw.Judges("createFunction", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
-			want := fw.Example("createFunction", "inlineZip")
+		fw.Judges(fgs.OpCreateFunction, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+			want := fw.Example(fgs.OpCreateFunction, "inlineZip")
 			Expect(fn.Config).To(HaveKeyWithValue("func_name", fn.Name), "createFunction answer: func_name")
 			for _, field := range []string{"runtime", "handler", "memory_size", "timeout"} {
 				Expect(fn.Config).To(HaveKeyWithValue(field, want[field]), "createFunction answer: %s: expected the requested value", field)
@@ -31,23 +31,23 @@ var _ = area.Describe("Function lifecycle", Ordered, Label(fw.LabelFunctions, fw
 		})
 
 	It("shows the created function",
-		fw.Judges("showFunctionConfig", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
-			cfg := fw.Call(fw.Request{Operation: "showFunctionConfig", Path: urnPath(fn.URN)}).ExpectStatus(http.StatusOK).Object()
+		fw.Judges(fgs.OpShowFunctionConfig, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+			cfg := fw.Call(fw.Request{Operation: fgs.OpShowFunctionConfig, Path: urnPath(fn.URN)}).ExpectStatus(http.StatusOK).Object()
 			Expect(cfg).To(HaveKeyWithValue("func_name", fn.Name), "showFunctionConfig: func_name")
 			Expect(cfg).To(HaveKeyWithValue("func_urn", fn.URN), "showFunctionConfig: func_urn")
 		})
 
 	It("updates the configuration, and the answer and a later show reflect the update",
-		fw.Judges("updateFunctionConfig", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
-			body := fw.Example("updateFunctionConfig", "downloadFile")
+		fw.Judges(fgs.OpUpdateFunctionConfig, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+			body := fw.Example(fgs.OpUpdateFunctionConfig, "downloadFile")
 			body["func_name"] = fn.Name
 			body["memory_size"] = 512
 			body["timeout"] = 40
 			body["description"] = "updated by " + fw.Current().Prefix
 			body["user_data"] = `{"FGH_HANDLER":"echo"}`
 			delete(body, "xrole")
-			answer := fw.Call(fw.Request{Operation: "updateFunctionConfig", Path: urnPath(fn.URN), Body: body}).ExpectStatus(http.StatusOK).Object()
-			shown := fw.Call(fw.Request{Operation: "showFunctionConfig", Path: urnPath(fn.URN)}).ExpectStatus(http.StatusOK).Object()
+			answer := fw.Call(fw.Request{Operation: fgs.OpUpdateFunctionConfig, Path: urnPath(fn.URN), Body: body}).ExpectStatus(http.StatusOK).Object()
+			shown := fw.Call(fw.Request{Operation: fgs.OpShowFunctionConfig, Path: urnPath(fn.URN)}).ExpectStatus(http.StatusOK).Object()
 			for what, cfg := range map[string]map[string]any{"updateFunctionConfig answer": answer, "showFunctionConfig after the update": shown} {
 				Expect(cfg["memory_size"]).To(BeNumerically("==", 512), "%s: memory_size: expected 512 (the update), got %v", what, cfg["memory_size"])
 				Expect(cfg["timeout"]).To(BeNumerically("==", 40), "%s: timeout: expected 40 (the update), got %v", what, cfg["timeout"])
@@ -56,24 +56,24 @@ var _ = area.Describe("Function lifecycle", Ordered, Label(fw.LabelFunctions, fw
 		})
 
 	It("publishes a version whose answer names the same function",
-		fw.Judges("createFunctionVersion", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
-			body := fw.Example("createFunctionVersion", "documented")
+		fw.Judges(fgs.OpCreateFunctionVersion, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+			body := fw.Example(fgs.OpCreateFunctionVersion, "documented")
 			body["version"] = version
-			cfg := fw.Call(fw.Request{Operation: "createFunctionVersion", Path: urnPath(fn.Unqualified()), Body: body}).ExpectStatus(http.StatusOK).Object()
+			cfg := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionVersion, Path: urnPath(fn.Unqualified()), Body: body}).ExpectStatus(http.StatusOK).Object()
 			Expect(cfg["func_name"]).To(Equal(fn.Name), "createFunctionVersion answer: func_name: expected the published function %s, got %v", fn.Name, cfg["func_name"])
 			got, _ := cfg["func_urn"].(string)
 			Expect(fw.UnqualifiedURN(got)).To(Equal(fn.Unqualified()), "createFunctionVersion answer: func_urn: expected a URN of %s", fn.Unqualified())
 		})
 
 	It("lists the published version",
-		fw.Judges("listFunctionVersions", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		fw.Judges(fgs.OpListFunctionVersions, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			var list struct {
 				Versions []struct {
 					Version string `json:"version"`
 					FuncURN string `json:"func_urn"`
 				} `json:"versions"`
 			}
-			fw.Call(fw.Request{Operation: "listFunctionVersions", Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK).Decode(&list)
+			fw.Call(fw.Request{Operation: fgs.OpListFunctionVersions, Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK).Decode(&list)
 			var names []string
 			for _, v := range list.Versions {
 				names = append(names, v.Version)
@@ -90,9 +90,9 @@ var _ = area.Describe("Function lifecycle", Ordered, Label(fw.LabelFunctions, fw
 		})
 
 	It("deletes the function, after which it is no longer found",
-		fw.Conformance([]string{"deleteFunction", "showFunctionConfig"}, fw.CheckBehaviour), func() {
-			fw.Call(fw.Request{Operation: "deleteFunction", Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusNoContent)
-			resp := fw.Call(fw.Request{Operation: "showFunctionConfig", Path: urnPath(fn.URN)})
+		fw.Conformance([]string{fgs.OpDeleteFunction, fgs.OpShowFunctionConfig}, fw.CheckBehaviour), func() {
+			fw.Call(fw.Request{Operation: fgs.OpDeleteFunction, Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusNoContent)
+			resp := fw.Call(fw.Request{Operation: fgs.OpShowFunctionConfig, Path: urnPath(fn.URN)})
 			Expect(resp.Status).To(Equal(http.StatusNotFound),
 				"showFunctionConfig after deleteFunction: the deleted function is still found: expected 404, got %d", resp.Status)
 		})

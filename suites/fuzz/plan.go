@@ -75,12 +75,12 @@ var bodyBinders = map[string]struct {
 		body["user_data"] = `{"FGH_HANDLER":"echo"}`
 		delete(body, "xrole") // the example's agency belongs to the documents' account
 	}},
-	fgs.OpInvokeFunction:  {nil, func(fuzzed, map[string]any, func(string) string) {}},
-	"asyncInvokeFunction": {nil, func(fuzzed, map[string]any, func(string) string) {}},
-	"createFunctionVersion": {[]string{"version", "digest"}, func(_ fuzzed, body map[string]any, name func(string) string) {
+	fgs.OpInvokeFunction:      {nil, func(fuzzed, map[string]any, func(string) string) {}},
+	fgs.OpAsyncInvokeFunction: {nil, func(fuzzed, map[string]any, func(string) string) {}},
+	fgs.OpCreateFunctionVersion: {[]string{"version", "digest"}, func(_ fuzzed, body map[string]any, name func(string) string) {
 		body["version"] = name("v")
 	}},
-	"createVersionAlias": {[]string{"name", "version"}, func(_ fuzzed, body map[string]any, name func(string) string) {
+	fgs.OpCreateVersionAlias: {[]string{"name", "version"}, func(_ fuzzed, body map[string]any, name func(string) string) {
 		body["name"] = name("alias")
 		body["version"] = urn.Latest
 	}},
@@ -89,16 +89,16 @@ var bodyBinders = map[string]struct {
 // notPositive are operations whose valid requests need more than a run's
 // own function: a resource in a state the run does not make.
 var notPositive = map[string]string{
-	"exportFunction":     "needs one of the code, config or type query parameters, a rule across parameters no schema states",
-	"updateFuncSnapshot": "acts on a published version only; the run's function is latest",
+	fgs.OpExportFunction:     "needs one of the code, config or type query parameters, a rule across parameters no schema states",
+	fgs.OpUpdateFuncSnapshot: "acts on a published version only; the run's function is latest",
 }
 
 // passThrough are operations whose body is the function's event, which
 // the platform hands on as it came: its media type is not refused.
-var passThrough = map[string]bool{fgs.OpInvokeFunction: true, "asyncInvokeFunction": true}
+var passThrough = map[string]bool{fgs.OpInvokeFunction: true, fgs.OpAsyncInvokeFunction: true}
 
 // readOnlyPosts change nothing although they are POSTs.
-var readOnlyPosts = map[string]bool{fgs.OpInvokeFunction: true, "asyncInvokeFunction": true}
+var readOnlyPosts = map[string]bool{fgs.OpInvokeFunction: true, fgs.OpAsyncInvokeFunction: true}
 
 // createsNothing tells whether an operation may run under --read-only.
 func createsNothing(op spec.Operation) bool {

@@ -28,22 +28,22 @@ func exampleBody(opID string) map[string]any {
 // satisfy: names of this run instead of the example's, and the kit's
 // resources where the example names someone else's.
 var binders = map[string]func(k *kit, body map[string]any){
-	"createFunction": func(_ *kit, body map[string]any) {
+	fgs.OpCreateFunction: func(_ *kit, body map[string]any) {
 		body["func_name"] = fw.Current().Name("fn")
 		body["package"] = "default"
 	},
-	"updateFunctionConfig": func(k *kit, body map[string]any) {
+	fgs.OpUpdateFunctionConfig: func(k *kit, body map[string]any) {
 		body["func_name"] = k.fn.Name
 		body["user_data"] = `{"FGH_HANDLER":"echo"}`
 		delete(body, "xrole") // the example's agency belongs to the documents' account
 	},
-	"createFunctionVersion": func(_ *kit, body map[string]any) {
+	fgs.OpCreateFunctionVersion: func(_ *kit, body map[string]any) {
 		body["version"] = fw.Current().Name("v")
 	},
-	"createVersionAlias": func(_ *kit, body map[string]any) {
+	fgs.OpCreateVersionAlias: func(_ *kit, body map[string]any) {
 		body["name"] = fw.Current().Name("alias")
 	},
-	"updateFunctionAsyncInvokeConfig": func(k *kit, body map[string]any) {
+	fgs.OpUpdateFunctionAsyncInvokeConfig: func(k *kit, body map[string]any) {
 		dest, err := json.Marshal(map[string]string{"func_urn": k.fn.URN})
 		if err != nil {
 			panic(err)
@@ -54,23 +54,23 @@ var binders = map[string]func(k *kit, body map[string]any){
 			}
 		}
 	},
-	"createDependency":        bindDependency,
-	"createDependencyVersion": bindDependency,
-	"createFunctionTrigger":   bindTrigger,
-	"createWorkflow":          bindWorkflow,
-	"createFunctionApp":       bindApp,
-	"createVpcEndpoint":       bindVpcEndpoint,
-	"updateWorkFlow": func(k *kit, body map[string]any) {
+	fgs.OpCreateDependency:        bindDependency,
+	fgs.OpCreateDependencyVersion: bindDependency,
+	fgs.OpCreateFunctionTrigger:   bindTrigger,
+	fgs.OpCreateWorkflow:          bindWorkflow,
+	fgs.OpCreateFunctionApp:       bindApp,
+	fgs.OpCreateVpcEndpoint:       bindVpcEndpoint,
+	fgs.OpUpdateWorkFlow: func(k *kit, body map[string]any) {
 		bindWorkflow(k, body)
 		body["name"] = k.workflowName // a new name would move the kit's workflow to another URN
 	},
 	fgs.OpImportFunction:        bindImport,
 	fgs.OpUpdateVersionAlias:    bindAliasUpdate,
 	fgs.OpCancelAsyncInvocation: bindCancel,
-	"batchDeleteWorkflows": func(k *kit, body map[string]any) {
+	fgs.OpBatchDeleteWorkflows: func(k *kit, body map[string]any) {
 		body["workflow_urns"] = []any{k.workflow}
 	},
-	"keystoneCreateUserTokenByPassword": func(_ *kit, body map[string]any) {
+	fgs.OpKeystoneCreateUserTokenByPassword: func(_ *kit, body map[string]any) {
 		name, password := localIAMUser()
 		setPath(body, []string{"auth", "identity", "password", "user", "name"}, name)
 		setPath(body, []string{"auth", "identity", "password", "user", "password"}, password)
@@ -106,7 +106,7 @@ func bindWorkflow(k *kit, body map[string]any) {
 
 // documentedZip is the base64 code package of the createFunction example.
 func documentedZip() string {
-	body := exampleBody("createFunction")
+	body := exampleBody(fgs.OpCreateFunction)
 	code, _ := body["func_code"].(map[string]any)
 	file, _ := code["file"].(string)
 	if file == "" {

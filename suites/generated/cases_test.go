@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
@@ -48,7 +49,7 @@ func TestViolationsBreakTheSchema(t *testing.T) {
 // missing-required case: createFunction documents six required members.
 func TestEveryRequiredMemberIsDropped(t *testing.T) {
 	sp := spec.MustLoad()
-	op, _ := sp.Operation("createFunction")
+	op, _ := sp.Operation(fgs.OpCreateFunction)
 	_, example, _ := exampleOf(sp, op.ID)
 	var dropped []string
 	others := 0
@@ -87,15 +88,15 @@ func TestParameterViolations(t *testing.T) {
 		}
 		return out
 	}
-	if got := names("listFunctions"); !slices.Contains(got, "query marker") {
+	if got := names(fgs.OpListFunctions); !slices.Contains(got, "query marker") {
 		t.Errorf("listFunctions: no case breaks the marker pattern: %v", got)
 	}
-	for _, loc := range names("listWorkflows") {
+	for _, loc := range names(fgs.OpListWorkflows) {
 		if strings.HasSuffix(loc, " limit") || strings.HasSuffix(loc, " offset") {
 			t.Errorf("listWorkflows: %s is normalised by the documents, not refused", loc)
 		}
 	}
-	if got := names("deleteFunctionTrigger"); !slices.Contains(got, "path trigger_type_code") {
+	if got := names(fgs.OpDeleteFunctionTrigger); !slices.Contains(got, "path trigger_type_code") {
 		t.Errorf("deleteFunctionTrigger: no case breaks the trigger_type_code enum: %v", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
@@ -108,7 +109,7 @@ type bodyCase struct {
 // credentials of their own; bodyDeclines say why the other statuses are not provoked.
 var (
 	bodyCases = map[string][]bodyCase{
-		"keystoneCreateUserTokenByPassword": {
+		fgs.OpKeystoneCreateUserTokenByPassword: {
 			{Status: 401, Text: "wrong password", mutate: func(body map[string]any) {
 				setPath(body, []string{"auth", "identity", "password", "user", "password"}, "fgh-wrong-password")
 			}},
@@ -118,7 +119,7 @@ var (
 		},
 	}
 	bodyDeclines = map[string]map[int]string{
-		"keystoneCreateUserTokenByPassword": {
+		fgs.OpKeystoneCreateUserTokenByPassword: {
 			403: "needs an IAM user that is disabled or locked; the suites cannot make one",
 		},
 	}

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
@@ -42,7 +43,7 @@ const credentialsLocation = "header X-Auth-Token or Authorization"
 // notSentBySuites are operations a client never sends: the endpoint calls
 // them, so their statuses are the endpoint's to provoke.
 var notSentBySuites = map[string]string{
-	"invokeExtension": "the function runtime sends it to the extensions; the extension suite's servers check what arrives",
+	fgs.OpInvokeExtension: "the function runtime sends it to the extensions; the extension suite's servers check what arrives",
 }
 
 var _ = area.Describe("Generated from the spec", func() {
@@ -184,9 +185,9 @@ func entriesFor(sp *spec.Spec, op spec.Operation) []TableEntry {
 // state a generated kit does not hold; the area's behaviour specs send
 // their positive requests.
 var positiveElsewhere = map[string]string{
-	"retryWorkFlow":          "succeeds only on a failed or stopped execution; suites/workflows retries one",
-	"stopWorkFlow":           "succeeds only on a running execution; suites/workflows stops one",
-	"createCallbackWorkflow": "succeeds only while a state is in progress; suites/workflows calls back into one",
+	fgs.OpRetryWorkFlow:          "succeeds only on a failed or stopped execution; suites/workflows retries one",
+	fgs.OpStopWorkFlow:           "succeeds only on a running execution; suites/workflows stops one",
+	fgs.OpCreateCallbackWorkflow: "succeeds only while a state is in progress; suites/workflows calls back into one",
 }
 
 // judgedChecks are the conformance checks a case's outcome stands for.

@@ -33,23 +33,23 @@ const (
 
 // bodyNeeds are resources a request body names (the path names the rest).
 var bodyNeeds = map[string][]string{
-	"createWorkflow":       {needFunction},
-	"batchDeleteWorkflows": {needWorkflow},
+	fgs.OpCreateWorkflow:       {needFunction},
+	fgs.OpBatchDeleteWorkflows: {needWorkflow},
 }
 
 // readOnlyPosts are POST operations that change nothing the suites would
 // have to clean up.
 var readOnlyPosts = map[string]bool{
-	fgs.OpInvokeFunction:                true,
-	"asyncInvokeFunction":               true,
-	"keystoneCreateUserTokenByPassword": true,
+	fgs.OpInvokeFunction:                    true,
+	fgs.OpAsyncInvokeFunction:               true,
+	fgs.OpKeystoneCreateUserTokenByPassword: true,
 }
 
 // unqualifiedURN lists operations whose function_urn names the whole
 // function rather than its latest version.
 var unqualifiedURN = map[string]bool{
-	"deleteFunction": true, "listFunctionVersions": true, "createFunctionVersion": true,
-	"listVersionAliases": true, "createVersionAlias": true,
+	fgs.OpDeleteFunction: true, fgs.OpListFunctionVersions: true, fgs.OpCreateFunctionVersion: true,
+	fgs.OpListVersionAliases: true, fgs.OpCreateVersionAlias: true,
 }
 
 // needsOf lists what an operation's positive request needs to exist, in
@@ -67,7 +67,7 @@ func needsOf(op spec.Operation) []string {
 	want[needExecution] = slices.Contains(params, "execution_id") || headerNeedsExecution[op.ID]
 	want[needWorkflow] = want[needWorkflow] || want[needExecution] || slices.Contains(params, "workflow_urn") || slices.Contains(params, "workflow_id")
 	want[needFunction] = want[needFunction] || want[needWorkflow]
-	want[needApp] = want[needApp] || op.ID == "showFunctionApp" || op.ID == "deleteFunctionApp"
+	want[needApp] = want[needApp] || op.ID == fgs.OpShowFunctionApp || op.ID == fgs.OpDeleteFunctionApp
 	want[needEndpoint] = want[needEndpoint] || slices.Contains(params, "subnet_id")
 	for n := range extraNeeds(op, params) {
 		want[n] = true
@@ -159,17 +159,17 @@ func prepare(op spec.Operation) *kit {
 
 func (k *kit) makeDependency() {
 	GinkgoHelper()
-	body := exampleBody("createDependency")
+	body := exampleBody(fgs.OpCreateDependency)
 	bindDependency(k, body)
-	dep := fw.Call(fw.Request{Operation: "createDependency", Body: body}).ExpectStatus(http.StatusOK)
+	dep := fw.Call(fw.Request{Operation: fgs.OpCreateDependency, Body: body}).ExpectStatus(http.StatusOK)
 	k.depID, k.depVer = adoptDependency(dep)
 }
 
 func (k *kit) makeTrigger() {
 	GinkgoHelper()
-	body := exampleBody("createFunctionTrigger")
+	body := exampleBody(fgs.OpCreateFunctionTrigger)
 	bindTrigger(k, body)
-	resp := fw.Call(fw.Request{Operation: "createFunctionTrigger", Path: k.functionPath("createFunctionTrigger"), Body: body})
+	resp := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionTrigger, Path: k.functionPath(fgs.OpCreateFunctionTrigger), Body: body})
 	resp.ExpectStatus(http.StatusCreated)
 	k.trigID, k.trigCode = resp.String("trigger_id"), resp.String("trigger_type_code")
 	Expect(k.trigID).NotTo(BeEmpty(), "createFunctionTrigger: body /trigger_id: expected the new trigger's ID")
@@ -177,9 +177,9 @@ func (k *kit) makeTrigger() {
 
 func (k *kit) makeWorkflow() {
 	GinkgoHelper()
-	body := exampleBody("createWorkflow")
+	body := exampleBody(fgs.OpCreateWorkflow)
 	bindWorkflow(k, body)
-	resp := fw.Call(fw.Request{Operation: "createWorkflow", Body: body}).ExpectStatus(http.StatusOK)
+	resp := fw.Call(fw.Request{Operation: fgs.OpCreateWorkflow, Body: body}).ExpectStatus(http.StatusOK)
 	k.workflow = adoptWorkflow(resp)
 	k.workflowID, k.workflowName = resp.String("id"), resp.String("name")
 	Expect(k.workflowID).NotTo(BeEmpty(), "createWorkflow: body /id: expected the workflow's ID: %s", resp.Snippet())
@@ -339,15 +339,15 @@ func adopt(opID string, resp *fw.Response) {
 		return
 	}
 	switch opID {
-	case "createFunction", fgs.OpImportFunction:
+	case fgs.OpCreateFunction, fgs.OpImportFunction:
 		if u := resp.String("func_urn"); u != "" {
 			DeferCleanup(fw.DeleteFunction, fw.UnqualifiedURN(u))
 		}
-	case "createDependency", "createDependencyVersion":
+	case fgs.OpCreateDependency, fgs.OpCreateDependencyVersion:
 		adoptDependency(resp)
-	case "createWorkflow":
+	case fgs.OpCreateWorkflow:
 		adoptWorkflow(resp)
-	case "createFunctionApp":
+	case fgs.OpCreateFunctionApp:
 		adoptApp(resp)
 	}
 }
@@ -366,7 +366,7 @@ func adoptDependency(resp *fw.Response) (id, version string) {
 }
 
 func deleteDependencyVersion(ctx SpecContext, id, version string) {
-	resp, err := fw.Current().Do(ctx, fw.Request{Operation: "deleteDependencyVersion", Path: map[string]string{"depend_id": id, "version": version}})
+	resp, err := fw.Current().Do(ctx, fw.Request{Operation: fgs.OpDeleteDependencyVersion, Path: map[string]string{"depend_id": id, "version": version}})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(resp.Status).To(Or(Equal(http.StatusNoContent), Equal(http.StatusNotFound)),
 		"cleanup: deleteDependencyVersion %s/%s answered %d: %s", id, version, resp.Status, resp.Snippet())
@@ -377,7 +377,7 @@ func adoptWorkflow(resp *fw.Response) string {
 	u := resp.String("workflow_urn")
 	Expect(u).NotTo(BeEmpty(), "createWorkflow: body /workflow_urn: expected the workflow's URN: %s", resp.Snippet())
 	DeferCleanup(func(ctx SpecContext) {
-		r, err := fw.Current().Do(ctx, fw.Request{Operation: "batchDeleteWorkflows", Body: map[string]any{"workflow_urns": []string{u}}})
+		r, err := fw.Current().Do(ctx, fw.Request{Operation: fgs.OpBatchDeleteWorkflows, Body: map[string]any{"workflow_urns": []string{u}}})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Status).To(Equal(http.StatusOK), "cleanup: batchDeleteWorkflows %s answered %d: %s", u, r.Status, r.Snippet())
 	})

@@ -18,9 +18,9 @@ var valueParams = map[string]bool{"period": true}
 // positiveQueries are the query parameters a positive request needs: the
 // required ones, with a value the documents name.
 var positiveQueries = map[string]url.Values{
-	"listStatistics":     {"filter": {"monitor_data"}, "period": {"60"}},
-	"listBridgeVersions": {"type": {"DUBBO"}},
-	fgs.OpExportFunction: {"type": {"code"}}, // export must say what to export
+	fgs.OpListStatistics:     {"filter": {"monitor_data"}, "period": {"60"}},
+	fgs.OpListBridgeVersions: {"type": {"DUBBO"}},
+	fgs.OpExportFunction:     {"type": {"code"}}, // export must say what to export
 }
 
 func positiveQuery(opID string) url.Values {
@@ -49,12 +49,12 @@ func (k *kit) settingsParam(name string) string {
 	case "period":
 		return "60"
 	case "id":
-		if k.op.ID == "showAppTemplate" {
-			return firstCatalogueID("listAppTemplates", "templates")
+		if k.op.ID == fgs.OpShowAppTemplate {
+			return firstCatalogueID(fgs.OpListAppTemplates, "templates")
 		}
 		return k.appID
 	case "template_id":
-		return firstCatalogueID("listFunctionTemplate", "func_templates")
+		return firstCatalogueID(fgs.OpListFunctionTemplate, "func_templates")
 	}
 	Fail("generated: no value for path parameter " + name + " of " + k.op.ID)
 	return ""
@@ -78,14 +78,14 @@ func firstCatalogueID(opID, member string) string {
 // bindApp deploys the first application template under a name of this run.
 func bindApp(_ *kit, body map[string]any) {
 	body["name"] = fw.Current().Name("app")
-	body["template_id"] = firstCatalogueID("listAppTemplates", "templates")
+	body["template_id"] = firstCatalogueID(fgs.OpListAppTemplates, "templates")
 }
 
 func (k *kit) makeApp() {
 	GinkgoHelper()
-	body := exampleBody("createFunctionApp")
+	body := exampleBody(fgs.OpCreateFunctionApp)
 	bindApp(k, body)
-	resp := fw.Call(fw.Request{Operation: "createFunctionApp", Body: body})
+	resp := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionApp, Body: body})
 	Expect(resp.Status).To(BeNumerically("<", 300), "createFunctionApp: %s", resp.Snippet())
 	k.appID = adoptApp(resp)
 }
@@ -94,7 +94,7 @@ func adoptApp(resp *fw.Response) string {
 	GinkgoHelper()
 	id := resp.String("application_id")
 	Expect(id).NotTo(BeEmpty(), "createFunctionApp: body /application_id: expected the new application's ID: %s", resp.Snippet())
-	deleteAfterwards("deleteFunctionApp", map[string]string{"id": id})
+	deleteAfterwards(fgs.OpDeleteFunctionApp, map[string]string{"id": id})
 	return id
 }
 
@@ -115,14 +115,14 @@ func bindVpcEndpoint(k *kit, body map[string]any) {
 	GinkgoHelper()
 	vpc, subnet := fw.Current().Name("vpc"), fw.Current().Name("subnet")
 	body["vpc_id"], body["subnet_id"] = vpc, subnet
-	deleteAfterwards("deleteVpcEndpoint", map[string]string{"vpc_id": vpc, "subnet_id": subnet})
+	deleteAfterwards(fgs.OpDeleteVpcEndpoint, map[string]string{"vpc_id": vpc, "subnet_id": subnet})
 }
 
 func (k *kit) makeVpcEndpoint() {
 	GinkgoHelper()
-	body := exampleBody("createVpcEndpoint")
+	body := exampleBody(fgs.OpCreateVpcEndpoint)
 	bindVpcEndpoint(k, body)
-	resp := fw.Call(fw.Request{Operation: "createVpcEndpoint", Body: body})
+	resp := fw.Call(fw.Request{Operation: fgs.OpCreateVpcEndpoint, Body: body})
 	Expect(resp.Status).To(BeNumerically("<", 300), "createVpcEndpoint: %s", resp.Snippet())
 	k.vpcID, k.subnetID = body["vpc_id"].(string), body["subnet_id"].(string)
 }

@@ -9,9 +9,11 @@ import (
 	. "github.com/onsi/gomega"
 
 	fw "github.com/fgharness/fgharness/suites/framework"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
-const issueToken = "keystoneCreateUserTokenByPassword"
+const issueToken = fgs.OpKeystoneCreateUserTokenByPassword
 
 // withoutCredentials accepts the request-side violation a spec that sends
 // no credentials provokes on purpose.
@@ -69,7 +71,7 @@ var _ = area.Describe("IAM password tokens", Label(fw.LabelIAM), func() {
 			Expect(expires).To(BeTemporally(">", time.Now()), "%s: token.expires_at: expected a time in the future", issueToken)
 
 			// The token is a secret: it goes only into the header, never into a message.
-			use := fw.Call(fw.Request{Operation: "listFunctions", NoCredentials: true, Header: http.Header{"X-Auth-Token": {token}}})
+			use := fw.Call(fw.Request{Operation: fgs.OpListFunctions, NoCredentials: true, Header: http.Header{"X-Auth-Token": {token}}})
 			Expect(use.Status).To(Equal(http.StatusOK), "listFunctions with the token IAM issued: expected 200, got %d (body: %s)", use.Status, use.Snippet())
 		})
 
@@ -96,16 +98,16 @@ var _ = area.Describe("IAM password tokens", Label(fw.LabelIAM), func() {
 
 var _ = area.Describe("FunctionGraph credentials", Label(fw.LabelIAM, fw.LabelErrors, fw.LabelNegative), func() {
 	It("answers 401 with the Error body when a request carries no credentials",
-		fw.Provokes("listFunctions", http.StatusUnauthorized), fw.Judges("listFunctions", fw.CheckStatus, fw.CheckErrors), func() {
-			resp := fw.Call(fw.Request{Operation: "listFunctions", NoCredentials: true, Tolerate: withoutCredentials}).ExpectStatus(http.StatusUnauthorized)
+		fw.Provokes(fgs.OpListFunctions, http.StatusUnauthorized), fw.Judges(fgs.OpListFunctions, fw.CheckStatus, fw.CheckErrors), func() {
+			resp := fw.Call(fw.Request{Operation: fgs.OpListFunctions, NoCredentials: true, Tolerate: withoutCredentials}).ExpectStatus(http.StatusUnauthorized)
 			Expect(resp.String("error_code")).To(BeElementOf("FSS.0401", "APIG.0301", "APIGW.0301"),
 				"listFunctions without credentials: error_code: expected FSS.0401 or the gateway's APIG.0301")
 		})
 
 	It("answers 401 when the token is not one IAM issued",
-		fw.Judges("listFunctions", fw.CheckStatus, fw.CheckErrors), func() {
+		fw.Judges(fgs.OpListFunctions, fw.CheckStatus, fw.CheckErrors), func() {
 			bogus := http.Header{"X-Auth-Token": {"fgh-not-a-token-" + fw.Current().RunID}}
-			resp := fw.Call(fw.Request{Operation: "listFunctions", NoCredentials: true, Header: bogus}).ExpectStatus(http.StatusUnauthorized)
+			resp := fw.Call(fw.Request{Operation: fgs.OpListFunctions, NoCredentials: true, Header: bogus}).ExpectStatus(http.StatusUnauthorized)
 			Expect(resp.String("error_code")).NotTo(BeEmpty(), "listFunctions with an invalid token: error_code")
 		})
 })

@@ -73,9 +73,9 @@ var _ = area.Describe("Synchronous invocation", Ordered, Label(fw.LabelInvocatio
 		})
 
 	It("accepts an asynchronous invocation with 202 and a request ID",
-		Label(fw.LabelSchema), fw.Judges("asyncInvokeFunction", fw.CheckSchema, fw.CheckStatus), func() {
-			event := fw.Example("asyncInvokeFunction", "")
-			resp := fw.Call(fw.Request{Operation: "asyncInvokeFunction", Path: map[string]string{"function_urn": fn.URN}, Body: event}).
+		Label(fw.LabelSchema), fw.Judges(fgs.OpAsyncInvokeFunction, fw.CheckSchema, fw.CheckStatus), func() {
+			event := fw.Example(fgs.OpAsyncInvokeFunction, "")
+			resp := fw.Call(fw.Request{Operation: fgs.OpAsyncInvokeFunction, Path: map[string]string{"function_urn": fn.URN}, Body: event}).
 				ExpectStatus(http.StatusAccepted)
 			Expect(resp.String("request_id")).NotTo(BeEmpty(), "asyncInvokeFunction: body /request_id: expected the request ID")
 		})
@@ -93,21 +93,21 @@ var _ = area.Describe("Async invocation settings", Ordered, Label(fw.LabelInvoca
 	BeforeAll(func() { fn = fw.CreateFunction(fw.FunctionOptions{}) })
 
 	It("stores the settings, and showing them reflects the update",
-		fw.Conformance([]string{"updateFunctionAsyncInvokeConfig", "showFunctionAsyncInvokeConfig"}, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
-			body := fw.Example("updateFunctionAsyncInvokeConfig", "toFunction")
+		fw.Conformance([]string{fgs.OpUpdateFunctionAsyncInvokeConfig, fgs.OpShowFunctionAsyncInvokeConfig}, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+			body := fw.Example(fgs.OpUpdateFunctionAsyncInvokeConfig, "toFunction")
 			body["max_async_retry_attempts"] = 2
 			body["max_async_event_age_in_seconds"] = 120
-			answer := fw.Call(fw.Request{Operation: "updateFunctionAsyncInvokeConfig", Path: path(), Body: body}).ExpectStatus(http.StatusOK).Object()
-			shown := fw.Call(fw.Request{Operation: "showFunctionAsyncInvokeConfig", Path: path()}).ExpectStatus(http.StatusOK).Object()
-			for what, cfg := range map[string]map[string]any{"updateFunctionAsyncInvokeConfig answer": answer, "showFunctionAsyncInvokeConfig": shown} {
+			answer := fw.Call(fw.Request{Operation: fgs.OpUpdateFunctionAsyncInvokeConfig, Path: path(), Body: body}).ExpectStatus(http.StatusOK).Object()
+			shown := fw.Call(fw.Request{Operation: fgs.OpShowFunctionAsyncInvokeConfig, Path: path()}).ExpectStatus(http.StatusOK).Object()
+			for what, cfg := range map[string]map[string]any{"updateFunctionAsyncInvokeConfig answer": answer, "showFunctionAsyncInvokeConfig answer": shown} {
 				Expect(cfg["max_async_retry_attempts"]).To(BeNumerically("==", 2), "%s: max_async_retry_attempts: expected 2 (the update)", what)
 				Expect(cfg["max_async_event_age_in_seconds"]).To(BeNumerically("==", 120), "%s: max_async_event_age_in_seconds: expected 120 (the update)", what)
 			}
 		})
 
 	It("deletes the settings with 204",
-		fw.Judges("deleteFunctionAsyncInvokeConfig", fw.CheckStatus), func() {
-			fw.Call(fw.Request{Operation: "deleteFunctionAsyncInvokeConfig", Path: path()}).ExpectStatus(http.StatusNoContent)
+		fw.Judges(fgs.OpDeleteFunctionAsyncInvokeConfig, fw.CheckStatus), func() {
+			fw.Call(fw.Request{Operation: fgs.OpDeleteFunctionAsyncInvokeConfig, Path: path()}).ExpectStatus(http.StatusNoContent)
 		})
 })
 

@@ -109,7 +109,7 @@ var _ = area.Describe("Instance limit and the async queue", Ordered, Label(fw.La
 			fw.Call(fw.Request{Operation: fgs.OpListActiveAsyncInvocations, Path: path(), Query: map[string][]string{"requests": {queued}}}).
 				ExpectStatus(http.StatusOK).Decode(&active)
 			if len(active.Invocations) != 1 || active.Invocations[0].Status != "WAIT" {
-				overlapOrSkip("listActiveAsyncInvocations")
+				overlapOrSkip(fgs.OpListActiveAsyncInvocations)
 			}
 			fw.Call(fw.Request{Operation: fgs.OpCancelAsyncInvocation, Path: path(), Body: map[string]any{"request_id": queued}}).ExpectStatus(http.StatusOK)
 			Eventually(func() string { return statusOf(first) }).WithTimeout(10*time.Second).WithPolling(100*time.Millisecond).

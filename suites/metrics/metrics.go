@@ -11,6 +11,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	fw "github.com/fgharness/fgharness/suites/framework"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // settle is how long a figure may take to reach the report: none in the
@@ -33,13 +35,13 @@ type report struct {
 func getReport(q url.Values) report {
 	GinkgoHelper()
 	var r report
-	fw.Call(fw.Request{Operation: "listFunctionAsMetric", Query: q}).ExpectStatus(http.StatusOK).Decode(&r)
+	fw.Call(fw.Request{Operation: fgs.OpListFunctionAsMetric, Query: q}).ExpectStatus(http.StatusOK).Decode(&r)
 	return r
 }
 
 var _ = area.Describe("Function metrics report", Label(fw.LabelMetrics), func() {
 	It("counts each function's invocations and failures from real invocations",
-		Label(fw.LabelBehaviour, fw.LabelDestructive), fw.Judges("listFunctionAsMetric", fw.CheckBehaviour), func(ctx SpecContext) {
+		Label(fw.LabelBehaviour, fw.LabelDestructive), fw.Judges(fgs.OpListFunctionAsMetric, fw.CheckBehaviour), func(ctx SpecContext) {
 			const succeed, failing = 3, 2
 			ok := fw.CreateFunction(fw.FunctionOptions{Env: map[string]string{"FGH_HANDLER": "echo"}})
 			bad := fw.CreateFunction(fw.FunctionOptions{Env: map[string]string{"FGH_HANDLER": "fail"}})
@@ -66,7 +68,7 @@ var _ = area.Describe("Function metrics report", Label(fw.LabelMetrics), func() 
 		})
 
 	It("answers the default metric ranked from the highest value down",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("listFunctionAsMetric", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpListFunctionAsMetric, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			r := getReport(nil)
 			for i := 1; i < len(r.Values); i++ {
 				Expect(r.Values[i].Value).To(BeNumerically("<=", r.Values[i-1].Value),
@@ -75,14 +77,14 @@ var _ = area.Describe("Function metrics report", Label(fw.LabelMetrics), func() 
 		})
 
 	It("returns at most limit entries",
-		Label(fw.LabelBehaviour), fw.Judges("listFunctionAsMetric", fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpListFunctionAsMetric, fw.CheckBehaviour), func() {
 			r := getReport(url.Values{"type": {"count"}, "limit": {"1"}})
 			Expect(len(r.Values)).To(BeNumerically("<=", 1), "listFunctionAsMetric limit=1: values: expected at most one entry, got %d", len(r.Values))
 		})
 
 	It("refuses an unknown metric type with 400",
-		Label(fw.LabelErrors, fw.LabelNegative), fw.Provokes("listFunctionAsMetric", http.StatusBadRequest), fw.Judges("listFunctionAsMetric", fw.CheckStatus, fw.CheckErrors), func() {
-			resp := fw.Call(fw.Request{Operation: "listFunctionAsMetric", Query: url.Values{"type": {"vibes"}}}).ExpectStatus(http.StatusBadRequest)
+		Label(fw.LabelErrors, fw.LabelNegative), fw.Provokes(fgs.OpListFunctionAsMetric, http.StatusBadRequest), fw.Judges(fgs.OpListFunctionAsMetric, fw.CheckStatus, fw.CheckErrors), func() {
+			resp := fw.Call(fw.Request{Operation: fgs.OpListFunctionAsMetric, Query: url.Values{"type": {"vibes"}}}).ExpectStatus(http.StatusBadRequest)
 			Expect(resp.String("error_code")).NotTo(BeEmpty(), "listFunctionAsMetric type=vibes: error_code")
 		})
 })
@@ -109,13 +111,13 @@ func (q quotas) used(typ string) int64 {
 
 func listQuotas(ctx context.Context, g Gomega) quotas {
 	var q quotas
-	fw.Poll(ctx, g, fw.Request{Operation: "listQuotas"}, http.StatusOK).Decode(&q)
+	fw.Poll(ctx, g, fw.Request{Operation: fgs.OpListQuotas}, http.StatusOK).Decode(&q)
 	return q
 }
 
 var _ = area.Describe("Tenant quotas", Label(fw.LabelMetrics), func() {
 	It("lists the function quota, whose use grows when a function is created",
-		Label(fw.LabelSchema, fw.LabelBehaviour, fw.LabelDestructive), fw.Judges("listQuotas", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func(ctx SpecContext) {
+		Label(fw.LabelSchema, fw.LabelBehaviour, fw.LabelDestructive), fw.Judges(fgs.OpListQuotas, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func(ctx SpecContext) {
 			const functions = "fgs_func_num"
 			before := listQuotas(ctx, Default).used(functions)
 			Expect(before).To(BeNumerically(">=", 0), "listQuotas: quotas.resources: expected the %s quota", functions)

@@ -10,6 +10,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	fw "github.com/fgharness/fgharness/suites/framework"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // series is one metric of a statistics answer; a value of -1 means no data.
@@ -39,7 +41,7 @@ func functionStatistics(ctx context.Context, g Gomega, op string, fn fw.Function
 var _ = area.Describe("Function statistics", Label(fw.LabelMetrics), func() {
 	It("count the invocations, failures and durations made in the spec",
 		Label(fw.LabelBehaviour, fw.LabelDestructive),
-		fw.Conformance([]string{"listFunctionStatistics", "showFunctionMetrics", "listStatistics"}, fw.CheckBehaviour), func(ctx SpecContext) {
+		fw.Conformance([]string{fgs.OpListFunctionStatistics, fgs.OpShowFunctionMetrics, fgs.OpListStatistics}, fw.CheckBehaviour), func(ctx SpecContext) {
 			const succeed, failing = 3, 1
 			ok := fw.CreateFunction(fw.FunctionOptions{Env: map[string]string{"FGH_HANDLER": "echo"}})
 			bad := fw.CreateFunction(fw.FunctionOptions{Env: map[string]string{"FGH_HANDLER": "fail"}})
@@ -51,15 +53,15 @@ var _ = area.Describe("Function statistics", Label(fw.LabelMetrics), func() {
 			}
 			// Fresh functions: their figures are exact, whatever else runs on the target.
 			Eventually(func(g Gomega) float64 {
-				return functionStatistics(ctx, g, "listFunctionStatistics", ok, "60")["count"].total()
+				return functionStatistics(ctx, g, fgs.OpListFunctionStatistics, ok, "60")["count"].total()
 			}).WithContext(ctx).WithTimeout(settle()).WithPolling(200*time.Millisecond).
 				Should(BeNumerically("==", succeed), "listFunctionStatistics period=60: count of %s: expected the %d invocations just made", ok.Name, succeed)
-			stats := functionStatistics(ctx, Default, "listFunctionStatistics", ok, "60")
+			stats := functionStatistics(ctx, Default, fgs.OpListFunctionStatistics, ok, "60")
 			Expect(stats["fail_count"].total()).To(BeNumerically("==", 0), "listFunctionStatistics: fail_count of the echo function")
 			Expect(stats["duration"].total()).To(BeNumerically(">", 0), "listFunctionStatistics: duration of the echo function: expected the time its runs took")
 
 			Eventually(func(g Gomega) float64 {
-				return functionStatistics(ctx, g, "showFunctionMetrics", bad, "60")["fail_count"].total()
+				return functionStatistics(ctx, g, fgs.OpShowFunctionMetrics, bad, "60")["fail_count"].total()
 			}).WithContext(ctx).WithTimeout(settle()).WithPolling(200*time.Millisecond).
 				Should(BeNumerically("==", failing), "showFunctionMetrics period=60: fail_count of %s: expected the %d failing invocation", bad.Name, failing)
 
@@ -67,7 +69,7 @@ var _ = area.Describe("Function statistics", Label(fw.LabelMetrics), func() {
 			var tenant struct {
 				Statistics map[string]series `json:"statistics"`
 			}
-			fw.Call(fw.Request{Operation: "listStatistics", Query: url.Values{"filter": {"monitor_data"}, "period": {"60"}}}).
+			fw.Call(fw.Request{Operation: fgs.OpListStatistics, Query: url.Values{"filter": {"monitor_data"}, "period": {"60"}}}).
 				ExpectStatus(http.StatusOK).Decode(&tenant)
 			Expect(tenant.Statistics["count"].total()).To(BeNumerically(">=", succeed+failing),
 				"listStatistics monitor_data: statistics /count: expected at least the %d invocations just made", succeed+failing)

@@ -19,6 +19,7 @@ import (
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/spec"
 	"github.com/fgharness/fgharness/suites/replay"
@@ -227,7 +228,7 @@ func TestOfficialSDKThroughProxy(t *testing.T) {
 	if len(run.Failures) != 0 {
 		t.Errorf("%d failures recorded, want none: %+v", len(run.Failures), run.Failures[0])
 	}
-	if !exercised["showFunctionConfig"] || !contains(c, "showFunctionConfig", "404") {
+	if !exercised[fgs.OpShowFunctionConfig] || !contains(c, fgs.OpShowFunctionConfig, "404") {
 		t.Errorf("the 404 after delete is not among showFunctionConfig's exercised statuses")
 	}
 }
@@ -269,7 +270,7 @@ func TestProxyReportsDefect(t *testing.T) {
 		t.Fatalf("%d failures, want 1", len(run.Failures))
 	}
 	f := run.Failures[0]
-	if f.Operation != "createFunction" || f.Response == nil || f.Response.Status != http.StatusCreated || f.Request.Method != http.MethodPost ||
+	if f.Operation != fgs.OpCreateFunction || f.Response == nil || f.Response.Status != http.StatusCreated || f.Request.Method != http.MethodPost ||
 		!strings.Contains(f.Request.Body.Text, "proxy-life") || f.Source != source || !f.Expect.Checkable() {
 		t.Errorf("failure evidence: %+v", f)
 	}

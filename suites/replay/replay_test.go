@@ -13,6 +13,7 @@ import (
 	"github.com/fgharness/fgharness/internal/aksk"
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 const (
@@ -29,7 +30,7 @@ func writeRun(t *testing.T) string {
 	body := `{"func_name":"fgh-run-fn-1","package":"default","runtime":"Python3.9","handler":"index.handler","memory_size":128,"timeout":3,"code_type":"inline","description":"` + recordedProject + `"}`
 	rec := evidence.NewRecorder(evidence.Run{Target: "http://127.0.0.1:1", ProjectID: recordedProject, Auth: "token"})
 	rec.Fail(evidence.Failure{
-		Operation: "createFunction", Check: "status", Rule: "never a 5xx",
+		Operation: fgs.OpCreateFunction, Check: "status", Rule: "never a 5xx",
 		Request: evidence.Request{Method: http.MethodPost, URL: "http://127.0.0.1:1/v2/" + recordedProject + "/fgs/functions",
 			Header: http.Header{"X-Auth-Token": {"the-recorded-token"}, "X-Sdk-Date": {"20200101T000000Z"}, "Content-Type": {"application/json"}},
 			Body:   evidence.NewBody([]byte(body))},

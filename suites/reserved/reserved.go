@@ -9,6 +9,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	fw "github.com/fgharness/fgharness/suites/framework"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // setReserved sets the function's reserved instances and checks the answer echoes the count.
@@ -17,7 +19,7 @@ func setReserved(fn fw.Function, count int) {
 	var answer struct {
 		Count *int `json:"count"`
 	}
-	fw.Call(fw.Request{Operation: "updateFunctionReservedInstancesCount", Path: map[string]string{"function_urn": fn.URN},
+	fw.Call(fw.Request{Operation: fgs.OpUpdateFunctionReservedInstancesCount, Path: map[string]string{"function_urn": fn.URN},
 		Body: map[string]any{"count": count}}).ExpectStatus(http.StatusOK).Decode(&answer)
 	Expect(answer.Count).To(HaveValue(Equal(count)), "updateFunctionReservedInstancesCount: body /count: expected the count just set")
 }
@@ -32,7 +34,7 @@ func listedCount(fn fw.Function) int {
 			Count   int    `json:"count"`
 		} `json:"reservedinstances"`
 	}
-	fw.Call(fw.Request{Operation: "listFunctionReservedInstances", Query: url.Values{"urn": {fn.URN}}}).ExpectStatus(http.StatusOK).Decode(&page)
+	fw.Call(fw.Request{Operation: fgs.OpListFunctionReservedInstances, Query: url.Values{"urn": {fn.URN}}}).ExpectStatus(http.StatusOK).Decode(&page)
 	for _, r := range page.Reserved {
 		if fw.UnqualifiedURN(r.FuncURN) == fn.Unqualified() {
 			return r.Count
@@ -52,7 +54,7 @@ func configuredCount(fn fw.Function) int {
 			MinCount      int    `json:"min_count"`
 		} `json:"reserved_instances"`
 	}
-	fw.Call(fw.Request{Operation: "listReservedInstanceConfigs", Query: url.Values{"function_urn": {fn.URN}}}).ExpectStatus(http.StatusOK).Decode(&page)
+	fw.Call(fw.Request{Operation: fgs.OpListReservedInstanceConfigs, Query: url.Values{"function_urn": {fn.URN}}}).ExpectStatus(http.StatusOK).Decode(&page)
 	for _, r := range page.Reserved {
 		if fw.UnqualifiedURN(r.FunctionURN) == fn.Unqualified() && r.QualifierName == "latest" {
 			return r.MinCount
@@ -64,7 +66,7 @@ func configuredCount(fn fw.Function) int {
 var _ = area.Describe("Reserved instances", Label(fw.LabelReserved), func() {
 	It("show a changed count on read, in the counts and in the settings",
 		Label(fw.LabelBehaviour, fw.LabelDestructive),
-		fw.Conformance([]string{"updateFunctionReservedInstancesCount", "listFunctionReservedInstances", "listReservedInstanceConfigs"}, fw.CheckBehaviour), func() {
+		fw.Conformance([]string{fgs.OpUpdateFunctionReservedInstancesCount, fgs.OpListFunctionReservedInstances, fgs.OpListReservedInstanceConfigs}, fw.CheckBehaviour), func() {
 			fn := fw.CreateFunction(fw.FunctionOptions{})
 			DeferCleanup(func() { setReserved(fn, 0) }) // reserved instances are billed; release them first
 			setReserved(fn, 1)

@@ -9,6 +9,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	fw "github.com/fgharness/fgharness/suites/framework"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 type kv struct {
@@ -28,7 +30,7 @@ type resources struct {
 // tag adds tags to a function.
 func tag(fn fw.Function, tags ...kv) {
 	GinkgoHelper()
-	fw.Call(fw.Request{Operation: "createTags", Path: map[string]string{"resource_type": "functions", "resource_id": fn.URN},
+	fw.Call(fw.Request{Operation: fgs.OpCreateTags, Path: map[string]string{"resource_type": "functions", "resource_id": fn.URN},
 		Body: map[string]any{"action": "create", "tags": tags}}).ExpectStatus(http.StatusNoContent)
 }
 
@@ -37,7 +39,7 @@ func tag(fn fw.Function, tags ...kv) {
 func filtered(body map[string]any, among ...fw.Function) []string {
 	GinkgoHelper()
 	var r resources
-	fw.Call(fw.Request{Operation: "showResInstanceInfo", Path: map[string]string{"resource_type": "functions", "action": "filter"}, Body: body}).
+	fw.Call(fw.Request{Operation: fgs.OpShowResInstanceInfo, Path: map[string]string{"resource_type": "functions", "action": "filter"}, Body: body}).
 		ExpectStatus(http.StatusOK).Decode(&r)
 	var out []string
 	for _, res := range r.Resources {
@@ -54,7 +56,7 @@ func filtered(body map[string]any, among ...fw.Function) []string {
 var _ = area.Describe("Function tags", Label(fw.LabelTags), func() {
 	It("filter the resource listing: a tagged function matches its tag, and stops matching once the tag is deleted",
 		Label(fw.LabelBehaviour, fw.LabelDestructive),
-		fw.Conformance([]string{"createTags", "deleteTags", "showResInstanceInfo"}, fw.CheckBehaviour), func() {
+		fw.Conformance([]string{fgs.OpCreateTags, fgs.OpDeleteTags, fgs.OpShowResInstanceInfo}, fw.CheckBehaviour), func() {
 			red := fw.CreateFunction(fw.FunctionOptions{})
 			blue := fw.CreateFunction(fw.FunctionOptions{})
 			plain := fw.CreateFunction(fw.FunctionOptions{})
@@ -72,7 +74,7 @@ var _ = area.Describe("Function tags", Label(fw.LabelTags), func() {
 			untagged := filtered(map[string]any{"without_any_tag": true}, red, blue, plain)
 			Expect(untagged).To(Equal([]string{plain.Name}), "showResInstanceInfo without_any_tag: expected only the untagged function")
 
-			fw.Call(fw.Request{Operation: "deleteTags", Path: map[string]string{"resource_type": "functions", "resource_id": blue.URN},
+			fw.Call(fw.Request{Operation: fgs.OpDeleteTags, Path: map[string]string{"resource_type": "functions", "resource_id": blue.URN},
 				Body: map[string]any{"action": "delete", "tags": []kv{{"fgh-colour", run + "-blue"}}}}).ExpectStatus(http.StatusNoContent)
 			Expect(filtered(byColour(run+"-blue"), red, blue, plain)).To(BeEmpty(),
 				"showResInstanceInfo filter by tag fgh-colour = blue after deleteTags: expected no function")
@@ -80,7 +82,7 @@ var _ = area.Describe("Function tags", Label(fw.LabelTags), func() {
 
 	It("are listed on the function and among the project's tags",
 		Label(fw.LabelBehaviour, fw.LabelDestructive),
-		fw.Conformance([]string{"listFunctionTags", "showProjectTagsList"}, fw.CheckBehaviour), func() {
+		fw.Conformance([]string{fgs.OpListFunctionTags, fgs.OpShowProjectTagsList}, fw.CheckBehaviour), func() {
 			fn := fw.CreateFunction(fw.FunctionOptions{})
 			value := fw.Current().Name("team")
 			tag(fn, kv{"fgh-team", value})
@@ -88,7 +90,7 @@ var _ = area.Describe("Function tags", Label(fw.LabelTags), func() {
 			var own struct {
 				Tags []kv `json:"tags"`
 			}
-			fw.Call(fw.Request{Operation: "listFunctionTags", Path: map[string]string{"resource_type": "functions", "resource_id": fn.URN}}).
+			fw.Call(fw.Request{Operation: fgs.OpListFunctionTags, Path: map[string]string{"resource_type": "functions", "resource_id": fn.URN}}).
 				ExpectStatus(http.StatusOK).Decode(&own)
 			Expect(own.Tags).To(ContainElement(kv{"fgh-team", value}), "listFunctionTags: tags: expected the tag just created")
 
@@ -98,7 +100,7 @@ var _ = area.Describe("Function tags", Label(fw.LabelTags), func() {
 					Values []string `json:"values"`
 				} `json:"tags"`
 			}
-			fw.Call(fw.Request{Operation: "showProjectTagsList", Path: map[string]string{"resource_type": "functions"}}).
+			fw.Call(fw.Request{Operation: fgs.OpShowProjectTagsList, Path: map[string]string{"resource_type": "functions"}}).
 				ExpectStatus(http.StatusOK).Decode(&project)
 			var values []string
 			for _, t := range project.Tags {
@@ -110,12 +112,12 @@ var _ = area.Describe("Function tags", Label(fw.LabelTags), func() {
 		})
 
 	It("count the filtered resources without listing them",
-		Label(fw.LabelBehaviour, fw.LabelDestructive), fw.Judges("showResInstanceInfo", fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour, fw.LabelDestructive), fw.Judges(fgs.OpShowResInstanceInfo, fw.CheckBehaviour), func() {
 			a, b := fw.CreateFunction(fw.FunctionOptions{}), fw.CreateFunction(fw.FunctionOptions{})
 			value := fw.Current().Name("counted")
 			tag(a, kv{"fgh-counted", value})
 			tag(b, kv{"fgh-counted", value})
-			resp := fw.Call(fw.Request{Operation: "showResInstanceInfo", Path: map[string]string{"resource_type": "functions", "action": "count"},
+			resp := fw.Call(fw.Request{Operation: fgs.OpShowResInstanceInfo, Path: map[string]string{"resource_type": "functions", "action": "count"},
 				Body: map[string]any{"tags": []map[string]any{{"key": "fgh-counted", "values": []string{value}}}}}).ExpectStatus(http.StatusOK)
 			var answer any
 			resp.Decode(&answer)

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
@@ -31,7 +32,7 @@ func triggerPath(functionURN string, t trigger) map[string]string {
 // timerBody is a documented TIMER example with a name of this run and the given edits.
 func timerBody(example string, eventData map[string]any) map[string]any {
 	GinkgoHelper()
-	body := fw.Example("createFunctionTrigger", example)
+	body := fw.Example(fgs.OpCreateFunctionTrigger, example)
 	data, _ := body["event_data"].(map[string]any)
 	Expect(data).NotTo(BeNil(), "the spec's createFunctionTrigger example %s has no event_data", example)
 	data["name"] = fw.Current().Name("timer")
@@ -45,7 +46,7 @@ func timerBody(example string, eventData map[string]any) map[string]any {
 func createTrigger(fn fw.Function, body map[string]any) trigger {
 	GinkgoHelper()
 	var t trigger
-	resp := fw.Call(fw.Request{Operation: "createFunctionTrigger", Path: fnPath(fn.Unqualified()), Body: body}).ExpectStatus(http.StatusCreated)
+	resp := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionTrigger, Path: fnPath(fn.Unqualified()), Body: body}).ExpectStatus(http.StatusCreated)
 	resp.Decode(&t)
 	Expect(t.TriggerID).NotTo(BeEmpty(), "createFunctionTrigger answer: trigger_id: expected the new trigger's ID: %s", resp.Snippet())
 	DeferCleanup(deleteTrigger, fn.Unqualified(), t)
@@ -55,7 +56,7 @@ func createTrigger(fn fw.Function, body map[string]any) trigger {
 // deleteTrigger removes a trigger of this run; a 404 counts as done.
 func deleteTrigger(ctx SpecContext, functionURN string, t trigger) {
 	GinkgoHelper()
-	resp, err := fw.Current().Do(ctx, fw.Request{Operation: "deleteFunctionTrigger", Path: triggerPath(functionURN, t)})
+	resp, err := fw.Current().Do(ctx, fw.Request{Operation: fgs.OpDeleteFunctionTrigger, Path: triggerPath(functionURN, t)})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(resp.Status).To(Or(Equal(http.StatusNoContent), Equal(http.StatusNotFound)),
 		"cleanup: deleteFunctionTrigger %s answered %d: %s", t.TriggerID, resp.Status, resp.Snippet())
@@ -64,7 +65,7 @@ func deleteTrigger(ctx SpecContext, functionURN string, t trigger) {
 func listTriggers(fn fw.Function) map[string]trigger {
 	GinkgoHelper()
 	var list []trigger
-	fw.Call(fw.Request{Operation: "listFunctionTriggers", Path: fnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK).Decode(&list)
+	fw.Call(fw.Request{Operation: fgs.OpListFunctionTriggers, Path: fnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK).Decode(&list)
 	out := map[string]trigger{}
 	for _, t := range list {
 		out[t.TriggerID] = t
@@ -91,7 +92,7 @@ var _ = area.Describe("Triggers", Ordered, Label(fw.LabelTriggers, fw.LabelDestr
 	})
 
 	It("creates an active TIMER trigger with a Rate schedule",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("createFunctionTrigger", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpCreateFunctionTrigger, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			want := rateBody["event_data"].(map[string]any)
 			Expect(rate.TriggerTypeCode).To(Equal("TIMER"), "createFunctionTrigger answer: trigger_type_code")
 			Expect(rate.TriggerStatus).To(Equal("ACTIVE"), "createFunctionTrigger answer: trigger_status")
@@ -101,14 +102,14 @@ var _ = area.Describe("Triggers", Ordered, Label(fw.LabelTriggers, fw.LabelDestr
 		})
 
 	It("creates a disabled TIMER trigger with a Cron schedule",
-		Label(fw.LabelBehaviour), fw.Judges("createFunctionTrigger", fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpCreateFunctionTrigger, fw.CheckBehaviour), func() {
 			Expect(cron.TriggerStatus).To(Equal("DISABLED"), "createFunctionTrigger answer: trigger_status: expected the requested DISABLED")
 			Expect(cron.EventData).To(HaveKeyWithValue("schedule_type", "Cron"), "createFunctionTrigger answer: event_data.schedule_type")
 			Expect(cron.EventData).To(HaveKeyWithValue("schedule", cronSchedule), "createFunctionTrigger answer: event_data.schedule")
 		})
 
 	It("lists the function's triggers with their type and status",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("listFunctionTriggers", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpListFunctionTriggers, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			listed := listTriggers(fn)
 			for _, t := range []trigger{rate, cron} {
 				Expect(listed).To(HaveKey(t.TriggerID), "listFunctionTriggers: expected the created trigger %s", t.TriggerID)
@@ -118,18 +119,18 @@ var _ = area.Describe("Triggers", Ordered, Label(fw.LabelTriggers, fw.LabelDestr
 		})
 
 	It("deletes a trigger, after which it is not listed and a second delete answers 404",
-		Label(fw.LabelBehaviour), fw.Provokes("deleteFunctionTrigger", http.StatusNotFound), fw.Judges("deleteFunctionTrigger", fw.CheckStatus, fw.CheckErrors, fw.CheckBehaviour), func() {
-			fw.Call(fw.Request{Operation: "deleteFunctionTrigger", Path: triggerPath(fn.Unqualified(), rate)}).ExpectStatus(http.StatusNoContent)
+		Label(fw.LabelBehaviour), fw.Provokes(fgs.OpDeleteFunctionTrigger, http.StatusNotFound), fw.Judges(fgs.OpDeleteFunctionTrigger, fw.CheckStatus, fw.CheckErrors, fw.CheckBehaviour), func() {
+			fw.Call(fw.Request{Operation: fgs.OpDeleteFunctionTrigger, Path: triggerPath(fn.Unqualified(), rate)}).ExpectStatus(http.StatusNoContent)
 			listed := listTriggers(fn)
 			Expect(listed).NotTo(HaveKey(rate.TriggerID), "listFunctionTriggers after deleteFunctionTrigger: the deleted trigger %s is still listed", rate.TriggerID)
 			Expect(listed).To(HaveKey(cron.TriggerID), "listFunctionTriggers after deleteFunctionTrigger: the other trigger %s is gone too", cron.TriggerID)
-			fw.Call(fw.Request{Operation: "deleteFunctionTrigger", Path: triggerPath(fn.Unqualified(), rate)}).ExpectStatus(http.StatusNotFound)
+			fw.Call(fw.Request{Operation: fgs.OpDeleteFunctionTrigger, Path: triggerPath(fn.Unqualified(), rate)}).ExpectStatus(http.StatusNotFound)
 		})
 })
 
 var _ = area.Describe("Timer trigger firing", Label(fw.LabelTriggers, fw.LabelBehaviour, fw.LabelDestructive), func() {
 	It("invokes the function on schedule",
-		fw.Judges("createFunctionTrigger", fw.CheckBehaviour), func(ctx SpecContext) {
+		fw.Judges(fgs.OpCreateFunctionTrigger, fw.CheckBehaviour), func(ctx SpecContext) {
 			if fw.Current().Local == nil {
 				Skip("a documented schedule fires at most once a minute; waiting for it is too slow for a contract run")
 			}
@@ -155,20 +156,20 @@ var _ = area.Describe("Trigger errors", Label(fw.LabelTriggers, fw.LabelErrors, 
 	})
 
 	It("answers 404 for the triggers of an unknown function",
-		fw.Provokes("createFunctionTrigger", http.StatusNotFound), fw.Provokes("listFunctionTriggers", http.StatusNotFound),
-		fw.Conformance([]string{"createFunctionTrigger", "listFunctionTriggers"}, fw.CheckStatus, fw.CheckErrors), func() {
-			fw.Call(fw.Request{Operation: "listFunctionTriggers", Path: fnPath(missing)}).ExpectStatus(http.StatusNotFound)
-			fw.Call(fw.Request{Operation: "createFunctionTrigger", Path: fnPath(missing), Body: timerBody("timerDaily", nil)}).ExpectStatus(http.StatusNotFound)
+		fw.Provokes(fgs.OpCreateFunctionTrigger, http.StatusNotFound), fw.Provokes(fgs.OpListFunctionTriggers, http.StatusNotFound),
+		fw.Conformance([]string{fgs.OpCreateFunctionTrigger, fgs.OpListFunctionTriggers}, fw.CheckStatus, fw.CheckErrors), func() {
+			fw.Call(fw.Request{Operation: fgs.OpListFunctionTriggers, Path: fnPath(missing)}).ExpectStatus(http.StatusNotFound)
+			fw.Call(fw.Request{Operation: fgs.OpCreateFunctionTrigger, Path: fnPath(missing), Body: timerBody("timerDaily", nil)}).ExpectStatus(http.StatusNotFound)
 		})
 
 	DescribeTable("refuses a TIMER trigger whose schedule breaks the documented rules with 400",
-		fw.Provokes("createFunctionTrigger", http.StatusBadRequest), fw.Judges("createFunctionTrigger", fw.CheckStatus, fw.CheckErrors),
+		fw.Provokes(fgs.OpCreateFunctionTrigger, http.StatusBadRequest), fw.Judges(fgs.OpCreateFunctionTrigger, fw.CheckStatus, fw.CheckErrors),
 		func(eventData map[string]any, drop string) {
 			body := timerBody("timerDaily", eventData)
 			if drop != "" {
 				delete(body["event_data"].(map[string]any), drop)
 			}
-			resp := fw.Call(fw.Request{Operation: "createFunctionTrigger", Path: fnPath(fn.Unqualified()), Body: body, Tolerate: fw.Tolerate{AcceptRequest: []string{"body"}}})
+			resp := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionTrigger, Path: fnPath(fn.Unqualified()), Body: body, Tolerate: fw.Tolerate{AcceptRequest: []string{"body"}}})
 			if resp.Status == http.StatusCreated {
 				var t trigger
 				resp.Decode(&t)

@@ -67,7 +67,7 @@ var _ = area.Describe("Version aliases", Ordered, Label(fw.LabelVersions, fw.Lab
 		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Conformance([]string{fgs.OpUpdateVersionAlias, fgs.OpShowVersionAlias}, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			answer := setWeights("v1", map[string]int{"v2": 25})
 			shown := fw.Call(fw.Request{Operation: fgs.OpShowVersionAlias, Path: aliasPath()}).ExpectStatus(http.StatusOK).Object()
-			for what, a := range map[string]map[string]any{"updateVersionAlias answer": answer, "showVersionAlias": shown} {
+			for what, a := range map[string]map[string]any{"updateVersionAlias answer": answer, "showVersionAlias answer": shown} {
 				Expect(a["version"]).To(Equal("v1"), "%s: version: expected v1", what)
 				Expect(a["additional_version_weights"]).To(HaveKeyWithValue("v2", BeNumerically("==", 25)),
 					"%s: additional_version_weights: expected v2 at 25", what)

@@ -30,7 +30,7 @@ func listVersions(fn fw.Function) map[string]listed {
 		Versions []listed `json:"versions"`
 		Count    *int     `json:"count"`
 	}
-	fw.Call(fw.Request{Operation: "listFunctionVersions", Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK).Decode(&list)
+	fw.Call(fw.Request{Operation: fgs.OpListFunctionVersions, Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK).Decode(&list)
 	out := map[string]listed{}
 	for _, v := range list.Versions {
 		Expect(v.FuncName).To(Equal(fn.Name), "listFunctionVersions: versions[%s].func_name: expected the listed function %s", v.Version, fn.Name)
@@ -56,10 +56,10 @@ var _ = area.Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.L
 	})
 
 	It("publishes a named version that copies latest's code and configuration",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("createFunctionVersion", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
-			body := fw.Example("createFunctionVersion", "documented")
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpCreateFunctionVersion, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+			body := fw.Example(fgs.OpCreateFunctionVersion, "documented")
 			body["version"], body["description"] = named, description
-			cfg := fw.Call(fw.Request{Operation: "createFunctionVersion", Path: urnPath(fn.Unqualified()), Body: body}).ExpectStatus(http.StatusOK).Object()
+			cfg := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionVersion, Path: urnPath(fn.Unqualified()), Body: body}).ExpectStatus(http.StatusOK).Object()
 			Expect(cfg["func_name"]).To(Equal(fn.Name), "createFunctionVersion answer: func_name: expected the published function %s, got %v", fn.Name, cfg["func_name"])
 			got, _ := cfg["func_urn"].(string)
 			Expect(fw.UnqualifiedURN(got)).To(Equal(fn.Unqualified()), "createFunctionVersion answer: func_urn: expected a URN of %s, got %q", fn.Unqualified(), got)
@@ -69,9 +69,9 @@ var _ = area.Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.L
 		})
 
 	It("publishes a version under a generated name when the request names none",
-		Label(fw.LabelBehaviour), fw.Judges("createFunctionVersion", fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpCreateFunctionVersion, fw.CheckStatus, fw.CheckBehaviour), func() {
 			before := listVersions(fn)
-			fw.Call(fw.Request{Operation: "createFunctionVersion", Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK)
+			fw.Call(fw.Request{Operation: fgs.OpCreateFunctionVersion, Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK)
 			after := listVersions(fn)
 			for name := range after {
 				if _, old := before[name]; !old {
@@ -84,7 +84,7 @@ var _ = area.Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.L
 		})
 
 	It("lists latest and every published version with its description",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("listFunctionVersions", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpListFunctionVersions, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			versions := listVersions(fn)
 			Expect(versions).To(HaveKey(urn.Latest), "listFunctionVersions: versions: expected %s among them", urn.Latest)
 			Expect(versions).To(HaveKey(named), "listFunctionVersions: versions: expected the published %s among them", named)
@@ -93,18 +93,18 @@ var _ = area.Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.L
 		})
 
 	It("keeps a published version unchanged when latest is updated afterwards",
-		Label(fw.LabelBehaviour), fw.Conformance([]string{"createFunctionVersion", "showFunctionConfig"}, fw.CheckBehaviour), func() {
-			body := fw.Example("updateFunctionConfig", "downloadFile")
+		Label(fw.LabelBehaviour), fw.Conformance([]string{fgs.OpCreateFunctionVersion, fgs.OpShowFunctionConfig}, fw.CheckBehaviour), func() {
+			body := fw.Example(fgs.OpUpdateFunctionConfig, "downloadFile")
 			body["func_name"] = fn.Name
 			body["memory_size"] = 512
 			body["timeout"] = 40
 			body["user_data"] = `{"FGH_HANDLER":"echo"}`
 			delete(body, "xrole")
-			fw.Call(fw.Request{Operation: "updateFunctionConfig", Path: urnPath(fn.URN), Body: body}).ExpectStatus(http.StatusOK)
+			fw.Call(fw.Request{Operation: fgs.OpUpdateFunctionConfig, Path: urnPath(fn.URN), Body: body}).ExpectStatus(http.StatusOK)
 
-			latest := fw.Call(fw.Request{Operation: "showFunctionConfig", Path: urnPath(fn.URN)}).ExpectStatus(http.StatusOK).Object()
+			latest := fw.Call(fw.Request{Operation: fgs.OpShowFunctionConfig, Path: urnPath(fn.URN)}).ExpectStatus(http.StatusOK).Object()
 			Expect(latest["memory_size"]).To(BeNumerically("==", 512), "showFunctionConfig of latest after the update: memory_size: expected 512")
-			version := fw.Call(fw.Request{Operation: "showFunctionConfig", Path: urnPath(fw.WithQualifier(fn.URN, named))}).ExpectStatus(http.StatusOK).Object()
+			version := fw.Call(fw.Request{Operation: fgs.OpShowFunctionConfig, Path: urnPath(fw.WithQualifier(fn.URN, named))}).ExpectStatus(http.StatusOK).Object()
 			Expect(version["version"]).To(Equal(named), "showFunctionConfig of %s: version", named)
 			for _, field := range []string{"memory_size", "timeout"} {
 				Expect(version[field]).To(Equal(fn.Config[field]),
@@ -132,11 +132,11 @@ var _ = area.Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.L
 		})
 
 	It("creates an alias of the version, lists it and invokes through it",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Conformance([]string{"createVersionAlias", "listVersionAliases"}, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
-			body := fw.Example("createVersionAlias", "plain")
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Conformance([]string{fgs.OpCreateVersionAlias, fgs.OpListVersionAliases}, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+			body := fw.Example(fgs.OpCreateVersionAlias, "plain")
 			body["version"] = named
 			name, _ := body["name"].(string)
-			a := fw.Call(fw.Request{Operation: "createVersionAlias", Path: urnPath(fn.Unqualified()), Body: body}).ExpectStatus(http.StatusOK).Object()
+			a := fw.Call(fw.Request{Operation: fgs.OpCreateVersionAlias, Path: urnPath(fn.Unqualified()), Body: body}).ExpectStatus(http.StatusOK).Object()
 			Expect(a["name"]).To(Equal(name), "createVersionAlias answer: name")
 			Expect(a["version"]).To(Equal(named), "createVersionAlias answer: version: expected the version the alias points at")
 			aliasURN := fw.WithQualifier(fn.URN, urn.AliasPrefix+name)
@@ -146,7 +146,7 @@ var _ = area.Describe("Function versions", Ordered, Label(fw.LabelVersions, fw.L
 				Name    string `json:"name"`
 				Version string `json:"version"`
 			}
-			fw.Call(fw.Request{Operation: "listVersionAliases", Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK).Decode(&aliases)
+			fw.Call(fw.Request{Operation: fgs.OpListVersionAliases, Path: urnPath(fn.Unqualified())}).ExpectStatus(http.StatusOK).Decode(&aliases)
 			found := false
 			for _, al := range aliases {
 				if al.Name == name {
@@ -173,16 +173,16 @@ var _ = area.Describe("Function version errors", Label(fw.LabelVersions, fw.Labe
 	})
 
 	It("refuses to publish a version of an unknown function with 404 FSS.1051",
-		fw.Provokes("createFunctionVersion", http.StatusNotFound), fw.Judges("createFunctionVersion", fw.CheckStatus, fw.CheckErrors), func() {
-			body := fw.Example("createFunctionVersion", "documented")
-			resp := fw.Call(fw.Request{Operation: "createFunctionVersion", Path: urnPath(missing), Body: body}).ExpectStatus(http.StatusNotFound)
+		fw.Provokes(fgs.OpCreateFunctionVersion, http.StatusNotFound), fw.Judges(fgs.OpCreateFunctionVersion, fw.CheckStatus, fw.CheckErrors), func() {
+			body := fw.Example(fgs.OpCreateFunctionVersion, "documented")
+			resp := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionVersion, Path: urnPath(missing), Body: body}).ExpectStatus(http.StatusNotFound)
 			Expect(resp.String("error_code")).To(Equal("FSS.1051"), "createFunctionVersion of an unknown function: error_code: expected the documented FSS.1051 (Not found the function)")
 			Expect(resp.String("error_msg")).NotTo(BeEmpty(), "createFunctionVersion of an unknown function: error_msg")
 		})
 
 	It("answers 404 when listing the versions or aliases of an unknown function",
-		fw.Provokes("listFunctionVersions", http.StatusNotFound), fw.Provokes("listVersionAliases", http.StatusNotFound), fw.Conformance([]string{"listFunctionVersions", "listVersionAliases"}, fw.CheckStatus, fw.CheckErrors), func() {
-			for _, op := range []string{"listFunctionVersions", "listVersionAliases"} {
+		fw.Provokes(fgs.OpListFunctionVersions, http.StatusNotFound), fw.Provokes(fgs.OpListVersionAliases, http.StatusNotFound), fw.Conformance([]string{fgs.OpListFunctionVersions, fgs.OpListVersionAliases}, fw.CheckStatus, fw.CheckErrors), func() {
+			for _, op := range []string{fgs.OpListFunctionVersions, fgs.OpListVersionAliases} {
 				resp := fw.Call(fw.Request{Operation: op, Path: urnPath(missing)}).ExpectStatus(http.StatusNotFound)
 				Expect(resp.String("error_code")).To(BeElementOf("FSS.1051", "FSS.0404"), "%s of an unknown function: error_code: expected FSS.1051 or FSS.0404", op)
 			}

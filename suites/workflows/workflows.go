@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
@@ -41,7 +42,7 @@ func (p page) names() []string {
 func list(query url.Values, tolerate fw.Tolerate) page {
 	GinkgoHelper()
 	var p page
-	fw.Call(fw.Request{Operation: "listWorkflows", Query: query, Tolerate: tolerate}).ExpectStatus(http.StatusOK).Decode(&p)
+	fw.Call(fw.Request{Operation: fgs.OpListWorkflows, Query: query, Tolerate: tolerate}).ExpectStatus(http.StatusOK).Decode(&p)
 	Expect(p.Size).NotTo(BeNil(), "listWorkflows?%s: size: expected the page size", query.Encode())
 	Expect(p.Total).NotTo(BeNil(), "listWorkflows?%s: total: expected the number of matching workflows", query.Encode())
 	Expect(*p.Size).To(Equal(len(p.Workflows)), "listWorkflows?%s: size: expected the %d workflows of the page", query.Encode(), len(p.Workflows))
@@ -52,14 +53,14 @@ func list(query url.Values, tolerate fw.Tolerate) page {
 // and deletes it when the calling node's scope ends.
 func createWorkflow(name, mode, functionURN string) workflow {
 	GinkgoHelper()
-	body := fw.Example("createWorkflow", "oneStep")
+	body := fw.Example(fgs.OpCreateWorkflow, "oneStep")
 	body["name"], body["mode"] = name, mode
 	body["description"] = "created by " + fw.Current().Prefix
 	fns, _ := body["functions"].([]any)
 	Expect(fns).NotTo(BeEmpty(), "the spec's createWorkflow example has no functions")
 	fns[0].(map[string]any)["operation"] = functionURN
 	var w workflow
-	resp := fw.Call(fw.Request{Operation: "createWorkflow", Body: body}).ExpectStatus(http.StatusOK)
+	resp := fw.Call(fw.Request{Operation: fgs.OpCreateWorkflow, Body: body}).ExpectStatus(http.StatusOK)
 	resp.Decode(&w)
 	Expect(w.WorkflowURN).NotTo(BeEmpty(), "createWorkflow answer: workflow_urn: expected the new workflow's URN: %s", resp.Snippet())
 	DeferCleanup(deleteWorkflows, w.WorkflowURN)
@@ -69,7 +70,7 @@ func createWorkflow(name, mode, functionURN string) workflow {
 // deleteWorkflows removes workflows of this run; one already gone counts as done.
 func deleteWorkflows(ctx SpecContext, urns ...string) {
 	GinkgoHelper()
-	resp, err := fw.Current().Do(ctx, fw.Request{Operation: "batchDeleteWorkflows", Body: map[string]any{"workflow_urns": urns}})
+	resp, err := fw.Current().Do(ctx, fw.Request{Operation: fgs.OpBatchDeleteWorkflows, Body: map[string]any{"workflow_urns": urns}})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(resp.Status).To(Equal(http.StatusOK), "cleanup: batchDeleteWorkflows %v answered %d: %s", urns, resp.Status, resp.Snippet())
 }
@@ -100,7 +101,7 @@ var _ = area.Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDes
 	})
 
 	It("creates workflows whose answers name them with a workflow URN of this project",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("createWorkflow", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpCreateWorkflow, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			project := fw.Current().Target.ProjectID
 			for i, w := range []workflow{normal, normal2, express} {
 				Expect(w.Name).To(Equal(created[i]), "createWorkflow answer: name: expected the requested name")
@@ -113,7 +114,7 @@ var _ = area.Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDes
 		})
 
 	It("lists the workflows whose name matches workflow_name",
-		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges("listWorkflows", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelSchema, fw.LabelBehaviour), fw.Judges(fgs.OpListWorkflows, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			one := list(query("workflow_name", normal.Name), fw.Tolerate{})
 			Expect(one.names()).To(ContainElement(normal.Name), "listWorkflows?workflow_name=%s: expected that workflow", normal.Name)
 			all := list(query("workflow_name", group), fw.Tolerate{})
@@ -122,7 +123,7 @@ var _ = area.Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDes
 		})
 
 	It("pages with limit and offset",
-		Label(fw.LabelBehaviour), fw.Judges("listWorkflows", fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpListWorkflows, fw.CheckBehaviour), func() {
 			first := list(query("workflow_name", group, "limit", "2", "offset", "0"), fw.Tolerate{})
 			rest := list(query("workflow_name", group, "limit", "2", "offset", "2"), fw.Tolerate{})
 			Expect(first.Workflows).To(HaveLen(2), "listWorkflows limit=2 offset=0: expected 2 of the %d workflows", len(created))
@@ -132,7 +133,7 @@ var _ = area.Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDes
 		})
 
 	It("treats a limit over 200 as 200",
-		Label(fw.LabelBehaviour), fw.Judges("listWorkflows", fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpListWorkflows, fw.CheckStatus, fw.CheckBehaviour), func() {
 			over := list(query("workflow_name", group, "limit", "500"), fw.Tolerate{})
 			capped := list(query("workflow_name", group, "limit", strconv.Itoa(maxLimit)), fw.Tolerate{})
 			Expect(over.names()).To(Equal(capped.names()), "listWorkflows limit=500: expected the page of limit=200")
@@ -141,7 +142,7 @@ var _ = area.Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDes
 		})
 
 	It("treats an offset under 0 as 0",
-		Label(fw.LabelBehaviour), fw.Judges("listWorkflows", fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpListWorkflows, fw.CheckStatus, fw.CheckBehaviour), func() {
 			// The parameter's schema says minimum 0 while the page says negative values count as 0.
 			negative := list(query("workflow_name", group, "offset", "-1"), fw.Tolerate{AcceptRequest: []string{"query offset"}})
 			zero := list(query("workflow_name", group, "offset", "0"), fw.Tolerate{})
@@ -150,7 +151,7 @@ var _ = area.Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDes
 		})
 
 	It("filters by mode",
-		Label(fw.LabelBehaviour), fw.Judges("listWorkflows", fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpListWorkflows, fw.CheckBehaviour), func() {
 			ex := list(query("workflow_name", group, "mode", "EXPRESS"), fw.Tolerate{})
 			Expect(ex.names()).To(ConsistOf(express.Name), "listWorkflows mode=EXPRESS: expected only the EXPRESS workflow")
 			no := list(query("workflow_name", group, "mode", "NORMAL"), fw.Tolerate{})
@@ -158,7 +159,7 @@ var _ = area.Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDes
 		})
 
 	It("batch-deletes what exists and lists an unknown URN under fail",
-		Label(fw.LabelBehaviour), fw.Judges("batchDeleteWorkflows", fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
+		Label(fw.LabelBehaviour), fw.Judges(fgs.OpBatchDeleteWorkflows, fw.CheckSchema, fw.CheckStatus, fw.CheckBehaviour), func() {
 			u, err := urn.Parse(normal.WorkflowURN)
 			Expect(err).NotTo(HaveOccurred())
 			unknown := urn.Workflow(u.Region, u.ProjectID, u.Package, fw.Current().Name("missing")).String()
@@ -169,7 +170,7 @@ var _ = area.Describe("Workflows", Ordered, Label(fw.LabelWorkflows, fw.LabelDes
 					ErrorDetail string `json:"error_detail"`
 				} `json:"fail"`
 			}
-			fw.Call(fw.Request{Operation: "batchDeleteWorkflows", Body: map[string]any{"workflow_urns": []string{normal.WorkflowURN, unknown}}}).
+			fw.Call(fw.Request{Operation: fgs.OpBatchDeleteWorkflows, Body: map[string]any{"workflow_urns": []string{normal.WorkflowURN, unknown}}}).
 				ExpectStatus(http.StatusOK).Decode(&out)
 			Expect(out.Fail).To(HaveLen(1), "batchDeleteWorkflows: fail: expected exactly the unknown workflow %s", unknown)
 			Expect(out.Fail[0].WorkflowURN).To(Equal(unknown), "batchDeleteWorkflows: fail[0].workflow_urn: expected the unknown workflow")
@@ -193,11 +194,11 @@ func expectErrorBody(resp *fw.Response) {
 
 var _ = area.Describe("Workflow errors", Label(fw.LabelWorkflows, fw.LabelErrors, fw.LabelNegative), func() {
 	It("refuses a definition without states with 400 and a request_id",
-		Label(fw.LabelDestructive), fw.Provokes("createWorkflow", http.StatusBadRequest), fw.Judges("createWorkflow", fw.CheckStatus, fw.CheckErrors), func() {
-			body := fw.Example("createWorkflow", "oneStep")
+		Label(fw.LabelDestructive), fw.Provokes(fgs.OpCreateWorkflow, http.StatusBadRequest), fw.Judges(fgs.OpCreateWorkflow, fw.CheckStatus, fw.CheckErrors), func() {
+			body := fw.Example(fgs.OpCreateWorkflow, "oneStep")
 			body["name"] = fw.Current().Name("wf")
 			delete(body, "states")
-			resp := fw.Call(fw.Request{Operation: "createWorkflow", Body: body, Tolerate: fw.Tolerate{InvalidRequest: true}})
+			resp := fw.Call(fw.Request{Operation: fgs.OpCreateWorkflow, Body: body, Tolerate: fw.Tolerate{InvalidRequest: true}})
 			if resp.Status == http.StatusOK {
 				var w workflow
 				resp.Decode(&w)
@@ -210,15 +211,15 @@ var _ = area.Describe("Workflow errors", Label(fw.LabelWorkflows, fw.LabelErrors
 		})
 
 	It("refuses an unknown mode filter with 400 and a request_id",
-		fw.Provokes("listWorkflows", http.StatusBadRequest), fw.Judges("listWorkflows", fw.CheckStatus, fw.CheckErrors), func() {
-			resp := fw.Call(fw.Request{Operation: "listWorkflows", Query: query("mode", "TURBO"), Tolerate: fw.Tolerate{AcceptRequest: []string{"query mode"}}}).
+		fw.Provokes(fgs.OpListWorkflows, http.StatusBadRequest), fw.Judges(fgs.OpListWorkflows, fw.CheckStatus, fw.CheckErrors), func() {
+			resp := fw.Call(fw.Request{Operation: fgs.OpListWorkflows, Query: query("mode", "TURBO"), Tolerate: fw.Tolerate{AcceptRequest: []string{"query mode"}}}).
 				ExpectStatus(http.StatusBadRequest)
 			expectErrorBody(resp)
 		})
 
 	It("refuses a batch delete of no workflows with 400 and a request_id",
-		Label(fw.LabelDestructive), fw.Provokes("batchDeleteWorkflows", http.StatusBadRequest), fw.Judges("batchDeleteWorkflows", fw.CheckStatus, fw.CheckErrors), func() {
-			resp := fw.Call(fw.Request{Operation: "batchDeleteWorkflows", Body: map[string]any{"workflow_urns": []string{}}, Tolerate: fw.Tolerate{AcceptRequest: []string{"body"}}}).
+		Label(fw.LabelDestructive), fw.Provokes(fgs.OpBatchDeleteWorkflows, http.StatusBadRequest), fw.Judges(fgs.OpBatchDeleteWorkflows, fw.CheckStatus, fw.CheckErrors), func() {
+			resp := fw.Call(fw.Request{Operation: fgs.OpBatchDeleteWorkflows, Body: map[string]any{"workflow_urns": []string{}}, Tolerate: fw.Tolerate{AcceptRequest: []string{"body"}}}).
 				ExpectStatus(http.StatusBadRequest)
 			expectErrorBody(resp)
 		})

@@ -4,9 +4,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
-var documentedRule = addressRule{host: "127.0.0.1", portMin: 8081, portMax: 8090}
+var documentedRule = addressRule{host: "127.0.0.1", portMin: fgs.ExtensionPortMin, portMax: fgs.ExtensionPortMax}
 
 func TestAddressRule(t *testing.T) {
 	tests := []struct {

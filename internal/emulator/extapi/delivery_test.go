@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 const testURN = "urn:fss:cn-north-4:0123456789abcdef:function:default:hello:latest"
@@ -99,7 +101,7 @@ func checkEvents(t *testing.T, name string, s *sink, n int) {
 }
 
 func TestFanOutDeliversOnceToEachExtension(t *testing.T) {
-	const exts, invocations = 10, 50
+	const exts, invocations = fgs.MaxExtensions, 50
 	set := newExtensionSet(t, exts, HubConfig{DeliveryTimeout: time.Hour}) // no clock in the outcome
 	for i := range exts {
 		set.serve(t, i, http.StatusOK, false)
@@ -133,7 +135,7 @@ func TestFanOutDeliversOnceToEachExtension(t *testing.T) {
 }
 
 func TestSlowAndDeadExtensionsDoNotHoldUpOthers(t *testing.T) {
-	const exts, invocations = 10, 20
+	const exts, invocations = fgs.MaxExtensions, 20
 	// The slow extension is held on a channel, never by the timeout.
 	set := newExtensionSet(t, exts, HubConfig{DeliveryTimeout: time.Hour})
 	slow := set.serve(t, 0, http.StatusOK, true)

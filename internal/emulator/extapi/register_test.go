@@ -13,9 +13,9 @@ import (
 type extAt struct{ name, address string }
 
 func TestRegisterRules(t *testing.T) {
-	tenOnDefaultPorts := make([]extAt, 10)
+	tenOnDefaultPorts := make([]extAt, fgs.MaxExtensions)
 	for i := range tenOnDefaultPorts {
-		tenOnDefaultPorts[i] = extAt{fmt.Sprintf("ext%d.sh", i), fmt.Sprintf("127.0.0.1:%d", 8081+i)}
+		tenOnDefaultPorts[i] = extAt{fmt.Sprintf("ext%d.sh", i), fmt.Sprintf("127.0.0.1:%d", fgs.ExtensionPortMin+i)}
 	}
 	tests := []struct {
 		name     string
@@ -182,8 +182,8 @@ func TestKeysAreIsolated(t *testing.T) {
 	if api1 == api2 {
 		t.Fatalf("both keys got endpoint %s", api1)
 	}
-	for i := range 10 {
-		mustRegister(t, api1, fmt.Sprintf("ext%d.sh", i), fmt.Sprintf("127.0.0.1:%d", 8081+i))
+	for i := range fgs.MaxExtensions {
+		mustRegister(t, api1, fmt.Sprintf("ext%d.sh", i), fmt.Sprintf("127.0.0.1:%d", fgs.ExtensionPortMin+i))
 	}
 	// The same name and port are free in the other function.
 	got := mustRegister(t, api2, "ext0.sh", "127.0.0.1:8081")
