@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -13,39 +14,61 @@ import (
 )
 
 // acceptance is what the run's accept file (Config.AcceptFile) decided
-// about the recorded failures, by failure id; judged once, after the run.
+// about the recorded failures, by failure id.
 type acceptance struct {
+	mu       sync.Mutex
+	judged   map[string]bool
 	accepted map[string]string // failure id → the entry's note
 	expired  map[string]string // failure id → why it fails again
 }
 
-// AcceptFailures judges every failure recorded so far against the accept
-// file (once per run: later calls return the first answer), marks the
-// accepted ones in the evidence, and returns how many failures remain.
-// Every run path calls it before it writes failures.json or decides its
-// exit status: the suites through their reports, the generated inputs and
-// sequences after their runs.
+// AcceptFailures judges every failure recorded since its last call
+// against the accept file, marks the accepted ones in the evidence, and
+// returns how many of the run's failures are not accepted. Every run path
+// calls it after its last failure and before it writes failures.json or
+// decides its exit status: the suites through their reports, the
+// generated inputs and sequences after their runs.
 func (f *Framework) AcceptFailures() (unaccepted int) {
-	f.acceptOnce.Do(func() {
-		f.acceptance = acceptance{accepted: map[string]string{}, expired: map[string]string{}}
-		if f.Evidence == nil {
-			return
-		}
-		for _, fl := range f.Evidence.Failures() {
-			v := f.Accept.JudgeFailure(fl)
-			switch {
-			case v.Accepted:
-				f.acceptance.accepted[fl.ID] = v.Note
-				f.Evidence.SetAccepted(fl.ID, v.Note)
-			case v.Expired:
-				f.acceptance.expired[fl.ID] = v.Note
-			}
-		}
-	})
 	if f.Evidence == nil {
 		return 0
 	}
-	return len(f.Evidence.Failures()) - len(f.acceptance.accepted)
+	a := &f.acceptance
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.judged == nil {
+		a.judged, a.accepted, a.expired = map[string]bool{}, map[string]string{}, map[string]string{}
+	}
+	failures := f.Evidence.Failures()
+	for _, fl := range failures {
+		if a.judged[fl.ID] {
+			continue
+		}
+		a.judged[fl.ID] = true
+		v := f.Accept.JudgeFailure(fl)
+		switch {
+		case v.Accepted:
+			a.accepted[fl.ID] = v.Note
+			f.Evidence.SetAccepted(fl.ID, v.Note)
+		case v.Expired:
+			a.expired[fl.ID] = v.Note
+		}
+	}
+	return len(failures) - len(a.accepted)
+}
+
+// acceptedNoteOf and expiredNoteOf read a judged failure's notes.
+func (f *Framework) acceptedNoteOf(id string) (string, bool) {
+	f.acceptance.mu.Lock()
+	defer f.acceptance.mu.Unlock()
+	n, ok := f.acceptance.accepted[id]
+	return n, ok
+}
+
+func (f *Framework) expiredNoteOf(id string) (string, bool) {
+	f.acceptance.mu.Lock()
+	defer f.acceptance.mu.Unlock()
+	n, ok := f.acceptance.expired[id]
+	return n, ok
 }
 
 // MarkAccepted copies the accept file's notes onto failures taken from
@@ -53,7 +76,7 @@ func (f *Framework) AcceptFailures() (unaccepted int) {
 func (f *Framework) MarkAccepted(fs []evidence.Failure) {
 	f.AcceptFailures()
 	for i := range fs {
-		if note, ok := f.acceptance.accepted[fs[i].ID]; ok {
+		if note, ok := f.acceptedNoteOf(fs[i].ID); ok {
 			fs[i].Accepted = note
 		}
 	}
@@ -93,7 +116,7 @@ func (f *Framework) acceptedNote(sr types.SpecReport) (note string, ok bool) {
 	}
 	var notes []string
 	for _, id := range ids {
-		n, accepted := f.acceptance.accepted[id]
+		n, accepted := f.acceptedNoteOf(id)
 		if !accepted {
 			return "", false
 		}
@@ -110,7 +133,7 @@ func (f *Framework) expiredNote(sr types.SpecReport) string {
 	f.AcceptFailures()
 	var notes []string
 	for _, id := range f.specFailures(sr) {
-		if n, ok := f.acceptance.expired[id]; ok && !slices.Contains(notes, n) {
+		if n, ok := f.expiredNoteOf(id); ok && !slices.Contains(notes, n) {
 			notes = append(notes, n)
 		}
 	}

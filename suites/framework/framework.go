@@ -47,7 +47,6 @@ type Framework struct {
 	seq      sync.Mutex
 	next     int
 
-	acceptOnce sync.Once
 	acceptance acceptance
 }
 
