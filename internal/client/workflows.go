@@ -4,19 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // WorkflowInfo is a workflow as list and create answer it.
-type WorkflowInfo struct {
-	ID                   string `json:"id"`
-	WorkflowURN          string `json:"workflow_urn"`
-	Name                 string `json:"name"`
-	Description          string `json:"description"`
-	CreatedTime          string `json:"created_time"`
-	UpdatedTime          string `json:"updated_time"`
-	CreatedBy            string `json:"created_by"`
-	EnableStreamResponse bool   `json:"enable_stream_response,omitempty"`
-}
+type WorkflowInfo = fgs.Workflow
 
 // ListWorkflowsQuery filters ListWorkflows; zero values are left out.
 type ListWorkflowsQuery struct {

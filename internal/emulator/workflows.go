@@ -12,17 +12,9 @@ import (
 
 // workflow is a stored function flow. Its definition is kept as sent.
 type workflow struct {
-	ID          string         `json:"id"`
-	WorkflowURN string         `json:"workflow_urn"`
-	Name        string         `json:"name"`
-	Description string         `json:"description"`
-	CreatedTime string         `json:"created_time"`
-	UpdatedTime string         `json:"updated_time"`
-	CreatedBy   string         `json:"created_by"`
-	Mode        string         `json:"mode"`
-	Stream      bool           `json:"enable_stream_response"`
-	Definition  map[string]any `json:"-"`
-	seq         int64
+	fgs.Workflow
+	Definition map[string]any `json:"-"`
+	seq        int64
 }
 
 const (
@@ -74,7 +66,7 @@ func updateWorkFlow(c *call) (int, any, *apiError) {
 			return
 		}
 		w := *old
-		w.Name, w.Description, w.Stream, w.Definition = req.Name, req.Description, req.EnableStreamResponse, def
+		w.Name, w.Description, w.EnableStreamResponse, w.Definition = req.Name, req.Description, req.EnableStreamResponse, def
 		if req.Mode != "" {
 			w.Mode = req.Mode
 		}
@@ -117,11 +109,11 @@ func createWorkflow(c *call) (int, any, *apiError) {
 	}
 	e := c.e
 	now := nowStamp(time.Now())
-	w := &workflow{
+	w := &workflow{Workflow: fgs.Workflow{
 		ID: newID(), WorkflowURN: urn.Workflow(e.cfg.Region, e.cfg.ProjectID, workflowPackage, req.Name).String(),
 		Name: req.Name, Description: req.Description, CreatedTime: now, UpdatedTime: now, CreatedBy: "fgh-emulator",
-		Mode: req.Mode, Stream: req.EnableStreamResponse, Definition: def,
-	}
+		Mode: req.Mode, EnableStreamResponse: req.EnableStreamResponse,
+	}, Definition: def}
 	e.store.write(func() {
 		if e.store.workflows[w.WorkflowURN] != nil {
 			err = newError(http.StatusBadRequest, codeBadRequest, "Invalid parameter name: the workflow %s already exists", req.Name)

@@ -99,3 +99,17 @@ type DependencyVersion struct {
 	LastModified int64  `json:"last_modified"`
 	IsShared     bool   `json:"is_shared,omitempty"`
 }
+
+// Workflow is a function flow as the workflow operations answer it,
+// without its definition.
+type Workflow struct {
+	ID                   string `json:"id"`
+	WorkflowURN          string `json:"workflow_urn"`
+	Name                 string `json:"name"`
+	Description          string `json:"description"`
+	CreatedTime          string `json:"created_time"`
+	UpdatedTime          string `json:"updated_time"`
+	CreatedBy            string `json:"created_by"`
+	Mode                 string `json:"mode"`
+	EnableStreamResponse bool   `json:"enable_stream_response"`
+}
