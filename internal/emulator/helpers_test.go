@@ -178,4 +178,14 @@ func (te *testEmulator) postForString(what, path string, body any, want int, fie
 	return v
 }
 
+// statusCheck returns a check that fails t unless an answer has the status want.
+func statusCheck(t *testing.T) func(r response, want int) {
+	return func(r response, want int) {
+		t.Helper()
+		if r.status != want {
+			t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
+		}
+	}
+}
+
 func esc(s string) string { return url.PathEscape(s) }

@@ -34,12 +34,7 @@ func TestEveryOperationRoundTrip(t *testing.T) {
 	te.createFunction("tour", nil)
 	u := esc(te.fnURN("tour"))
 	fn := te.path("/fgs/functions/" + u)
-	ok := func(r response, want int) {
-		t.Helper()
-		if r.status != want {
-			t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
-		}
-	}
+	ok := statusCheck(t)
 
 	ok(te.do("GET", te.path("/fgs/functions?marker=0&maxitems=10&package_name=default"), nil), 200)
 	ok(te.do("GET", fn+"/config", nil), 200)

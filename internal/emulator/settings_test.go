@@ -9,12 +9,7 @@ import (
 // network operation once with its success status (TestEveryOperationRoundTrip).
 func tourSettings(t *testing.T, te *testEmulator, fnName string) {
 	t.Helper()
-	ok := func(r response, want int) {
-		t.Helper()
-		if r.status != want {
-			t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
-		}
-	}
+	ok := statusCheck(t)
 	u := esc(te.fnURN(fnName))
 	fn := te.path("/fgs/functions/" + u)
 	ok(te.do("POST", te.path("/functions/"+u+"/tags/create"), map[string]any{"tags": []kvItem{{"team", "blue"}}, "action": "create"}), 204)

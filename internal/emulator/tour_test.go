@@ -12,12 +12,7 @@ import (
 // that has a published version v1; each exchange is spec-checked by te.
 func tourFunctionExtras(t *testing.T, te *testEmulator, name string) {
 	t.Helper()
-	ok := func(r response, want int) {
-		t.Helper()
-		if r.status != want {
-			t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
-		}
-	}
+	ok := statusCheck(t)
 	u := esc(te.fnURN(name))
 	fn := te.path("/fgs/functions/" + u)
 
