@@ -353,3 +353,50 @@ func TestConnectionCap(t *testing.T) {
 		t.Errorf("the oldest trickling connection is still open (%v): no cap in force", err)
 	}
 }
+
+// TestStopAbandonsSlowExchange: an exchange still in flight when the drain
+// ends is reported as abandoned (fgh proxy exits 130), and the reports,
+// rewritten every ReportEvery while running, are there.
+func TestStopAbandonsSlowExchange(t *testing.T) {
+	cfg := emulator.DefaultConfig()
+	em := startEmulator(t, cfg, "")
+	out := t.TempDir()
+	px := startProxy(t, Options{Upstream: em.URL, OutDir: out, DrainTimeout: 100 * time.Millisecond, ReportEvery: 20 * time.Millisecond})
+	base := em.URL + "/v2/" + cfg.ProjectID + "/fgs/functions"
+	create, _ := http.NewRequest(http.MethodPost, base, strings.NewReader(`{"func_name":"slow","package":"default","runtime":"Python3.9","timeout":30,"handler":"index.handler","memory_size":128,"code_type":"inline","func_code":{"file":"aW1wb3J0IGpzb24K"},"user_data":"{\"FGH_HANDLER\":\"sleep\",\"FGH_SLEEP\":\"3s\"}"}`))
+	create.Header.Set("X-Auth-Token", cfg.Token)
+	create.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(create)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("create the slow function: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, err := os.Stat(filepath.Join(out, "conformance.json")); err != nil; _, err = os.Stat(filepath.Join(out, "conformance.json")) {
+		if time.Now().After(deadline) {
+			t.Fatal("no periodic report while running")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	invoke, _ := http.NewRequest(http.MethodPost, strings.Replace(base, em.URL, px.URL, 1)+"/urn:fss:"+cfg.Region+":"+cfg.ProjectID+":function:default:slow:latest/invocations", strings.NewReader(`{}`))
+	invoke.Header.Set("X-Auth-Token", cfg.Token)
+	invoke.Header.Set("Content-Type", "application/json")
+	go func() {
+		if resp, err := http.DefaultClient.Do(invoke); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	for em.requests() < 2 { // the create and the invocation reached the emulator
+		if time.Now().After(deadline) {
+			t.Fatal("the invocation did not reach the emulator")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	res, err := px.stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Abandoned {
+		t.Error("stopping with a 3s invocation in flight and a 100ms drain did not abandon it")
+	}
+}
