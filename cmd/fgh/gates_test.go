@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/framework"
 )
@@ -132,7 +133,7 @@ func TestReportCompatScoreAndScoreTrend(t *testing.T) {
 	var runs []string
 	for night := 1; night <= 16; night++ {
 		c := &reports.Conformance{Target: "http://127.0.0.1:1", StartedAt: time.Date(2026, 11, night, 3, 0, 0, 0, time.UTC)}
-		for i, op := range []string{"createFunction", "listFunctions", "deleteFunction", "invokeFunction"} {
+		for i, op := range []string{fgs.OpCreateFunction, fgs.OpListFunctions, fgs.OpDeleteFunction, fgs.OpInvokeFunction} {
 			result := reports.ResultPass
 			if night > 8 && i == 0 {
 				result = reports.ResultFail

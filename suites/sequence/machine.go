@@ -67,7 +67,7 @@ func (s *seq) create() {
 	resp := s.send(fw.Request{Operation: fgs.OpCreateFunction, Body: body})
 	s.expectStatus(resp, http.StatusOK, "a valid createFunction is answered 200")
 	s.created = resp
-	s.fnPath = s.follow(resp, nil, fgs.OpCreateFunction, "showFunctionConfig")
+	s.fnPath = s.follow(resp, nil, fgs.OpCreateFunction, fgs.OpShowFunctionConfig)
 }
 
 // end deletes the sequence's function, whatever happened; the exchange is
@@ -98,11 +98,11 @@ func (s *seq) actions() map[string]func(*rapid.T) {
 		"showAlias":      s.showAlias,
 		"deleteAlias":    s.deleteAlias,
 		"listAliases":    s.listAliases,
-		"createEvent":    s.createEvent,
-		"updateEvent":    s.updateEvent,
-		"showEvent":      s.showEvent,
-		"deleteEvent":    s.deleteEvent,
-		"listEvents":     s.listEvents,
+		"createEvent":    s.createEvent, // an action name, not an operation id
+		"updateEvent":    s.updateEvent, // an action name, not an operation id
+		"showEvent":      s.showEvent,   // an action name, not an operation id
+		"deleteEvent":    s.deleteEvent, // an action name, not an operation id
+		"listEvents":     s.listEvents,  // an action name, not an operation id
 	}
 }
 
@@ -111,7 +111,7 @@ func (s *seq) publishVersion(t *rapid.T) {
 	if s.published[v] != nil {
 		t.Skip("published already")
 	}
-	resp := s.send(fw.Request{Operation: "createFunctionVersion", Path: s.fnPath, Body: map[string]any{"version": v, "description": "fgh sequence"}})
+	resp := s.send(fw.Request{Operation: fgs.OpCreateFunctionVersion, Path: s.fnPath, Body: map[string]any{"version": v, "description": "fgh sequence"}})
 	s.expectStatus(resp, http.StatusOK, "publishing a new version is answered 200")
 	s.expectMember(resp, "version", v, "the published version is the one asked for")
 	s.published[v] = resp
@@ -119,7 +119,7 @@ func (s *seq) publishVersion(t *rapid.T) {
 
 func (s *seq) listVersions(*rapid.T) {
 	want := append([]string{"latest"}, slices.Sorted(maps.Keys(s.published))...)
-	s.settle(fw.Request{Operation: "listFunctionVersions", Path: s.fnPath}, "every published version is listed", func(resp *fw.Response) string {
+	s.settle(fw.Request{Operation: fgs.OpListFunctionVersions, Path: s.fnPath}, "every published version is listed", func(resp *fw.Response) string {
 		var page struct {
 			Versions []struct {
 				Version string `json:"version"`
@@ -149,10 +149,10 @@ func (s *seq) createAlias(t *rapid.T) {
 	version := rapid.SampledFrom(s.versionChoices()).Draw(t, "version")
 	path, body := s.fnPath, map[string]any{"version": version}
 	if p := s.published[version]; p != nil {
-		path, body = s.followBody(p, s.fnPath, "createFunctionVersion", "createVersionAlias")
+		path, body = s.followBody(p, s.fnPath, fgs.OpCreateFunctionVersion, fgs.OpCreateVersionAlias)
 	}
 	body["name"] = name
-	resp := s.send(fw.Request{Operation: "createVersionAlias", Path: path, Body: body})
+	resp := s.send(fw.Request{Operation: fgs.OpCreateVersionAlias, Path: path, Body: body})
 	s.expectStatus(resp, http.StatusOK, "a new alias of an existing version is answered 200")
 	s.expectMember(resp, "version", version, "the alias points at the version it was created with")
 	s.aliases[name] = version
@@ -162,7 +162,7 @@ func (s *seq) createAlias(t *rapid.T) {
 func (s *seq) updateAlias(t *rapid.T) {
 	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.aliases)), "alias")
 	version := rapid.SampledFrom(s.versionChoices()).Draw(t, "version")
-	resp := s.send(fw.Request{Operation: "updateVersionAlias", Path: s.aliasPath(name), Body: map[string]any{"version": version, "description": "fgh sequence"}})
+	resp := s.send(fw.Request{Operation: fgs.OpUpdateVersionAlias, Path: s.aliasPath(name), Body: map[string]any{"version": version, "description": "fgh sequence"}})
 	s.expectStatus(resp, http.StatusOK, "an update of an existing alias is answered 200")
 	s.aliases[name] = version
 }
@@ -175,15 +175,15 @@ func (s *seq) showAlias(t *rapid.T) {
 	sort.Strings(known)
 	name := s.drawExisting(t, known, "alias")
 	if s.gone[name] {
-		s.expectGone(fw.Request{Operation: "showVersionAlias", Path: s.aliasPath(name)}, "a deleted alias answers 404")
+		s.expectGone(fw.Request{Operation: fgs.OpShowVersionAlias, Path: s.aliasPath(name)}, "a deleted alias answers 404")
 		return
 	}
-	s.readsBack(fw.Request{Operation: "showVersionAlias", Path: s.aliasPath(name)}, "version", s.aliases[name], "an alias reads back the version it was last given")
+	s.readsBack(fw.Request{Operation: fgs.OpShowVersionAlias, Path: s.aliasPath(name)}, "version", s.aliases[name], "an alias reads back the version it was last given")
 }
 
 func (s *seq) deleteAlias(t *rapid.T) {
 	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.aliases)), "alias")
-	resp := s.send(fw.Request{Operation: "deleteVersionAlias", Path: s.aliasPath(name)})
+	resp := s.send(fw.Request{Operation: fgs.OpDeleteVersionAlias, Path: s.aliasPath(name)})
 	s.expectStatus(resp, http.StatusNoContent, "deleting an existing alias is answered 204")
 	delete(s.aliases, name)
 	s.gone[name] = true
@@ -192,7 +192,7 @@ func (s *seq) deleteAlias(t *rapid.T) {
 // listAliases compares the listed aliases with the model both ways: a
 // created alias is listed with its version, a deleted one is not.
 func (s *seq) listAliases(*rapid.T) {
-	s.settleList(fw.Request{Operation: "listVersionAliases", Path: s.fnPath}, "the alias list holds exactly the aliases not deleted, at their versions",
+	s.settleList(fw.Request{Operation: fgs.OpListVersionAliases, Path: s.fnPath}, "the alias list holds exactly the aliases not deleted, at their versions",
 		func(body []byte) map[string]string {
 			var list []struct{ Name, Version string }
 			_ = json.Unmarshal(body, &list)
@@ -210,11 +210,11 @@ func (s *seq) createEvent(t *rapid.T) {
 		t.Skip("exists")
 	}
 	content := drawContent(t)
-	resp := s.send(fw.Request{Operation: "createEvent", Path: s.fnPath, Body: map[string]any{"name": name, "content": content}})
+	resp := s.send(fw.Request{Operation: fgs.OpCreateEvent, Path: s.fnPath, Body: map[string]any{"name": name, "content": content}})
 	s.expectStatus(resp, http.StatusOK, "a new test event is answered 200")
 	s.expectMember(resp, "name", name, "the created event has the name it was given")
 	ev := &event{content: content, created: resp}
-	ev.id = s.follow(resp, s.fnPath, "createEvent", "showEvent")["event_id"]
+	ev.id = s.follow(resp, s.fnPath, fgs.OpCreateEvent, fgs.OpShowEvent)["event_id"]
 	s.events[name] = ev
 	delete(s.goneEv, name)
 }
@@ -222,7 +222,7 @@ func (s *seq) createEvent(t *rapid.T) {
 func (s *seq) updateEvent(t *rapid.T) {
 	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.events)), "event")
 	content := drawContent(t)
-	resp := s.send(fw.Request{Operation: "updateEvent", Path: s.eventPath(name), Body: map[string]any{"content": content}})
+	resp := s.send(fw.Request{Operation: fgs.OpUpdateEvent, Path: s.eventPath(name), Body: map[string]any{"content": content}})
 	s.expectStatus(resp, http.StatusOK, "an update of an existing test event is answered 200")
 	s.events[name].content = content
 }
@@ -234,15 +234,15 @@ func (s *seq) showEvent(t *rapid.T) {
 	if id, ok := s.goneEv[name]; ok {
 		path := maps.Clone(s.fnPath)
 		path["event_id"] = id
-		s.expectGone(fw.Request{Operation: "showEvent", Path: path}, "a deleted test event answers 404")
+		s.expectGone(fw.Request{Operation: fgs.OpShowEvent, Path: path}, "a deleted test event answers 404")
 		return
 	}
-	s.readsBack(fw.Request{Operation: "showEvent", Path: s.eventPath(name)}, "content", s.events[name].content, "a test event reads back the content it was last given")
+	s.readsBack(fw.Request{Operation: fgs.OpShowEvent, Path: s.eventPath(name)}, "content", s.events[name].content, "a test event reads back the content it was last given")
 }
 
 func (s *seq) deleteEvent(t *rapid.T) {
 	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.events)), "event")
-	resp := s.send(fw.Request{Operation: "deleteEvent", Path: s.eventPath(name)})
+	resp := s.send(fw.Request{Operation: fgs.OpDeleteEvent, Path: s.eventPath(name)})
 	s.expectStatus(resp, http.StatusNoContent, "deleting an existing test event is answered 204")
 	s.goneEv[name] = s.events[name].id
 	delete(s.events, name)
@@ -257,7 +257,7 @@ func (s *seq) listEvents(*rapid.T) {
 	for name := range s.goneEv {
 		gone[name] = true
 	}
-	s.settleList(fw.Request{Operation: "listEvents", Path: s.fnPath}, "the test event list holds exactly the events not deleted",
+	s.settleList(fw.Request{Operation: fgs.OpListEvents, Path: s.fnPath}, "the test event list holds exactly the events not deleted",
 		func(body []byte) map[string]string {
 			var page struct {
 				Events []struct{ ID, Name string } `json:"events"`
@@ -290,7 +290,7 @@ func (s *seq) aliasPath(name string) map[string]string {
 
 // eventPath is the event's address by the spec's link from its createEvent answer.
 func (s *seq) eventPath(name string) map[string]string {
-	return s.follow(s.events[name].created, s.fnPath, "createEvent", "showEvent")
+	return s.follow(s.events[name].created, s.fnPath, fgs.OpCreateEvent, fgs.OpShowEvent)
 }
 
 // drawContent is a test event's content: base64 of a small JSON object.

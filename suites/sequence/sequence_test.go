@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/launch"
 	fw "github.com/fgharness/fgharness/suites/framework"
 	"github.com/fgharness/fgharness/suites/replay"
@@ -76,7 +77,7 @@ func TestHealthyEmulatorKeepsEveryPromiseDeterministically(t *testing.T) {
 	for _, op := range logs[0] {
 		ops[op] = true
 	}
-	for _, op := range []string{"createVersionAlias", "deleteVersionAlias", "listVersionAliases", "updateEvent", "showEvent", "createFunctionVersion"} {
+	for _, op := range []string{fgs.OpCreateVersionAlias, fgs.OpDeleteVersionAlias, fgs.OpListVersionAliases, fgs.OpUpdateEvent, fgs.OpShowEvent, fgs.OpCreateFunctionVersion} {
 		if !ops[op] {
 			t.Errorf("seed 7 never sent %s; the sequences do not reach it", op)
 		}
@@ -88,8 +89,8 @@ func TestHealthyEmulatorKeepsEveryPromiseDeterministically(t *testing.T) {
 // against a healthy one.
 func TestSequencesCatchEveryDefect(t *testing.T) {
 	cases := map[string][]string{
-		"deleted-alias-listed": {"createFunction", "createVersionAlias", "deleteVersionAlias", "listVersionAliases"},
-		"event-update-lost":    {"createFunction", "createEvent", "updateEvent", "showEvent"},
+		"deleted-alias-listed": {fgs.OpCreateFunction, fgs.OpCreateVersionAlias, fgs.OpDeleteVersionAlias, fgs.OpListVersionAliases},
+		"event-update-lost":    {fgs.OpCreateFunction, fgs.OpCreateEvent, fgs.OpUpdateEvent, fgs.OpShowEvent},
 	}
 	for _, d := range fw.Defects() {
 		if d.CaughtBy == fw.CaughtBySequences && cases[d.Name] == nil {
