@@ -61,6 +61,16 @@ pause every worker for their Retry-After); --workers fuzzes that many
 operations at once. What it creates is named fgh-<run>-... and deleted at
 the end; --read-only sends only what creates nothing.
 
+After the generated requests, --fuzz sends stateful sequences (not under
+--read-only): random chains of calls along the spec's producer-consumer
+links (a function, its versions, aliases and test events), checking that
+what was created is readable and listed, an update shows on the next read,
+a deleted thing answers 404 and leaves its list, and aliases and versions
+agree, with reads retried for up to 5s while a change settles. A failing
+sequence is shrunk to the shortest one that still fails; replay re-sends
+its steps. They take the run's --seed and --rate and a fifth of a time
+--fuzz-budget (docs/sequences.md).
+
 --accept FILE names known deviations of a vendor (YAML; docs/gates.md):
 each entry gives the operation, the check, a matcher on the violation, a
 reason and an expiry date. A check whose failures all match an entry in
@@ -102,6 +112,9 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 			out := cmd.OutOrStdout()
 			if res.Fuzz != nil {
 				fmt.Fprint(out, res.Fuzz.Summary())
+				if res.Sequences != nil {
+					fmt.Fprint(out, res.Sequences.Summary())
+				}
 				if res.Acceptances != nil {
 					if err := reports.RenderAcceptanceText(out, res.Acceptances); err != nil {
 						return withExitCode(exitUsage, err)

@@ -29,6 +29,7 @@ import (
 	"github.com/fgharness/fgharness/suites/logs"
 	"github.com/fgharness/fgharness/suites/metrics"
 	"github.com/fgharness/fgharness/suites/reserved"
+	"github.com/fgharness/fgharness/suites/sequence"
 	"github.com/fgharness/fgharness/suites/tags"
 	"github.com/fgharness/fgharness/suites/triggers"
 	"github.com/fgharness/fgharness/suites/versions"
@@ -84,6 +85,9 @@ type Result struct {
 	Interrupted bool
 	// Fuzz is the outcome of a --fuzz run (Conformance is nil then).
 	Fuzz *fuzz.Result
+	// Sequences is the outcome of a --fuzz run's stateful sequences (nil
+	// when they did not run: --read-only, or the fuzzing stopped).
+	Sequences *sequence.Result
 	// Unexercised lists the statuses --fail-on-unexercised failed the run
 	// on (empty when it passed or was not asked for).
 	Unexercised []reports.UnexercisedGap

@@ -9,7 +9,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/suites/fuzz"
+	"github.com/fgharness/fgharness/suites/sequence"
 )
 
 // FuzzReportFile is the fuzz run's Markdown report inside Config.OutDir.
@@ -50,9 +52,17 @@ func runFuzz(ctx context.Context, opts Options) (Result, error) {
 		opts.FuzzStarted(fo.Seed)
 	}
 	fr, runErr := fuzz.Run(ctx, f, fo, f.Evidence)
+	var sr *sequence.Result
+	if runErr == nil && !fo.ReadOnly { // every sequence creates a function
+		got, err := sequence.Run(ctx, f, sequence.FromFuzz(fo), f.Evidence)
+		sr, runErr = &got, err
+	}
 	unaccepted := f.AcceptFailures()
 	f.MarkAccepted(fr.Failures)
-	res := Result{Fuzz: &fr, Duration: time.Since(start), Passed: runErr == nil && unaccepted == 0, Acceptances: f.AcceptanceSummary()}
+	if sr != nil && sr.Failure != nil {
+		f.MarkAccepted([]evidence.Failure{*sr.Failure})
+	}
+	res := Result{Fuzz: &fr, Sequences: sr, Duration: time.Since(start), Passed: runErr == nil && unaccepted == 0, Acceptances: f.AcceptanceSummary()}
 	if stopped := ctx.Err(); stopped != nil && runErr != nil {
 		res.Interrupted = stopped == context.Canceled
 		if !res.Interrupted {
@@ -66,9 +76,28 @@ func runFuzz(ctx context.Context, opts Options) (Result, error) {
 		if err := fuzz.WriteReportFile(filepath.Join(opts.OutDir, FuzzReportFile), fr, opts.OutDir); err != nil {
 			return res, err
 		}
+		if err := appendSequenceReport(filepath.Join(opts.OutDir, FuzzReportFile), sr); err != nil {
+			return res, err
+		}
 	}
 	if res.Interrupted {
 		return res, nil
 	}
 	return res, runErr
+}
+
+// appendSequenceReport adds the stateful sequences' outcome to fuzz.md.
+func appendSequenceReport(path string, sr *sequence.Result) error {
+	if sr == nil {
+		return nil
+	}
+	fh, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("fuzz report: %w", err)
+	}
+	_, werr := fmt.Fprintf(fh, "\n## Stateful sequences\n\n```\n%s```\n", sr.Summary())
+	if cerr := fh.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr
 }

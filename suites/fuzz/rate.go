@@ -64,8 +64,9 @@ const (
 	maxRetryAfter     = time.Minute
 )
 
-// retryAfter reads a Retry-After header (seconds or an HTTP date).
-func retryAfter(h string) time.Duration {
+// RetryAfter reads a Retry-After header (seconds or an HTTP date); the
+// stateful sequences wait the same way.
+func RetryAfter(h string) time.Duration {
 	h = strings.TrimSpace(h)
 	d := defaultRetryAfter
 	if s, err := strconv.Atoi(h); err == nil && s >= 0 {

@@ -281,7 +281,7 @@ func (r *runner) send(ctx context.Context, req fw.Request) (*fw.Response, error)
 		if resp.Status != http.StatusTooManyRequests || attempt == maxRetries {
 			return resp, nil
 		}
-		r.limit.pause(retryAfter(resp.Header.Get("Retry-After")))
+		r.limit.pause(RetryAfter(resp.Header.Get("Retry-After")))
 	}
 }
 

@@ -1,6 +1,7 @@
 package sequence
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -11,23 +12,57 @@ import (
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/reports"
 	fw "github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/fuzz"
 )
 
 // send sends one request of the sequence; a transport error ends the run
 // (the target is gone), a spec violation fails the sequence.
 func (s *seq) send(req fw.Request) *fw.Response {
-	resp, err := s.r.f.Do(s.ctx, req)
-	s.r.requests++
+	var resp *fw.Response
+	var err error
+	for attempt := 0; ; attempt++ {
+		s.r.pace(s.ctx, 0)
+		resp, err = s.r.f.Do(s.ctx, req)
+		s.r.requests++
+		if err != nil || resp.Status != http.StatusTooManyRequests || attempt == maxRetries {
+			break
+		}
+		s.r.f.Transport.TakeExchanges() // a refused attempt is no step
+		s.r.pace(s.ctx, fuzz.RetryAfter(resp.Header.Get("Retry-After")))
+	}
 	s.history = append(s.history, s.r.f.Transport.TakeExchanges()...)
 	if err != nil {
-		s.r.lost = err
-		s.t.Skip("target lost")
+		if s.ctx.Err() == nil {
+			s.r.lost = err
+		}
+		s.t.Skip("stopped: " + err.Error())
 	}
 	if len(resp.Violations) > 0 {
 		v := resp.Violations[0]
 		s.fail(reports.CheckSchema, req.Operation+" answers as the spec documents", v.Evidence(), evidence.Expect{Spec: true})
 	}
 	return resp
+}
+
+// maxRetries bounds how often one request is sent again after 429 answers.
+const maxRetries = 5
+
+// pace waits until the next request may go: Options.Rate apart from the
+// last one, and at least wait from now.
+func (r *runner) pace(ctx context.Context, wait time.Duration) {
+	next := time.Now().Add(wait)
+	if r.opts.Rate > 0 {
+		if due := r.lastSent.Add(time.Duration(float64(time.Second) / r.opts.Rate)); due.After(next) {
+			next = due
+		}
+	}
+	if d := time.Until(next); d > 0 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(d):
+		}
+	}
+	r.lastSent = time.Now()
 }
 
 // fail records the last exchange as the failing step, the ones before it
@@ -62,7 +97,7 @@ func (s *seq) expectMember(resp *fw.Response, name, want, rule string) {
 // a change may reach the reads of a target later than its answer. broken
 // names what the read lacks, in the form the body would carry it.
 func (s *seq) settle(req fw.Request, rule string, broken func(*fw.Response) string) {
-	deadline := time.Now().Add(s.r.opts.Settle)
+	deadline := time.Now().Add(s.r.settle())
 	for {
 		resp := s.send(req)
 		lacks := broken(resp)
@@ -89,13 +124,24 @@ func (s *seq) readsBack(req fw.Request, name, want, rule string) {
 	})
 }
 
+// settle is Options.Settle until a sequence has failed, and no wait while
+// rapid shrinks it: the change did not settle in the full time once, and
+// a shrink candidate only has to show the same loss (hundreds of waits
+// would make shrinking cost minutes).
+func (r *runner) settle() time.Duration {
+	if r.shortest != nil {
+		return 0
+	}
+	return r.opts.Settle
+}
+
 // pollInterval spaces the reads of a change that has not settled yet.
 const pollInterval = 200 * time.Millisecond
 
 // settleList reads a list until it holds exactly want (name → version
 // or id) and none of gone.
 func (s *seq) settleList(req fw.Request, rule string, decode func([]byte) map[string]string, want map[string]string, gone map[string]bool) {
-	deadline := time.Now().Add(s.r.opts.Settle)
+	deadline := time.Now().Add(s.r.settle())
 	for {
 		resp := s.send(req)
 		s.expectStatus(resp, http.StatusOK, req.Operation+" is answered 200")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fgharness/fgharness/internal/evidence"
 	fw "github.com/fgharness/fgharness/suites/framework"
+	"github.com/fgharness/fgharness/suites/fuzz"
 )
 
 // Options bound a sequence run; the seed is the fuzz run's.
@@ -26,6 +27,12 @@ type Options struct {
 	Settle time.Duration
 	// Shrink bounds how long rapid minimises a failing sequence.
 	Shrink time.Duration
+	// Time, when set, ends the run (shrinking included) once it is spent;
+	// the sequences run until then count, and the run is no error.
+	Time time.Duration
+	// Rate caps requests per second (0: no cap); a 429 answer is waited
+	// out as its Retry-After says and sent again.
+	Rate float64
 }
 
 // Defaults of a sequence run: small enough for CI, long enough to reach
@@ -42,6 +49,17 @@ func DefaultOptions(seed uint64) Options {
 	return Options{Seed: seed, Sequences: DefaultSequences, Steps: DefaultSteps, Settle: DefaultSettle, Shrink: DefaultShrink}
 }
 
+// FromFuzz is the sequence run of a fuzz run: its seed and rate, and with
+// a time budget a fifth of that time (the generated requests get the rest).
+func FromFuzz(fo fuzz.Options) Options {
+	o := DefaultOptions(fo.Seed)
+	o.Rate = fo.Rate
+	if fo.Budget.Time > 0 {
+		o.Time = fo.Budget.Time / 5
+	}
+	return o
+}
+
 // Validate reports options no run can start with.
 func (o Options) Validate() error {
 	var errs []error
@@ -51,7 +69,7 @@ func (o Options) Validate() error {
 	if o.Sequences < 1 || o.Steps < 1 {
 		errs = append(errs, fmt.Errorf("sequences: %d sequences of %d steps: give at least one of each", o.Sequences, o.Steps))
 	}
-	if o.Settle < 0 || o.Shrink < 0 {
+	if o.Settle < 0 || o.Shrink < 0 || o.Time < 0 || o.Rate < 0 {
 		errs = append(errs, errors.New("sequences: settle and shrink times cannot be negative"))
 	}
 	return errors.Join(errs...)
@@ -80,6 +98,12 @@ func Run(ctx context.Context, f *fw.Framework, opts Options, rec *evidence.Recor
 	if err := opts.Validate(); err != nil {
 		return Result{}, err
 	}
+	outer := ctx
+	if opts.Time > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Time)
+		defer cancel()
+	}
 	r := &runner{f: f, opts: opts}
 	release := configureRapid(opts.Seed, opts.Sequences, opts.Steps, opts.Shrink)
 	defer release()
@@ -95,7 +119,7 @@ func Run(ctx context.Context, f *fw.Framework, opts Options, rec *evidence.Recor
 		t.Repeat(s.actions())
 	})
 	res := Result{Seed: opts.Seed, Sequences: r.sequences, Requests: r.requests}
-	if r.lost != nil {
+	if r.lost != nil && outer.Err() == nil && ctx.Err() == nil {
 		return res, r.lost
 	}
 	if tb.Failed() && r.shortest != nil {
@@ -109,7 +133,7 @@ func Run(ctx context.Context, f *fw.Framework, opts Options, rec *evidence.Recor
 		res.Failure = &fl
 		res.Sequence = append(operationsOf(fl.Steps), fl.Operation)
 	}
-	return res, ctx.Err()
+	return res, outer.Err()
 }
 
 // runner is one sequence run.
@@ -119,6 +143,7 @@ type runner struct {
 	sequences int
 	requests  int
 	lost      error
+	lastSent  time.Time // for Options.Rate
 	// shortest is the failing sequence with the fewest requests, the last
 	// of equals: rapid runs its minimal case last.
 	shortest *evidence.Failure
