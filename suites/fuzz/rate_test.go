@@ -13,12 +13,12 @@ func TestRetryAfter(t *testing.T) {
 		"": defaultRetryAfter, "2": 2 * time.Second, "0": 0, "junk": defaultRetryAfter,
 		"100000": maxRetryAfter, "Mon, 01 Jan 2001 00:00:00 GMT": 0,
 	} {
-		if got := retryAfter(in); got != want {
-			t.Errorf("retryAfter(%q) = %v, want %v", in, got, want)
+		if got := RetryAfter(in); got != want {
+			t.Errorf("RetryAfter(%q) = %v, want %v", in, got, want)
 		}
 	}
-	if got := retryAfter(soon); got <= time.Second || got > 3*time.Second {
-		t.Errorf("retryAfter(%q) = %v, want about 3s", soon, got)
+	if got := RetryAfter(soon); got <= time.Second || got > 3*time.Second {
+		t.Errorf("RetryAfter(%q) = %v, want about 3s", soon, got)
 	}
 }
 
