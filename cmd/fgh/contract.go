@@ -139,6 +139,7 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 			}
 			if opts.OutDir != "" {
 				fmt.Fprintf(out, "reports: %s\n", filepath.Join(opts.OutDir, framework.ConformanceMDFile))
+				printFailureIDs(out, res.Conformance, opts.OutDir)
 			}
 			if !res.Passed {
 				if len(res.Unexercised) > 0 && res.Conformance != nil && !res.Conformance.Failed() {

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/launch"
+	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/replay"
 )
 
@@ -55,6 +58,33 @@ broken again, 2 on a usage or connection error.`,
 	fl.StringVar(&opts.Defect, "test-defect", "", "inject a named defect into the built-in emulator (tests of the suites only)")
 	_ = fl.MarkHidden("test-defect")
 	return cmd
+}
+
+// maxListedFailures bounds the failure ids a contract run prints; the
+// reports list them all.
+const maxListedFailures = 10
+
+// printFailureIDs lists the run's failures that were not accepted, each
+// with its id, and how to replay one.
+func printFailureIDs(w io.Writer, c *reports.Conformance, dir string) {
+	if c == nil {
+		return
+	}
+	n := 0
+	for _, f := range c.Failures {
+		if f.Accepted != "" {
+			continue
+		}
+		if n++; n <= maxListedFailures {
+			fmt.Fprintf(w, "failure %s %s · %s: %s\n", f.ID, f.Operation, f.Check, firstLineOf(f.Rule))
+		}
+	}
+	if n > maxListedFailures {
+		fmt.Fprintf(w, "... and %d more in %s\n", n-maxListedFailures, filepath.Join(dir, evidence.FailuresFile))
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "replay one: fgh contract replay %s ID\n", dir)
+	}
 }
 
 // printReplay says what was sent, what came back and the verdict.

@@ -66,6 +66,9 @@ func TestDefectRunLeavesReplayableEvidence(t *testing.T) {
 	if fl.ID == "" {
 		t.Fatalf("failures.json has no re-checkable createFunction failure with the 201 answer: %+v", run.Failures)
 	}
+	if !strings.Contains(out, "failure "+run.Failures[0].ID+" ") || !strings.Contains(out, "fgh contract replay "+dir+" ID") {
+		t.Errorf("the run's output does not list its failures by id:\n%s", out)
+	}
 
 	secrets := []string{emulator.DefaultToken, emulator.DefaultSK}
 	for _, name := range []string{har, filepath.Join(dir, evidence.FailuresFile), filepath.Join(dir, framework.ConformanceJSON)} {
