@@ -305,7 +305,10 @@ func intQuery(c *call, name string) (int, bool) {
 }
 
 // runOf finds the path's execution of the path's workflow.
-func runOf(c *call) (*flowRun, *apiError) {
+func runOf(c *call) (*flowRun, *apiError) { return runByID(c, c.param("execution_id")) }
+
+// runByID finds execution runID of the path's workflow.
+func runByID(c *call, runID string) (*flowRun, *apiError) {
 	var run *flowRun
 	var err *apiError
 	s := c.e.store
@@ -314,11 +317,11 @@ func runOf(c *call) (*flowRun, *apiError) {
 		if w, err = s.workflowByID(c.param("workflow_id")); err != nil {
 			return
 		}
-		if r := s.flowRuns[c.param("execution_id")]; r != nil && r.workflowID == w.ID {
+		if r := s.flowRuns[runID]; r != nil && r.workflowID == w.ID {
 			run = r
 			return
 		}
-		err = newError(http.StatusNotFound, codeNotFound, "workflow %s has no execution %s", w.ID, c.param("execution_id"))
+		err = newError(http.StatusNotFound, codeNotFound, "workflow %s has no execution %s", w.ID, runID)
 	})
 	return run, err
 }
@@ -411,20 +414,7 @@ func createCallbackWorkflow(c *call) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	runID, stateID := c.r.Header.Get("X-Workflow-Run-Id"), c.r.Header.Get("X-Workflow-State-Id")
-	var run *flowRun
-	var err *apiError
-	s := c.e.store
-	s.read(func() {
-		var w *workflow
-		if w, err = s.workflowByID(c.param("workflow_id")); err != nil {
-			return
-		}
-		if r := s.flowRuns[runID]; r != nil && r.workflowID == w.ID {
-			run = r
-			return
-		}
-		err = newError(http.StatusNotFound, codeNotFound, "workflow %s has no execution %s", w.ID, runID)
-	})
+	run, err := runByID(c, runID)
 	if err != nil {
 		return 0, nil, err
 	}
