@@ -236,7 +236,7 @@ func TestContractInterruptedExits130(t *testing.T) {
 	var calls atomic.Int64
 	front, cfg := frontedEmulator(t, func(w http.ResponseWriter, r *http.Request) bool {
 		calls.Add(1)
-		time.Sleep(100 * time.Millisecond) // a slow endpoint: the run is still going when the signal comes
+		time.Sleep(30 * time.Millisecond) // a slow endpoint: the run is still going when the signal comes
 		return false
 	})
 	cmd := fghProcess(t, nil, "contract", "--target", front.URL, "--project-id", cfg.ProjectID, "--token", cfg.Token, "--out", t.TempDir())
@@ -245,12 +245,17 @@ func TestContractInterruptedExits130(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(2 * time.Minute)
 	for calls.Load() < 10 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
+	if calls.Load() < 10 {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("the run had not started its specs after 2 minutes; output:\n%s", buf.String())
+	}
 	_ = cmd.Process.Signal(os.Interrupt)
-	kill := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
+	kill := time.AfterFunc(3*time.Minute, func() { _ = cmd.Process.Kill() })
 	_ = cmd.Wait()
 	kill.Stop()
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
