@@ -182,18 +182,13 @@ func startSyncWorkflowExecution(c *call) (int, any, *apiError) {
 // runsOf lists the path's workflow's runs, newest first.
 func runsOf(c *call) ([]*flowRun, *apiError) {
 	var runs []*flowRun
-	var err *apiError
-	s := c.e.store
-	s.read(func() {
-		var w *workflow
-		if w, err = s.workflowByID(c.param("workflow_id")); err != nil {
-			return
-		}
+	err := readWorkflow(c, func(s *store, w *workflow) *apiError {
 		for _, r := range s.flowRuns {
 			if r.workflowID == w.ID {
 				runs = append(runs, r)
 			}
 		}
+		return nil
 	})
 	sortBy(runs, func(r *flowRun) int64 { return -r.seq })
 	return runs, err
@@ -310,20 +305,27 @@ func runOf(c *call) (*flowRun, *apiError) { return runByID(c, c.param("execution
 // runByID finds execution runID of the path's workflow.
 func runByID(c *call, runID string) (*flowRun, *apiError) {
 	var run *flowRun
+	err := readWorkflow(c, func(s *store, w *workflow) *apiError {
+		if r := s.flowRuns[runID]; r != nil && r.workflowID == w.ID {
+			run = r
+			return nil
+		}
+		return newError(http.StatusNotFound, codeNotFound, "workflow %s has no execution %s", w.ID, runID)
+	})
+	return run, err
+}
+
+// readWorkflow runs f with the path's workflow under the store's read lock.
+func readWorkflow(c *call, f func(s *store, w *workflow) *apiError) *apiError {
 	var err *apiError
 	s := c.e.store
 	s.read(func() {
 		var w *workflow
-		if w, err = s.workflowByID(c.param("workflow_id")); err != nil {
-			return
+		if w, err = s.workflowByID(c.param("workflow_id")); err == nil {
+			err = f(s, w)
 		}
-		if r := s.flowRuns[runID]; r != nil && r.workflowID == w.ID {
-			run = r
-			return
-		}
-		err = newError(http.StatusNotFound, codeNotFound, "workflow %s has no execution %s", w.ID, runID)
 	})
-	return run, err
+	return err
 }
 
 // lockRunIf finds the path's execution and returns it locked when its
