@@ -279,6 +279,9 @@ func Defects() []Defect {
 						Name string `json:"name"`
 					}
 					if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &ev) != nil {
+						for k, vs := range rec.Header() {
+							w.Header()[k] = vs
+						}
 						w.WriteHeader(rec.Code)
 						_, _ = w.Write(rec.Body.Bytes())
 						return

@@ -41,7 +41,7 @@ const (
 	DefaultSequences = 20
 	DefaultSteps     = 12
 	DefaultSettle    = 5 * time.Second
-	DefaultShrink    = 30 * time.Second
+	DefaultShrink    = 10 * time.Second
 )
 
 // DefaultOptions is a run of DefaultSequences sequences with seed.
