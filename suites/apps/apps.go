@@ -54,9 +54,9 @@ var _ = area.Describe("Function applications", Label(fw.LabelApps), func() {
 			id := resp.String("application_id")
 			Expect(id).NotTo(BeEmpty(), "createFunctionApp: body /application_id: expected the new application's ID")
 			deleted := false
-			DeferCleanup(func() {
+			DeferCleanup(func(ctx SpecContext) { // cleanup: Do with the node's context, never Call
 				if !deleted {
-					fw.Call(fw.Request{Operation: fgs.OpDeleteFunctionApp, Path: map[string]string{"id": id}})
+					_, _ = fw.Current().Do(ctx, fw.Request{Operation: fgs.OpDeleteFunctionApp, Path: map[string]string{"id": id}})
 				}
 			})
 

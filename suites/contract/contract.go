@@ -144,6 +144,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	defer f.WatchInterrupts()()
 	passed := RunSpecs(t, "fgh contract", suiteConfig, reporterConfig)
 	c, werr := framework.LastConformance()
 	// Ginkgo fails a run whose only failures the accept file accepts.

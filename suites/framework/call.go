@@ -100,7 +100,11 @@ func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
 func Call(r Request) *Response {
 	GinkgoHelper()
 	f := Current()
+	during := f.intr.current()
 	resp, err := f.Do(context.Background(), r)
+	if during != nil && during.Err() != nil {
+		park() // an interrupt came while this call was out; see interrupts
+	}
 	if lost := f.TargetLost(); lost != nil {
 		AbortSuite(lost.Error())
 	}

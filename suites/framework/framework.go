@@ -43,6 +43,7 @@ type Framework struct {
 
 	client   *client.Client // every API call goes through it
 	health   targetHealth
+	intr     interrupts
 	coverage *coverage
 	seq      sync.Mutex
 	next     int

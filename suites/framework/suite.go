@@ -52,6 +52,7 @@ func setupFromEnv(ctx SpecContext, launch Launcher) {
 	if err != nil {
 		Fail("contract run setup: " + err.Error())
 	}
+	DeferCleanup(f.WatchInterrupts())
 	DeferCleanup(func(ctx SpecContext) {
 		if err := f.Close(ctx); err != nil {
 			Fail("stop the in-process emulator: " + err.Error())

@@ -68,7 +68,12 @@ var _ = area.Describe("Reserved instances", Label(fw.LabelReserved), func() {
 		Label(fw.LabelBehaviour, fw.LabelDestructive),
 		fw.Conformance([]string{fgs.OpUpdateFunctionReservedInstancesCount, fgs.OpListFunctionReservedInstances, fgs.OpListReservedInstanceConfigs}, fw.CheckBehaviour), func() {
 			fn := fw.CreateFunction(fw.FunctionOptions{})
-			DeferCleanup(func() { setReserved(fn, 0) }) // reserved instances are billed; release them first
+			// Reserved instances are billed: release them first. A cleanup uses Do
+			// with the node's context, never Call.
+			DeferCleanup(func(ctx SpecContext) {
+				_, _ = fw.Current().Do(ctx, fw.Request{Operation: fgs.OpUpdateFunctionReservedInstancesCount,
+					Path: map[string]string{"function_urn": fn.URN}, Body: map[string]any{"count": 0}})
+			})
 			setReserved(fn, 1)
 			Expect(listedCount(fn)).To(Equal(1), "listFunctionReservedInstances urn=%s: count: expected the 1 just set", fn.Name)
 			Expect(configuredCount(fn)).To(Equal(1), "listReservedInstanceConfigs function_urn=%s: min_count of latest: expected the 1 just set", fn.Name)
