@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fgharness/fgharness/internal/rapidrun"
 	"net/http"
 	"strings"
 	"sync"
@@ -103,6 +104,9 @@ func newRunner(f *fw.Framework, opts Options, rec *evidence.Recorder) (*runner, 
 	return &runner{f: f, opts: opts, rec: rec, limit: newLimiter(opts.Rate)}, nil
 }
 
+// shrinkTime bounds how long rapid minimises one failing case.
+const shrinkTime = 30 * time.Second
+
 func (r *runner) run(ctx context.Context) (Result, error) {
 	start := time.Now()
 	res := Result{Seed: r.opts.Seed, Budget: r.opts.Budget, Skipped: map[string]string{}}
@@ -127,7 +131,7 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 		}
 		plans = append(plans, p)
 	}
-	release := configureRapid(r.opts.Seed, r.checksPerOperation())
+	release := rapidrun.Configure(rapidrun.Settings{Seed: r.opts.Seed, Checks: r.checksPerOperation(), ShrinkTime: shrinkTime})
 	defer release()
 
 	results := make([]OperationResult, len(plans))
@@ -225,7 +229,7 @@ func (r *runner) fuzzOperation(ctx context.Context, p *plan, slice time.Duration
 		return fmt.Sprintf("%s%s-%d", r.f.Prefix, kind, n)
 	}
 	var last *evidence.Failure
-	tb := &propertyTB{name: p.op.ID}
+	tb := rapidrun.NewTB(p.op.ID)
 	rapid.Check(tb, func(t *rapid.T) {
 		if ctx.Err() != nil || r.targetLost() != nil || (!deadline.IsZero() && time.Now().After(deadline)) {
 			// Failing with a message of its own ends rapid's loop at

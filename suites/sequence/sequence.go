@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/fgharness/fgharness/internal/rapidrun"
 	"strings"
 	"time"
 
@@ -105,9 +106,9 @@ func Run(ctx context.Context, f *fw.Framework, opts Options, rec *evidence.Recor
 		defer cancel()
 	}
 	r := &runner{f: f, opts: opts}
-	release := configureRapid(opts.Seed, opts.Sequences, opts.Steps, opts.Shrink)
+	release := rapidrun.Configure(rapidrun.Settings{Seed: opts.Seed, Checks: opts.Sequences, Steps: opts.Steps, ShrinkTime: opts.Shrink})
 	defer release()
-	tb := &propertyTB{}
+	tb := rapidrun.NewTB("sequences")
 	rapid.Check(tb, func(t *rapid.T) {
 		if ctx.Err() != nil || r.lost != nil {
 			t.Skip("stopped")
