@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/httpguard"
 )
 
 // Config is everything an emulator instance needs. Zero fields take the
@@ -107,9 +108,9 @@ func DefaultConfig() Config {
 		AsyncConcurrency:         32,
 		AsyncQueue:               4096,
 		MaxConns:                 2048,
-		HeaderTimeout:            10 * time.Second,
-		BodyTimeout:              30 * time.Second,
-		ConnIdleTimeout:          time.Minute,
+		HeaderTimeout:            httpguard.DefaultHeaderTimeout,
+		BodyTimeout:              httpguard.DefaultBodyTimeout,
+		ConnIdleTimeout:          httpguard.DefaultIdleTimeout,
 	}
 }
 

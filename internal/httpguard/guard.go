@@ -29,7 +29,16 @@ const (
 	codeUnavailable = "FSS.0503"
 )
 
-// Config configures a Guard and the server it builds.
+// Defaults for the zero timeouts of a Config: every server guarded here
+// (the emulator, its Extension API, the proxy) cuts off slow clients alike.
+const (
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout   = 30 * time.Second
+	DefaultIdleTimeout   = time.Minute
+)
+
+// Config configures a Guard and the server it builds; zero timeouts take
+// the defaults above.
 type Config struct {
 	Name          string        // who serves, for the 503 message and logs ("emulator")
 	MaxConns      int           // open connections at most
@@ -68,6 +77,14 @@ func New(cfg Config) *Guard {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&cfg.HeaderTimeout, DefaultHeaderTimeout}, {&cfg.BodyTimeout, DefaultBodyTimeout}, {&cfg.IdleTimeout, DefaultIdleTimeout}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
 	}
 	return &Guard{cfg: cfg, log: log, shedders: make(chan struct{}, 64)}
 }

@@ -22,14 +22,11 @@ import (
 	"github.com/fgharness/fgharness/suites/framework"
 )
 
-// Defaults of Options. The header, body and idle timeouts are the
-// emulator's: a client that trickles its headers or body is cut off as it
-// would be there.
+// Defaults of Options. Zero header, body and idle timeouts take
+// httpguard's defaults, the emulator's: a client that trickles its headers
+// or body is cut off as it would be there.
 const (
-	DefaultListen        = "127.0.0.1:8088"
-	DefaultHeaderTimeout = 10 * time.Second
-	DefaultBodyTimeout   = 30 * time.Second
-	DefaultIdleTimeout   = time.Minute
+	DefaultListen = "127.0.0.1:8088"
 	// DefaultRequestTimeout covers a synchronous invocation of a function
 	// at the documented maximum timeout (900 s) with room to spare.
 	DefaultRequestTimeout = 16 * time.Minute
@@ -80,9 +77,6 @@ type Options struct {
 
 func (o *Options) defaults() {
 	orDefault(&o.Listen, DefaultListen)
-	orDefault(&o.HeaderTimeout, DefaultHeaderTimeout)
-	orDefault(&o.BodyTimeout, DefaultBodyTimeout)
-	orDefault(&o.IdleTimeout, DefaultIdleTimeout)
 	orDefault(&o.RequestTimeout, DefaultRequestTimeout)
 	orDefault(&o.DrainTimeout, DefaultDrainTimeout)
 	orDefault(&o.MaxInFlight, DefaultMaxInFlight)

@@ -29,9 +29,6 @@ const (
 	DefaultDeliveryTimeout = 3 * time.Second
 	DefaultMaxInFlight     = 1024
 	DefaultMaxConns        = 256 // open connections per hub, all its functions' endpoints together
-	DefaultHeaderTimeout   = 10 * time.Second
-	DefaultBodyTimeout     = 30 * time.Second
-	DefaultIdleTimeout     = time.Minute
 )
 
 // removeGrace bounds how long Remove waits for registrations being answered.
@@ -49,8 +46,8 @@ type HubConfig struct {
 	// connections of all endpoints together, and how long a request's
 	// headers, then its body, and an idle keep-alive connection may take.
 	MaxConns                                int
-	HeaderTimeout, BodyTimeout, IdleTimeout time.Duration
-	Logger                                  *slog.Logger // nil: discard
+	HeaderTimeout, BodyTimeout, IdleTimeout time.Duration // zero: httpguard's defaults
+	Logger                                  *slog.Logger  // nil: discard
 	// Registerer receives the hub's metrics; nil: not registered. Hubs sharing
 	// a Registerer share their metrics.
 	Registerer prometheus.Registerer
@@ -71,9 +68,6 @@ func (c HubConfig) withDefaults() HubConfig {
 	orDefault(&c.DeliveryTimeout, DefaultDeliveryTimeout)
 	orDefault(&c.MaxInFlight, DefaultMaxInFlight)
 	orDefault(&c.MaxConns, DefaultMaxConns)
-	orDefault(&c.HeaderTimeout, DefaultHeaderTimeout)
-	orDefault(&c.BodyTimeout, DefaultBodyTimeout)
-	orDefault(&c.IdleTimeout, DefaultIdleTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
