@@ -8,22 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
 // codeAliasNotFound is the error table's "Not found the function alias".
 const codeAliasNotFound = "FSS.1053"
-
-// aliasHandlers are the operations on one existing alias (create and list
-// are in versionHandlers).
-func aliasHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpShowVersionAlias:   showVersionAlias,
-		fgs.OpUpdateVersionAlias: updateVersionAlias,
-		fgs.OpDeleteVersionAlias: deleteVersionAlias,
-	}
-}
 
 // aliasRouting is the routing part of a create or update alias request.
 type aliasRouting struct {

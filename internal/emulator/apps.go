@@ -4,23 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/fgharness/fgharness/internal/fgs"
 )
-
-// appHandlers are the application operations and the template catalogues.
-func appHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpCreateFunctionApp:        createFunctionApp,
-		fgs.OpListFunctionApplications: listFunctionApplications,
-		fgs.OpShowFunctionApp:          showFunctionApp,
-		fgs.OpDeleteFunctionApp:        deleteFunctionApp,
-		fgs.OpListAppTemplates:         listAppTemplates,
-		fgs.OpShowAppTemplate:          showAppTemplate,
-		fgs.OpListFunctionTemplate:     listFunctionTemplate,
-		fgs.OpShowFunctionTemplate:     showFunctionTemplate,
-	}
-}
 
 // functionApp is an application deployed from an application template.
 // The emulator deploys nothing: the stack lists the function the template

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
-
-	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Defaults of the async invocation settings when none were set (the SDK's request defaults).
@@ -103,16 +101,6 @@ func (e *Emulator) runAsync(t target, event []byte, requestID string) *apiError 
 		return newError(http.StatusServiceUnavailable, codeUnavailable, "Service unavailable: the emulator is shutting down")
 	}
 	return nil
-}
-
-// asyncHandlers are the async invocation operations (sync invocation is in invokeHandlers).
-func asyncHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpAsyncInvokeFunction:             asyncInvokeFunction,
-		fgs.OpShowFunctionAsyncInvokeConfig:   showFunctionAsyncInvokeConfig,
-		fgs.OpUpdateFunctionAsyncInvokeConfig: updateFunctionAsyncInvokeConfig,
-		fgs.OpDeleteFunctionAsyncInvokeConfig: deleteFunctionAsyncInvokeConfig,
-	}
 }
 
 func (e *Emulator) asyncSettings(f *function) (age time.Duration, retries int) {

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Async invocation states, as listAsyncInvocations reports them.
@@ -187,19 +185,6 @@ func (l *asyncCalls) matching(f asyncFilter) []asyncCallView {
 		out = append(out, v)
 	}
 	return out
-}
-
-// asyncCallHandlers are the operations on queued and past async invocations
-// and the project's async status log.
-func asyncCallHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpListAsyncInvocations:          listAsyncInvocations,
-		fgs.OpListActiveAsyncInvocations:    listActiveAsyncInvocations,
-		fgs.OpCancelAsyncInvocation:         cancelAsyncInvocation,
-		fgs.OpListFunctionAsyncInvokeConfig: listFunctionAsyncInvokeConfig,
-		fgs.OpEnableAsyncStatusLog:          enableAsyncStatusLog,
-		fgs.OpShowProjectAsyncStatusLogInfo: showProjectAsyncStatusLogInfo,
-	}
 }
 
 // parseAsyncTime reads a query time: the pages' UTC form, or RFC 3339.

@@ -130,11 +130,6 @@ func issueToken(c *call) (int, any, *apiError) {
 	}}, nil
 }
 
-// iamHandlers are the IAM operations the emulator serves.
-func iamHandlers() map[string]handler {
-	return map[string]handler{fgs.OpKeystoneCreateUserTokenByPassword: issueToken}
-}
-
 // adminTokenHeader carries the admin credential, separate from every API
 // credential: an IAM user or the API token can use the endpoint, only the
 // holder of the admin token can change how it behaves (faults).

@@ -90,14 +90,6 @@ func codeView(cfg *functionConfig) functionCodeView {
 	return v
 }
 
-// codeHandlers are the code package operations.
-func codeHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpShowFunctionCode:   showFunctionCode,
-		fgs.OpUpdateFunctionCode: updateFunctionCode,
-	}
-}
-
 func showFunctionCode(c *call) (int, any, *apiError) {
 	_, cfg, err := resolvedConfig(c)
 	if err != nil {

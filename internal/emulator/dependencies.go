@@ -49,18 +49,6 @@ func seedDependencies(s *store, cfg Config) {
 	}
 }
 
-// dependencyHandlers are the dependency package operations.
-func dependencyHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpCreateDependency:        createDependency,
-		fgs.OpCreateDependencyVersion: createDependency,
-		fgs.OpListDependencies:        listDependencies,
-		fgs.OpListDependencyVersions:  listDependencyVersions,
-		fgs.OpShowDependencyVersion:   showDependencyVersion,
-		fgs.OpDeleteDependencyVersion: deleteDependencyVersion,
-	}
-}
-
 // createDependency serves both the documented POST .../dependencies and the
 // SDK's POST .../dependencies/version: a new name starts a dependency, a
 // known name adds a version to it.

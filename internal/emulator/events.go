@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
-
-	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // maxTestEvents is how many test events one function keeps; the console
@@ -27,17 +25,6 @@ type testEvent struct {
 type testEventRef struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
-}
-
-// eventHandlers are the test event operations.
-func eventHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpCreateEvent: createEvent,
-		fgs.OpListEvents:  listEvents,
-		fgs.OpShowEvent:   showEvent,
-		fgs.OpUpdateEvent: updateEvent,
-		fgs.OpDeleteEvent: deleteEvent,
-	}
 }
 
 // checkEventContent refuses content that is not base64 of a JSON text, the

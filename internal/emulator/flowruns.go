@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Limits of the execution listings, from the workflow pages.
@@ -15,20 +13,6 @@ const (
 	defaultHistoryWindow = 3 * 24 * time.Hour
 	maxRunsPerWorkflow   = 1000 // oldest ended runs are dropped past this
 )
-
-// flowRunHandlers are the workflow execution operations.
-func flowRunHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpStartWorkflowExecution:       startWorkflowExecution,
-		fgs.OpStartSyncWorkflowExecution:   startSyncWorkflowExecution,
-		fgs.OpListWorkflowExecutions:       listWorkflowExecutions,
-		fgs.OpShowWorkflowExecution:        showWorkflowExecution,
-		fgs.OpShowWorkflowExecutionForPage: showWorkflowExecutionForPage,
-		fgs.OpRetryWorkFlow:                retryWorkFlow,
-		fgs.OpStopWorkFlow:                 stopWorkFlow,
-		fgs.OpCreateCallbackWorkflow:       createCallbackWorkflow,
-	}
-}
 
 // workflowByID finds the path's workflow_id. Caller holds the store lock.
 func (s *store) workflowByID(id string) (*workflow, *apiError) {

@@ -43,17 +43,6 @@ type customImage struct {
 	Image string `json:"image"`
 }
 
-// functionHandlers are the function lifecycle operations.
-func functionHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpCreateFunction:       createFunction,
-		fgs.OpListFunctions:        listFunctions,
-		fgs.OpShowFunctionConfig:   showFunctionConfig,
-		fgs.OpUpdateFunctionConfig: updateFunctionConfig,
-		fgs.OpDeleteFunction:       deleteFunction,
-	}
-}
-
 func createFunction(c *call) (int, any, *apiError) {
 	var req functionRequest
 	if err := c.decode(&req); err != nil {

@@ -5,20 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
-
-// functionSettingHandlers are the single-setting function operations: the
-// instance limit, pinning and snapshot start.
-func functionSettingHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpUpdateFunctionMaxInstanceConfig: updateFunctionMaxInstanceConfig,
-		fgs.OpUpdateFunctionCollectState:      updateFunctionCollectState,
-		fgs.OpShowFuncSnapshotState:           showFuncSnapshotState,
-		fgs.OpUpdateFuncSnapshot:              updateFuncSnapshot,
-	}
-}
 
 // updateFunctionMaxInstanceConfig sets strategy_config.concurrency of latest
 // or of the published version the URN names; execute enforces it (429

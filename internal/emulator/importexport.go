@@ -54,14 +54,6 @@ type exportedConfig struct {
 	StrategyConfig     *fgs.StrategyConfig `yaml:"strategy_config,omitempty"`
 }
 
-// importExportHandlers are the package import and export operations.
-func importExportHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpImportFunction: importFunction,
-		fgs.OpExportFunction: exportFunction,
-	}
-}
-
 // exportFunction answers the package as application/zip.
 func exportFunction(c *call) (int, any, *apiError) {
 	q := c.r.URL.Query()

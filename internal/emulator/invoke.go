@@ -103,11 +103,6 @@ func (e *Emulator) execute(ctx context.Context, t target, event []byte, requestI
 	return x, nil
 }
 
-// invokeHandlers is sync invocation (async is in asyncHandlers).
-func invokeHandlers() map[string]handler {
-	return map[string]handler{fgs.OpInvokeFunction: invokeFunction}
-}
-
 // invokeFunction is the sync invocation hot path: no generic validation,
 // no reflection, pooled buffers.
 func invokeFunction(c *call) (int, any, *apiError) {

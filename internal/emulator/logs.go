@@ -3,8 +3,6 @@ package emulator
 import (
 	"net/http"
 	"strings"
-
-	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // LTS: once the project turns log reporting on, every function logs to the
@@ -18,16 +16,6 @@ const ltsGroupName = "functiongraph.log.group"
 // maskedSecret is what showTracing answers instead of a stored secret key:
 // secrets never travel back (nor into a report that records the exchange).
 const maskedSecret = "******"
-
-// logHandlers are the LTS and tracing operations.
-func logHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpEnableLtsLogs:     enableLtsLogs,
-		fgs.OpShowLtsLogDetails: showLtsLogDetails,
-		fgs.OpShowTracing:       showTracing,
-		fgs.OpUpdateTracing:     updateTracing,
-	}
-}
 
 func enableLtsLogs(c *call) (int, any, *apiError) {
 	s := c.e.store

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // serverMetrics are the emulator's Prometheus metrics, in its own registry
@@ -84,14 +82,6 @@ var metricTypes = map[string]func(c *invocationCounts) int64{
 	},
 	"maxduration": func(c *invocationCounts) int64 { return c.maxNs.Load() / int64(time.Millisecond) },
 	"minduration": func(c *invocationCounts) int64 { return c.minNs.Load() / int64(time.Millisecond) },
-}
-
-// metricHandlers are the metric and quota operations.
-func metricHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpListFunctionAsMetric: listFunctionAsMetric,
-		fgs.OpListQuotas:           listQuotas,
-	}
 }
 
 // listFunctionAsMetric reports one value per function (count, failcount,

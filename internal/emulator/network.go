@@ -5,19 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-
-	"github.com/fgharness/fgharness/internal/fgs"
 )
-
-// networkHandlers are the VPC endpoint and service-bridge operations.
-func networkHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpCreateVpcEndpoint:   createVpcEndpoint,
-		fgs.OpDeleteVpcEndpoint:   deleteVpcEndpoint,
-		fgs.OpListBridgeFunctions: listBridgeFunctions,
-		fgs.OpListBridgeVersions:  listBridgeVersions,
-	}
-}
 
 // vpcEndpoint is the endpoint created for one subnet. The emulator has no
 // VPC: the address is a stable private address derived from the subnet ID,

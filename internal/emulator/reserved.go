@@ -8,19 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
-
-// reservedHandlers are the reserved instance operations (their metrics are
-// in statistics.go).
-func reservedHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpListFunctionReservedInstances:        listFunctionReservedInstances,
-		fgs.OpListReservedInstanceConfigs:          listReservedInstanceConfigs,
-		fgs.OpUpdateFunctionReservedInstancesCount: updateFunctionReservedInstancesCount,
-	}
-}
 
 // reservedConfig is the reserved instance setting of one qualifier.
 type reservedConfig struct {

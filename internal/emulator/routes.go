@@ -3,51 +3,156 @@ package emulator
 import (
 	"cmp"
 	"sort"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
-// handlerAreas lists one function per API area, each in its area's file,
-// returning that area's handlers by spec operationId. Keep it sorted; a new
-// area is a new file and one line here (see HANDLERS.md).
-var handlerAreas = []func() map[string]handler{
-	aliasHandlers,
-	appHandlers,
-	asyncCallHandlers,
-	asyncHandlers,
-	codeHandlers,
-	dependencyHandlers,
-	eventHandlers,
-	flowRunHandlers,
-	functionHandlers,
-	functionSettingHandlers,
-	iamHandlers,
-	importExportHandlers,
-	invokeHandlers,
-	logHandlers,
-	metricHandlers,
-	networkHandlers,
-	reservedHandlers,
-	statisticsHandlers,
-	tagHandlers,
-	triggerHandlers,
-	triggerUpdateHandlers,
-	versionHandlers,
-	workflowHandlers,
-}
-
 // operationHandlers maps every spec operationId the emulator serves to its
-// handler; a test checks that no functiongraph or iam operation is missing.
-// Two areas claiming one operation is a programming error and panics.
+// handler, grouped by the file that holds the area's handlers; a test checks
+// that no functiongraph or iam operation is missing. A new operation is one
+// line here (see HANDLERS.md).
 func operationHandlers() map[string]handler {
-	all := map[string]handler{}
-	for _, area := range handlerAreas {
-		for id, h := range area() {
-			if _, dup := all[id]; dup {
-				panic("emulator: two handlers for operation " + id)
-			}
-			all[id] = h
-		}
+	return map[string]handler{
+		// aliases.go: the operations on one existing alias (create and list: versions.go).
+		fgs.OpShowVersionAlias:   showVersionAlias,
+		fgs.OpUpdateVersionAlias: updateVersionAlias,
+		fgs.OpDeleteVersionAlias: deleteVersionAlias,
+
+		// apps.go: the application operations and the template catalogues.
+		fgs.OpCreateFunctionApp:        createFunctionApp,
+		fgs.OpListFunctionApplications: listFunctionApplications,
+		fgs.OpShowFunctionApp:          showFunctionApp,
+		fgs.OpDeleteFunctionApp:        deleteFunctionApp,
+		fgs.OpListAppTemplates:         listAppTemplates,
+		fgs.OpShowAppTemplate:          showAppTemplate,
+		fgs.OpListFunctionTemplate:     listFunctionTemplate,
+		fgs.OpShowFunctionTemplate:     showFunctionTemplate,
+
+		// async.go: the async invocation operations (sync: invoke.go).
+		fgs.OpAsyncInvokeFunction:             asyncInvokeFunction,
+		fgs.OpShowFunctionAsyncInvokeConfig:   showFunctionAsyncInvokeConfig,
+		fgs.OpUpdateFunctionAsyncInvokeConfig: updateFunctionAsyncInvokeConfig,
+		fgs.OpDeleteFunctionAsyncInvokeConfig: deleteFunctionAsyncInvokeConfig,
+
+		// asynccalls.go: the operations on queued and past async invocations and the project's async status log.
+		fgs.OpListAsyncInvocations:          listAsyncInvocations,
+		fgs.OpListActiveAsyncInvocations:    listActiveAsyncInvocations,
+		fgs.OpCancelAsyncInvocation:         cancelAsyncInvocation,
+		fgs.OpListFunctionAsyncInvokeConfig: listFunctionAsyncInvokeConfig,
+		fgs.OpEnableAsyncStatusLog:          enableAsyncStatusLog,
+		fgs.OpShowProjectAsyncStatusLogInfo: showProjectAsyncStatusLogInfo,
+
+		// auth.go: the IAM operations the emulator serves.
+		fgs.OpKeystoneCreateUserTokenByPassword: issueToken,
+
+		// code.go: the code package operations.
+		fgs.OpShowFunctionCode:   showFunctionCode,
+		fgs.OpUpdateFunctionCode: updateFunctionCode,
+
+		// dependencies.go: the dependency package operations.
+		fgs.OpCreateDependency:        createDependency,
+		fgs.OpCreateDependencyVersion: createDependency,
+		fgs.OpListDependencies:        listDependencies,
+		fgs.OpListDependencyVersions:  listDependencyVersions,
+		fgs.OpShowDependencyVersion:   showDependencyVersion,
+		fgs.OpDeleteDependencyVersion: deleteDependencyVersion,
+
+		// events.go: the test event operations.
+		fgs.OpCreateEvent: createEvent,
+		fgs.OpListEvents:  listEvents,
+		fgs.OpShowEvent:   showEvent,
+		fgs.OpUpdateEvent: updateEvent,
+		fgs.OpDeleteEvent: deleteEvent,
+
+		// flowruns.go: the workflow execution operations.
+		fgs.OpStartWorkflowExecution:       startWorkflowExecution,
+		fgs.OpStartSyncWorkflowExecution:   startSyncWorkflowExecution,
+		fgs.OpListWorkflowExecutions:       listWorkflowExecutions,
+		fgs.OpShowWorkflowExecution:        showWorkflowExecution,
+		fgs.OpShowWorkflowExecutionForPage: showWorkflowExecutionForPage,
+		fgs.OpRetryWorkFlow:                retryWorkFlow,
+		fgs.OpStopWorkFlow:                 stopWorkFlow,
+		fgs.OpCreateCallbackWorkflow:       createCallbackWorkflow,
+
+		// functions.go: the function lifecycle operations.
+		fgs.OpCreateFunction:       createFunction,
+		fgs.OpListFunctions:        listFunctions,
+		fgs.OpShowFunctionConfig:   showFunctionConfig,
+		fgs.OpUpdateFunctionConfig: updateFunctionConfig,
+		fgs.OpDeleteFunction:       deleteFunction,
+
+		// functionsettings.go: the single-setting function operations: the instance limit, pinning and snapshot start.
+		fgs.OpUpdateFunctionMaxInstanceConfig: updateFunctionMaxInstanceConfig,
+		fgs.OpUpdateFunctionCollectState:      updateFunctionCollectState,
+		fgs.OpShowFuncSnapshotState:           showFuncSnapshotState,
+		fgs.OpUpdateFuncSnapshot:              updateFuncSnapshot,
+
+		// importexport.go: the package import and export operations.
+		fgs.OpImportFunction: importFunction,
+		fgs.OpExportFunction: exportFunction,
+
+		// invoke.go: sync invocation (async: async.go).
+		fgs.OpInvokeFunction: invokeFunction,
+
+		// logs.go: the LTS and tracing operations.
+		fgs.OpEnableLtsLogs:     enableLtsLogs,
+		fgs.OpShowLtsLogDetails: showLtsLogDetails,
+		fgs.OpShowTracing:       showTracing,
+		fgs.OpUpdateTracing:     updateTracing,
+
+		// metrics.go: the metric and quota operations.
+		fgs.OpListFunctionAsMetric: listFunctionAsMetric,
+		fgs.OpListQuotas:           listQuotas,
+
+		// network.go: the VPC endpoint and service-bridge operations.
+		fgs.OpCreateVpcEndpoint:   createVpcEndpoint,
+		fgs.OpDeleteVpcEndpoint:   deleteVpcEndpoint,
+		fgs.OpListBridgeFunctions: listBridgeFunctions,
+		fgs.OpListBridgeVersions:  listBridgeVersions,
+
+		// reserved.go: the reserved instance operations (their metrics are in statistics.go).
+		fgs.OpListFunctionReservedInstances:        listFunctionReservedInstances,
+		fgs.OpListReservedInstanceConfigs:          listReservedInstanceConfigs,
+		fgs.OpUpdateFunctionReservedInstancesCount: updateFunctionReservedInstancesCount,
+
+		// statistics.go: the function, tenant and workflow metric operations that answer time series.
+		fgs.OpListStatistics:                  listStatistics,
+		fgs.OpListFunctionStatistics:          listFunctionStatistics,
+		fgs.OpShowFunctionMetrics:             showFunctionMetrics,
+		fgs.OpShowFuncReservedInstanceMetrics: showFuncReservedInstanceMetrics,
+		fgs.OpShowTenantMetric:                showTenantMetric,
+		fgs.OpShowWorkFlowMetric:              showWorkFlowMetric,
+
+		// tags.go: the tag operations.
+		fgs.OpCreateTags:          createTags,
+		fgs.OpDeleteTags:          deleteTags,
+		fgs.OpListFunctionTags:    listFunctionTags,
+		fgs.OpShowProjectTagsList: showProjectTagsList,
+		fgs.OpShowResInstanceInfo: showResInstanceInfo,
+
+		// triggers.go: the trigger operations.
+		fgs.OpCreateFunctionTrigger: createFunctionTrigger,
+		fgs.OpListFunctionTriggers:  listFunctionTriggers,
+		fgs.OpDeleteFunctionTrigger: deleteFunctionTrigger,
+
+		// triggerupdate.go: the operations on existing triggers: show, update (enable, disable, polling settings) and delete-all.
+		fgs.OpShowFunctionTrigger:         showFunctionTrigger,
+		fgs.OpUpdateTrigger:               updateTrigger,
+		fgs.OpBatchDeleteFunctionTriggers: batchDeleteFunctionTriggers,
+
+		// versions.go: the version and alias operations.
+		fgs.OpCreateFunctionVersion: createFunctionVersion,
+		fgs.OpListFunctionVersions:  listFunctionVersions,
+		fgs.OpCreateVersionAlias:    createVersionAlias,
+		fgs.OpListVersionAliases:    listVersionAliases,
+
+		// workflows.go: the function flow operations.
+		fgs.OpListWorkflows:        listWorkflows,
+		fgs.OpCreateWorkflow:       createWorkflow,
+		fgs.OpBatchDeleteWorkflows: batchDeleteWorkflows,
+		fgs.OpShowWorkFlow:         showWorkFlow,
+		fgs.OpUpdateWorkFlow:       updateWorkFlow,
 	}
-	return all
 }
 
 // sortBy sorts items by key, keeping equal keys in their order.

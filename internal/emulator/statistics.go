@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -18,19 +17,6 @@ const (
 	noData        = -1.0
 	defaultPeriod = 60 // minutes, when listStatistics gets no period
 )
-
-// statisticsHandlers are the function, tenant and workflow metric
-// operations that answer time series.
-func statisticsHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpListStatistics:                  listStatistics,
-		fgs.OpListFunctionStatistics:          listFunctionStatistics,
-		fgs.OpShowFunctionMetrics:             showFunctionMetrics,
-		fgs.OpShowFuncReservedInstanceMetrics: showFuncReservedInstanceMetrics,
-		fgs.OpShowTenantMetric:                showTenantMetric,
-		fgs.OpShowWorkFlowMetric:              showWorkFlowMetric,
-	}
-}
 
 type point struct {
 	Timestamp int64   `json:"timestamp"`

@@ -7,20 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
-
-// tagHandlers are the tag operations.
-func tagHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpCreateTags:          createTags,
-		fgs.OpDeleteTags:          deleteTags,
-		fgs.OpListFunctionTags:    listFunctionTags,
-		fgs.OpShowProjectTagsList: showProjectTagsList,
-		fgs.OpShowResInstanceInfo: showResInstanceInfo,
-	}
-}
 
 // Tags are kept per function (not per version). System tags are not
 // settable: the one a function has, _sys_enterprise_project_id, comes from

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -55,15 +54,6 @@ func timerSchedule(data map[string]any) (schedule, *apiError) {
 		return nil, badField(codeBadRequest, "event_data.schedule", "%v", err)
 	}
 	return sched, nil
-}
-
-// triggerHandlers are the trigger operations.
-func triggerHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpCreateFunctionTrigger: createFunctionTrigger,
-		fgs.OpListFunctionTriggers:  listFunctionTriggers,
-		fgs.OpDeleteFunctionTrigger: deleteFunctionTrigger,
-	}
 }
 
 func createFunctionTrigger(c *call) (int, any, *apiError) {

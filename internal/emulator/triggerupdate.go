@@ -5,19 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
-
-// triggerUpdateHandlers are the operations on existing triggers: show,
-// update (enable, disable, polling settings) and delete-all.
-func triggerUpdateHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpShowFunctionTrigger:         showFunctionTrigger,
-		fgs.OpUpdateTrigger:               updateTrigger,
-		fgs.OpBatchDeleteFunctionTriggers: batchDeleteFunctionTriggers,
-	}
-}
 
 // storedTrigger finds the trigger the path names; the type must match too.
 // Caller holds the store lock.

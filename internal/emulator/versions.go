@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -16,16 +15,6 @@ var (
 	versionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,41}$`)
 	aliasName   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,62}$`)
 )
-
-// versionHandlers are the version and alias operations.
-func versionHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpCreateFunctionVersion: createFunctionVersion,
-		fgs.OpListFunctionVersions:  listFunctionVersions,
-		fgs.OpCreateVersionAlias:    createVersionAlias,
-		fgs.OpListVersionAliases:    listVersionAliases,
-	}
-}
 
 // createFunctionVersion publishes latest as an immutable copy, named by the
 // request or vYYYYMMDD-HHMMSS.

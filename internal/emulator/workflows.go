@@ -25,17 +25,6 @@ const (
 	maxWorkflowsLimit = 200 // "limit over 200 counts as 200"
 )
 
-// workflowHandlers are the function flow operations.
-func workflowHandlers() map[string]handler {
-	return map[string]handler{
-		fgs.OpListWorkflows:        listWorkflows,
-		fgs.OpCreateWorkflow:       createWorkflow,
-		fgs.OpBatchDeleteWorkflows: batchDeleteWorkflows,
-		fgs.OpShowWorkFlow:         showWorkFlow,
-		fgs.OpUpdateWorkFlow:       updateWorkFlow,
-	}
-}
-
 // showWorkFlow answers the workflow's metadata and its definition as stored.
 func showWorkFlow(c *call) (int, any, *apiError) {
 	var w *workflow
