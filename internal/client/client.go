@@ -297,3 +297,27 @@ func need(op string, params ...string) error {
 	}
 	return nil
 }
+
+// sendChecked is Send after need has checked the request's path parameters.
+func (c *Client) sendChecked(ctx context.Context, req Request, pathParams ...string) (*Response, error) {
+	if err := need(req.Operation, pathParams...); err != nil {
+		return nil, err
+	}
+	return c.Send(ctx, req)
+}
+
+// call is sendChecked for the typed helpers: it decodes a 2xx body into a
+// T, left zero when the body is empty.
+func call[T any](ctx context.Context, c *Client, req Request, pathParams ...string) (*T, error) {
+	res, err := c.sendChecked(ctx, req, pathParams...)
+	if err != nil {
+		return nil, err
+	}
+	var out T
+	if len(res.Body) > 0 {
+		if err := res.Decode(&out); err != nil {
+			return nil, err
+		}
+	}
+	return &out, nil
+}

@@ -45,43 +45,24 @@ const dependenciesPath = "/v2/{project_id}/fgs/dependencies"
 // CreateDependency creates a dependency package the way the seed documents
 // it (POST .../dependencies).
 func (c *Client) CreateDependency(ctx context.Context, req CreateDependencyRequest) (*Dependency, error) {
-	var out Dependency
-	if _, err := c.call(ctx, "CreateDependency", http.MethodPost, dependenciesPath, nil, req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[Dependency](ctx, c, Request{Operation: "CreateDependency", Method: http.MethodPost, Path: dependenciesPath, Body: req})
 }
 
 // CreateDependencyVersion creates a dependency package version the way the
 // current SDK does (POST .../dependencies/version).
 func (c *Client) CreateDependencyVersion(ctx context.Context, req CreateDependencyRequest) (*Dependency, error) {
-	var out Dependency
-	if _, err := c.call(ctx, "CreateDependencyVersion", http.MethodPost, dependenciesPath+"/version", nil, req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[Dependency](ctx, c, Request{Operation: "CreateDependencyVersion", Method: http.MethodPost, Path: dependenciesPath + "/version", Body: req})
 }
 
 // ListDependencies returns the dependency packages q selects.
 func (c *Client) ListDependencies(ctx context.Context, q ListDependenciesQuery) (*DependencyList, error) {
 	query := queryOf("marker", q.Marker, "maxitems", q.MaxItems, "ispublic", q.IsPublic,
 		"dependency_type", q.DependencyType, "runtime", q.Runtime, "name", q.Name, "limit", q.Limit)
-	var out DependencyList
-	if _, err := c.call(ctx, "ListDependencies", http.MethodGet, dependenciesPath, query, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[DependencyList](ctx, c, Request{Operation: "ListDependencies", Method: http.MethodGet, Path: dependenciesPath, Query: query})
 }
 
 // ListDependencyVersions returns one page of the versions of dependency dependID.
 func (c *Client) ListDependencyVersions(ctx context.Context, dependID, marker string, maxItems int) (*DependencyList, error) {
-	if err := need("ListDependencyVersions", dependID); err != nil {
-		return nil, err
-	}
-	var out DependencyList
 	path := dependenciesPath + "/" + pathEscape(dependID) + "/version"
-	if _, err := c.call(ctx, "ListDependencyVersions", http.MethodGet, path, pageQuery(marker, maxItems), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[DependencyList](ctx, c, Request{Operation: "ListDependencyVersions", Method: http.MethodGet, Path: path, Query: pageQuery(marker, maxItems)}, dependID)
 }

@@ -29,18 +29,8 @@ func (c *Client) RegisterExtension(ctx context.Context, extensionAPIAddr, name, 
 	header := http.Header{}
 	header.Set(fgs.HeaderExtensionName, name)
 	header.Set(fgs.HeaderExtensionAddress, address)
-	res, err := c.Send(ctx, Request{
+	return call[ExtensionRegistration](ctx, c, Request{
 		Operation: "RegisterExtension", Method: http.MethodPost, Path: fgs.ExtensionRegisterPath,
 		Header: header, NoAuth: true, base: base,
 	})
-	if err != nil {
-		return nil, err
-	}
-	var out ExtensionRegistration
-	if len(res.Body) > 0 {
-		if err := res.Decode(&out); err != nil {
-			return nil, err
-		}
-	}
-	return &out, nil
 }

@@ -108,53 +108,28 @@ func functionPath(urn, suffix string) string {
 
 // CreateFunction creates a function and returns its metadata.
 func (c *Client) CreateFunction(ctx context.Context, req CreateFunctionRequest) (*FunctionConfig, error) {
-	var out FunctionConfig
-	if _, err := c.call(ctx, "CreateFunction", http.MethodPost, functionsPath, nil, req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[FunctionConfig](ctx, c, Request{Operation: "CreateFunction", Method: http.MethodPost, Path: functionsPath, Body: req})
 }
 
 // ListFunctions returns one page of functions; an empty marker starts at
 // the beginning and maxItems 0 leaves the page size to the server.
 func (c *Client) ListFunctions(ctx context.Context, marker string, maxItems int) (*FunctionList, error) {
-	var out FunctionList
-	if _, err := c.call(ctx, "ListFunctions", http.MethodGet, functionsPath, pageQuery(marker, maxItems), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[FunctionList](ctx, c, Request{Operation: "ListFunctions", Method: http.MethodGet, Path: functionsPath, Query: pageQuery(marker, maxItems)})
 }
 
 // ShowFunctionConfig returns the metadata of the function or version urn names.
 func (c *Client) ShowFunctionConfig(ctx context.Context, urn string) (*FunctionConfig, error) {
-	if err := need("ShowFunctionConfig", urn); err != nil {
-		return nil, err
-	}
-	var out FunctionConfig
-	if _, err := c.call(ctx, "ShowFunctionConfig", http.MethodGet, functionPath(urn, "/config"), nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[FunctionConfig](ctx, c, Request{Operation: "ShowFunctionConfig", Method: http.MethodGet, Path: functionPath(urn, "/config")}, urn)
 }
 
 // UpdateFunctionConfig replaces the function's metadata and returns the result.
 func (c *Client) UpdateFunctionConfig(ctx context.Context, urn string, req UpdateFunctionConfigRequest) (*FunctionConfig, error) {
-	if err := need("UpdateFunctionConfig", urn); err != nil {
-		return nil, err
-	}
-	var out FunctionConfig
-	if _, err := c.call(ctx, "UpdateFunctionConfig", http.MethodPut, functionPath(urn, "/config"), nil, req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[FunctionConfig](ctx, c, Request{Operation: "UpdateFunctionConfig", Method: http.MethodPut, Path: functionPath(urn, "/config"), Body: req}, urn)
 }
 
 // DeleteFunction deletes a function, or one version when urn names it.
 func (c *Client) DeleteFunction(ctx context.Context, urn string) error {
-	if err := need("DeleteFunction", urn); err != nil {
-		return err
-	}
-	_, err := c.call(ctx, "DeleteFunction", http.MethodDelete, functionPath(urn, ""), nil, nil, nil)
+	_, err := c.sendChecked(ctx, Request{Operation: "DeleteFunction", Method: http.MethodDelete, Path: functionPath(urn, "")}, urn)
 	return err
 }
 
@@ -168,40 +143,12 @@ type PublishVersionRequest struct {
 // PublishVersion publishes the function's current code and configuration
 // as a version.
 func (c *Client) PublishVersion(ctx context.Context, urn string, req PublishVersionRequest) (*FunctionConfig, error) {
-	if err := need("PublishVersion", urn); err != nil {
-		return nil, err
-	}
-	var out FunctionConfig
-	if _, err := c.call(ctx, "PublishVersion", http.MethodPost, functionPath(urn, "/versions"), nil, req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[FunctionConfig](ctx, c, Request{Operation: "PublishVersion", Method: http.MethodPost, Path: functionPath(urn, "/versions"), Body: req}, urn)
 }
 
 // ListVersions returns one page of the function's versions (in Versions).
 func (c *Client) ListVersions(ctx context.Context, urn, marker string, maxItems int) (*FunctionList, error) {
-	if err := need("ListVersions", urn); err != nil {
-		return nil, err
-	}
-	var out FunctionList
-	if _, err := c.call(ctx, "ListVersions", http.MethodGet, functionPath(urn, "/versions"), pageQuery(marker, maxItems), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// call is Send for the typed helpers: it decodes a 2xx body into out.
-func (c *Client) call(ctx context.Context, op, method, path string, query url.Values, body, out any) (*Response, error) {
-	res, err := c.Send(ctx, Request{Operation: op, Method: method, Path: path, Query: query, Body: body})
-	if err != nil {
-		return res, err
-	}
-	if out != nil && len(res.Body) > 0 {
-		if err := res.Decode(out); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
+	return call[FunctionList](ctx, c, Request{Operation: "ListVersions", Method: http.MethodGet, Path: functionPath(urn, "/versions"), Query: pageQuery(marker, maxItems)}, urn)
 }
 
 // pageQuery is the marker/maxitems pair the list operations share.

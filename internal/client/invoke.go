@@ -29,9 +29,6 @@ type InvokeResult struct {
 // Invoke calls the function urn synchronously with payload (sent as it is;
 // nil sends "{}").
 func (c *Client) Invoke(ctx context.Context, urn string, payload []byte, opts InvokeOptions) (*InvokeResult, error) {
-	if err := need("Invoke", urn); err != nil {
-		return nil, err
-	}
 	if payload == nil {
 		payload = []byte("{}")
 	}
@@ -42,10 +39,10 @@ func (c *Client) Invoke(ctx context.Context, urn string, payload []byte, opts In
 	if opts.RequestVersion != "" {
 		header.Set("X-CFF-Request-Version", opts.RequestVersion)
 	}
-	res, err := c.Send(ctx, Request{
+	res, err := c.sendChecked(ctx, Request{
 		Operation: "Invoke", Method: http.MethodPost, Path: functionPath(urn, "/invocations"),
 		Header: header, Body: payload,
-	})
+	}, urn)
 	if err != nil {
 		return nil, err
 	}
@@ -73,16 +70,13 @@ func (c *Client) Invoke(ctx context.Context, urn string, payload []byte, opts In
 // InvokeAsync queues an invocation of urn with payload (nil sends "{}") and
 // returns the request ID.
 func (c *Client) InvokeAsync(ctx context.Context, urn string, payload []byte) (string, error) {
-	if err := need("InvokeAsync", urn); err != nil {
-		return "", err
-	}
 	if payload == nil {
 		payload = []byte("{}")
 	}
-	var out struct {
+	out, err := call[struct {
 		RequestID string `json:"request_id"`
-	}
-	if _, err := c.call(ctx, "InvokeAsync", http.MethodPost, functionPath(urn, "/invocations-async"), nil, payload, &out); err != nil {
+	}](ctx, c, Request{Operation: "InvokeAsync", Method: http.MethodPost, Path: functionPath(urn, "/invocations-async"), Body: payload}, urn)
+	if err != nil {
 		return "", err
 	}
 	return out.RequestID, nil
@@ -115,24 +109,10 @@ type Destination struct {
 
 // ShowFunctionAsyncConfig returns the asynchronous invocation configuration of urn.
 func (c *Client) ShowFunctionAsyncConfig(ctx context.Context, urn string) (*AsyncConfig, error) {
-	if err := need("ShowFunctionAsyncConfig", urn); err != nil {
-		return nil, err
-	}
-	var out AsyncConfig
-	if _, err := c.call(ctx, "ShowFunctionAsyncConfig", http.MethodGet, functionPath(urn, "/async-invoke-config"), nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[AsyncConfig](ctx, c, Request{Operation: "ShowFunctionAsyncConfig", Method: http.MethodGet, Path: functionPath(urn, "/async-invoke-config")}, urn)
 }
 
 // UpdateFunctionAsyncConfig sets the asynchronous invocation configuration of urn.
 func (c *Client) UpdateFunctionAsyncConfig(ctx context.Context, urn string, cfg AsyncConfig) (*AsyncConfig, error) {
-	if err := need("UpdateFunctionAsyncConfig", urn); err != nil {
-		return nil, err
-	}
-	var out AsyncConfig
-	if _, err := c.call(ctx, "UpdateFunctionAsyncConfig", http.MethodPut, functionPath(urn, "/async-invoke-config"), nil, cfg, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[AsyncConfig](ctx, c, Request{Operation: "UpdateFunctionAsyncConfig", Method: http.MethodPut, Path: functionPath(urn, "/async-invoke-config"), Body: cfg}, urn)
 }

@@ -26,9 +26,5 @@ type FunctionReport struct {
 // FunctionReport returns functions ranked by a metric (ListFunctionAsMetric in the SDK).
 func (c *Client) FunctionReport(ctx context.Context, q ReportQuery) (*FunctionReport, error) {
 	query := queryOf("type", q.Type, "start_time", q.StartTime, "end_time", q.EndTime, "limit", q.Limit)
-	var out FunctionReport
-	if _, err := c.call(ctx, "FunctionReport", http.MethodGet, "/v2/{project_id}/fgs/function/report", query, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[FunctionReport](ctx, c, Request{Operation: "FunctionReport", Method: http.MethodGet, Path: "/v2/{project_id}/fgs/function/report", Query: query})
 }

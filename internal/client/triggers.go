@@ -28,34 +28,21 @@ func triggersPath(urn string) string { return "/v2/{project_id}/fgs/triggers/" +
 
 // CreateTrigger adds a trigger to the function urn.
 func (c *Client) CreateTrigger(ctx context.Context, urn string, req CreateTriggerRequest) (*Trigger, error) {
-	if err := need("CreateTrigger", urn); err != nil {
-		return nil, err
-	}
-	var out Trigger
-	if _, err := c.call(ctx, "CreateTrigger", http.MethodPost, triggersPath(urn), nil, req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[Trigger](ctx, c, Request{Operation: "CreateTrigger", Method: http.MethodPost, Path: triggersPath(urn), Body: req}, urn)
 }
 
 // ListTriggers returns the triggers of the function urn; the API answers a bare array.
 func (c *Client) ListTriggers(ctx context.Context, urn string) ([]Trigger, error) {
-	if err := need("ListTriggers", urn); err != nil {
+	out, err := call[[]Trigger](ctx, c, Request{Operation: "ListTriggers", Method: http.MethodGet, Path: triggersPath(urn)}, urn)
+	if err != nil {
 		return nil, err
 	}
-	var out []Trigger
-	if _, err := c.call(ctx, "ListTriggers", http.MethodGet, triggersPath(urn), nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return *out, nil
 }
 
 // DeleteTrigger removes one trigger of the function urn.
 func (c *Client) DeleteTrigger(ctx context.Context, urn, triggerTypeCode, triggerID string) error {
-	if err := need("DeleteTrigger", urn, triggerTypeCode, triggerID); err != nil {
-		return err
-	}
 	path := triggersPath(urn) + "/" + pathEscape(triggerTypeCode) + "/" + pathEscape(triggerID)
-	_, err := c.call(ctx, "DeleteTrigger", http.MethodDelete, path, nil, nil, nil)
+	_, err := c.sendChecked(ctx, Request{Operation: "DeleteTrigger", Method: http.MethodDelete, Path: path}, urn, triggerTypeCode, triggerID)
 	return err
 }

@@ -64,11 +64,7 @@ func (c *Client) ListWorkflows(ctx context.Context, q ListWorkflowsQuery) (*Work
 	if q.Offset > 0 {
 		query.Set("offset", strconv.Itoa(q.Offset))
 	}
-	var out WorkflowList
-	if _, err := c.call(ctx, "ListWorkflows", http.MethodGet, workflowsPath, query, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[WorkflowList](ctx, c, Request{Operation: "ListWorkflows", Method: http.MethodGet, Path: workflowsPath, Query: query})
 }
 
 // CreateWorkflow creates a workflow and returns it.
@@ -78,11 +74,7 @@ func (c *Client) CreateWorkflow(ctx context.Context, req CreateWorkflowRequest) 
 			*list = []any{}
 		}
 	}
-	var out WorkflowInfo
-	if _, err := c.call(ctx, "CreateWorkflow", http.MethodPost, workflowsPath, nil, req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[WorkflowInfo](ctx, c, Request{Operation: "CreateWorkflow", Method: http.MethodPost, Path: workflowsPath, Body: req})
 }
 
 // BatchDeleteWorkflows deletes the workflows urns name.
@@ -93,9 +85,5 @@ func (c *Client) BatchDeleteWorkflows(ctx context.Context, urns []string) (*Batc
 	body := struct {
 		WorkflowURNs []string `json:"workflow_urns"`
 	}{urns}
-	var out BatchDeleteWorkflowsResult
-	if _, err := c.call(ctx, "BatchDeleteWorkflows", http.MethodDelete, workflowsPath, nil, body, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[BatchDeleteWorkflowsResult](ctx, c, Request{Operation: "BatchDeleteWorkflows", Method: http.MethodDelete, Path: workflowsPath, Body: body})
 }
