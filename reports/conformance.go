@@ -213,12 +213,9 @@ func (c *Conformance) Validate() error {
 // ReadConformance loads a summary from a conformance.json file or a directory holding one.
 func ReadConformance(path string) (*Conformance, error) {
 	var c Conformance
-	path, err := readJSONFile(path, ConformanceFile, &c)
+	path, err := readJSONFile(path, ConformanceFile, "conformance summary", &c, &c.SchemaVersion, ConformanceSchemaVersion)
 	if err != nil {
-		return nil, fmt.Errorf("read conformance summary: %w", err)
-	}
-	if c.SchemaVersion > ConformanceSchemaVersion {
-		return nil, fmt.Errorf("conformance summary %s has schema_version %d; this fgh reads up to %d: upgrade fgh", path, c.SchemaVersion, ConformanceSchemaVersion)
+		return nil, err
 	}
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("conformance summary %s: %w", path, err)

@@ -7,18 +7,26 @@ import (
 	"path/filepath"
 )
 
-// readJSONFile decodes the JSON file at path, or at path/name when path is a
-// directory, into v; it returns the file it read.
-func readJSONFile(path, name string, v any) (string, error) {
+// readJSONFile decodes what (a report, a conformance summary) from the JSON
+// file at path, or at path/name when path is a directory, into v; it
+// refuses a file whose schema version, decoded into version, is newer than
+// this fgh reads. It returns the file it read.
+func readJSONFile(path, name, what string, v any, version *int, newest int) (string, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, name)
 	}
 	data, err := os.ReadFile(path)
-	if err != nil {
-		return path, err
+	if err == nil {
+		err = json.Unmarshal(data, v)
+		if err != nil {
+			err = fmt.Errorf("parse %s: %w", path, err)
+		}
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return path, fmt.Errorf("parse %s: %w", path, err)
+	if err != nil {
+		return path, fmt.Errorf("read %s: %w", what, err)
+	}
+	if *version > newest {
+		return path, fmt.Errorf("%s %s has schema_version %d; this fgh reads up to %d: upgrade fgh", what, path, *version, newest)
 	}
 	return path, nil
 }

@@ -237,12 +237,8 @@ type ThresholdResult struct {
 // ReadReport loads a report from a report.json file or from a run directory holding one.
 func ReadReport(path string) (*Report, error) {
 	var r Report
-	path, err := readJSONFile(path, ReportFile, &r)
-	if err != nil {
-		return nil, fmt.Errorf("read report: %w", err)
-	}
-	if r.SchemaVersion > SchemaVersion {
-		return nil, fmt.Errorf("report %s has schema_version %d; this fgh reads up to %d: upgrade fgh", path, r.SchemaVersion, SchemaVersion)
+	if _, err := readJSONFile(path, ReportFile, "report", &r, &r.SchemaVersion, SchemaVersion); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }

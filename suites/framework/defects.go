@@ -108,30 +108,17 @@ func Defects() []Defect {
 		{
 			Name: "request-id-header-missing", Description: "invokeFunction sends no X-Cff-Request-Id header",
 			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id", Kind: CheckHeaders,
-			wrap: editResponse(fgs.OpInvokeFunction, func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
-				h.Del("X-Cff-Request-Id")
-				return body
-			}),
+			wrap: replaceInvokeHeader("X-Cff-Request-Id", ""),
 		},
 		{
 			Name: "request-id-header-differs", Description: "X-Cff-Request-Id differs from the body's request_id",
 			LabelFilter: LabelInvocation, Mentions: "X-Cff-Request-Id", Kind: CheckHeaders,
-			wrap: editResponse(fgs.OpInvokeFunction, func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
-				if h.Get("X-Cff-Request-Id") != "" {
-					h.Set("X-Cff-Request-Id", "00000000-0000-0000-0000-000000000000")
-				}
-				return body
-			}),
+			wrap: replaceInvokeHeader("X-Cff-Request-Id", "00000000-0000-0000-0000-000000000000"),
 		},
 		{
 			Name: "invoke-summary-not-json", Description: "X-Cff-Invoke-Summary is not a JSON object",
 			LabelFilter: LabelInvocation, Mentions: "X-Cff-Invoke-Summary", Kind: CheckHeaders,
-			wrap: editResponse(fgs.OpInvokeFunction, func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
-				if h.Get("X-Cff-Invoke-Summary") != "" {
-					h.Set("X-Cff-Invoke-Summary", "duration=1ms")
-				}
-				return body
-			}),
+			wrap: replaceInvokeHeader("X-Cff-Invoke-Summary", "duration=1ms"),
 		},
 		{
 			Name: "log-over-4kb", Description: "the tail log is longer than 4 KB",
@@ -231,20 +218,12 @@ func Defects() []Defect {
 		{
 			Name: "create-timeout-zero", Description: "createFunction accepts a timeout of 0 (it runs with the minimum instead)",
 			LabelFilter: LabelFunctions, Mentions: "4xx", Kind: CheckStatus, CaughtBy: CaughtByFuzz,
-			wrap: editRequest(fgs.OpCreateFunction, func(m map[string]any) bool { return m["timeout"] == float64(0) },
-				func(_ http.ResponseWriter, m map[string]any) bool {
-					m["timeout"] = 3
-					return false
-				}),
+			wrap: acceptAs(fgs.OpCreateFunction, "timeout", 0, 3),
 		},
 		{
 			Name: "update-memory-129", Description: "updateFunctionConfig accepts a memory_size of 129 (it keeps 128 instead)",
 			LabelFilter: LabelFunctions, Mentions: "4xx", Kind: CheckStatus, CaughtBy: CaughtByFuzz,
-			wrap: editRequest(fgs.OpUpdateFunctionConfig, func(m map[string]any) bool { return m["memory_size"] == float64(129) },
-				func(_ http.ResponseWriter, m map[string]any) bool {
-					m["memory_size"] = 128
-					return false
-				}),
+			wrap: acceptAs(fgs.OpUpdateFunctionConfig, "memory_size", 129, 128),
 		},
 		{
 			Name: "payload-over-6mb", Description: "invokeFunction accepts a payload over 6 MB (it invokes with an empty event instead)",
@@ -411,6 +390,21 @@ func byOperation(opID string, next http.Handler, h http.HandlerFunc) http.Handle
 	})
 }
 
+// replaceInvokeHeader rewrites a header of invokeFunction's answers: it
+// removes the header when value is empty, else replaces it where the
+// answer carries one.
+func replaceInvokeHeader(name, value string) func(http.Handler, *defectEnv) http.Handler {
+	return editResponse(fgs.OpInvokeFunction, func(_ *http.Request, _ *int, h http.Header, body []byte) []byte {
+		switch {
+		case value == "":
+			h.Del(name)
+		case h.Get(name) != "":
+			h.Set(name, value)
+		}
+		return body
+	})
+}
+
 // editResponse lets edit change the status, headers and body of the
 // answers to opID ("" for every operation).
 func editResponse(opID string, edit func(r *http.Request, status *int, h http.Header, body []byte) []byte) func(http.Handler, *defectEnv) http.Handler {
@@ -432,6 +426,15 @@ func editResponse(opID string, edit func(r *http.Request, status *int, h http.He
 			_, _ = w.Write(body)
 		})
 	}
+}
+
+// acceptAs makes opID accept a number the documents reject: a request
+// whose member is bad goes on as if it had said instead.
+func acceptAs(opID, member string, bad float64, instead int) func(http.Handler, *defectEnv) http.Handler {
+	return editRequest(opID, func(m map[string]any) bool { return m[member] == bad }, func(_ http.ResponseWriter, m map[string]any) bool {
+		m[member] = instead
+		return false
+	})
 }
 
 // editRequest lets a defect act on requests to opID ("" for every

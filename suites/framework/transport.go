@@ -199,11 +199,7 @@ func (t *ValidatingTransport) record(req *http.Request, reqBody []byte, resp *ht
 // TakeExchanges returns and forgets the exchanges recorded since the last
 // call, unredacted: the caller hands them to the recorder, which redacts.
 func (t *ValidatingTransport) TakeExchanges() []evidence.Exchange {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := t.recent
-	t.recent = nil
-	return out
+	return takeAll(&t.mu, &t.recent)
 }
 
 // Creates returns the successful create calls recorded so far, in order.
@@ -215,10 +211,15 @@ func (t *ValidatingTransport) Creates() []evidence.Exchange {
 
 // TakeUnclaimed returns and forgets the violations of requests sent without a Tolerate.
 func (t *ValidatingTransport) TakeUnclaimed() []spec.Violation {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := t.unclaimed
-	t.unclaimed = nil
+	return takeAll(&t.mu, &t.unclaimed)
+}
+
+// takeAll empties the list mu guards and returns what it held.
+func takeAll[T any](mu *sync.Mutex, list *[]T) []T {
+	mu.Lock()
+	defer mu.Unlock()
+	out := *list
+	*list = nil
 	return out
 }
 

@@ -134,8 +134,13 @@ func (k *kit) positiveBody() map[string]any {
 	if k.op.Raw().RequestBody == nil {
 		return nil
 	}
-	body := exampleBody(k.op.ID)
-	if bind := binders[k.op.ID]; bind != nil {
+	return k.boundExample(k.op.ID)
+}
+
+// boundExample is opID's documented example bound to the kit (see binders).
+func (k *kit) boundExample(opID string) map[string]any {
+	body := exampleBody(opID)
+	if bind := binders[opID]; bind != nil {
 		bind(k, body)
 	}
 	return body

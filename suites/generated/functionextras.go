@@ -7,7 +7,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/fgharness/fgharness/internal/fgs"
-	"github.com/fgharness/fgharness/spec"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
@@ -36,7 +35,7 @@ var versionedURN = map[string]bool{fgs.OpShowFuncSnapshotState: true, fgs.OpUpda
 
 // extraNeeds lists what the operation needs beyond the function, from its
 // path parameters and versionedURN.
-func extraNeeds(op spec.Operation, params []string) map[string]bool {
+func extraNeeds(opID string, params []string) map[string]bool {
 	want := map[string]bool{}
 	for _, p := range params {
 		switch p {
@@ -46,7 +45,7 @@ func extraNeeds(op spec.Operation, params []string) map[string]bool {
 			want[needEvent] = true
 		}
 	}
-	if versionedURN[op.ID] || op.ID == fgs.OpUpdateVersionAlias {
+	if versionedURN[opID] || opID == fgs.OpUpdateVersionAlias {
 		want[needVersion] = true
 	}
 	return want

@@ -69,7 +69,7 @@ func needsOf(op spec.Operation) []string {
 	want[needFunction] = want[needFunction] || want[needWorkflow]
 	want[needApp] = want[needApp] || op.ID == fgs.OpShowFunctionApp || op.ID == fgs.OpDeleteFunctionApp
 	want[needEndpoint] = want[needEndpoint] || slices.Contains(params, "subnet_id")
-	for n := range extraNeeds(op, params) {
+	for n := range extraNeeds(op.ID, params) {
 		want[n] = true
 	}
 	want[needFunction] = want[needFunction] || want[needVersion] || want[needEvent]
@@ -157,19 +157,22 @@ func prepare(op spec.Operation) *kit {
 	return k
 }
 
+// callExample sends opID's bound example: how the kit makes a resource.
+func (k *kit) callExample(opID string, path map[string]string) (*fw.Response, map[string]any) {
+	GinkgoHelper()
+	body := k.boundExample(opID)
+	return fw.Call(fw.Request{Operation: opID, Path: path, Body: body}), body
+}
+
 func (k *kit) makeDependency() {
 	GinkgoHelper()
-	body := exampleBody(fgs.OpCreateDependency)
-	bindDependency(k, body)
-	dep := fw.Call(fw.Request{Operation: fgs.OpCreateDependency, Body: body}).ExpectStatus(http.StatusOK)
-	k.depID, k.depVer = adoptDependency(dep)
+	dep, _ := k.callExample(fgs.OpCreateDependency, nil)
+	k.depID, k.depVer = adoptDependency(dep.ExpectStatus(http.StatusOK))
 }
 
 func (k *kit) makeTrigger() {
 	GinkgoHelper()
-	body := exampleBody(fgs.OpCreateFunctionTrigger)
-	bindTrigger(k, body)
-	resp := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionTrigger, Path: k.functionPath(fgs.OpCreateFunctionTrigger), Body: body})
+	resp, _ := k.callExample(fgs.OpCreateFunctionTrigger, k.functionPath(fgs.OpCreateFunctionTrigger))
 	resp.ExpectStatus(http.StatusCreated)
 	k.trigID, k.trigCode = resp.String("trigger_id"), resp.String("trigger_type_code")
 	Expect(k.trigID).NotTo(BeEmpty(), "createFunctionTrigger: body /trigger_id: expected the new trigger's ID")
@@ -177,10 +180,8 @@ func (k *kit) makeTrigger() {
 
 func (k *kit) makeWorkflow() {
 	GinkgoHelper()
-	body := exampleBody(fgs.OpCreateWorkflow)
-	bindWorkflow(k, body)
-	resp := fw.Call(fw.Request{Operation: fgs.OpCreateWorkflow, Body: body}).ExpectStatus(http.StatusOK)
-	k.workflow = adoptWorkflow(resp)
+	resp, _ := k.callExample(fgs.OpCreateWorkflow, nil)
+	k.workflow = adoptWorkflow(resp.ExpectStatus(http.StatusOK))
 	k.workflowID, k.workflowName = resp.String("id"), resp.String("name")
 	Expect(k.workflowID).NotTo(BeEmpty(), "createWorkflow: body /id: expected the workflow's ID: %s", resp.Snippet())
 }
@@ -265,29 +266,21 @@ func (k *kit) functionPath(opID string) map[string]string {
 
 // path fills every path parameter of the operation from the kit.
 func (k *kit) path() map[string]string {
+	made := map[string]string{
+		"depend_id": k.depID, "version": k.depVer,
+		"trigger_type_code": k.trigCode, "trigger_id": k.trigID,
+		"workflow_id": k.workflowID, "execution_id": k.execution, "workflow_urn": k.workflow,
+		"vpc_id": k.vpcID, "subnet_id": k.subnetID,
+	}
 	out := map[string]string{}
 	for _, p := range k.op.PathParams() {
+		if v, ok := made[p]; ok {
+			out[p] = v
+			continue
+		}
 		switch p {
 		case "function_urn":
 			out[p] = k.functionPath(k.op.ID)[p]
-		case "depend_id":
-			out[p] = k.depID
-		case "version":
-			out[p] = k.depVer
-		case "trigger_type_code":
-			out[p] = k.trigCode
-		case "trigger_id":
-			out[p] = k.trigID
-		case "workflow_id":
-			out[p] = k.workflowID
-		case "execution_id":
-			out[p] = k.execution
-		case "workflow_urn":
-			out[p] = k.workflow
-		case "vpc_id":
-			out[p] = k.vpcID
-		case "subnet_id":
-			out[p] = k.subnetID
 		case "project_id": // the framework fills it in from the target
 		default:
 			if v, ok := k.extraPath(p); ok {

@@ -83,9 +83,7 @@ func bindApp(_ *kit, body map[string]any) {
 
 func (k *kit) makeApp() {
 	GinkgoHelper()
-	body := exampleBody(fgs.OpCreateFunctionApp)
-	bindApp(k, body)
-	resp := fw.Call(fw.Request{Operation: fgs.OpCreateFunctionApp, Body: body})
+	resp, _ := k.callExample(fgs.OpCreateFunctionApp, nil)
 	Expect(resp.Status).To(BeNumerically("<", 300), "createFunctionApp: %s", resp.Snippet())
 	k.appID = adoptApp(resp)
 }
@@ -120,9 +118,7 @@ func bindVpcEndpoint(k *kit, body map[string]any) {
 
 func (k *kit) makeVpcEndpoint() {
 	GinkgoHelper()
-	body := exampleBody(fgs.OpCreateVpcEndpoint)
-	bindVpcEndpoint(k, body)
-	resp := fw.Call(fw.Request{Operation: fgs.OpCreateVpcEndpoint, Body: body})
+	resp, body := k.callExample(fgs.OpCreateVpcEndpoint, nil)
 	Expect(resp.Status).To(BeNumerically("<", 300), "createVpcEndpoint: %s", resp.Snippet())
 	k.vpcID, k.subnetID = body["vpc_id"].(string), body["subnet_id"].(string)
 }
