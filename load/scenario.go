@@ -153,7 +153,9 @@ func (o *Options) finish(r *reports.Report, env *environment) {
 		r.Shards = 1
 	}
 	r.Settings = o.settings()
-	r.Protocol = o.TLS.Protocol(strings.HasPrefix(o.Target.BaseURL, "https://"))
+	if r.Protocol == "" { // runSingle records what was actually spoken
+		r.Protocol = o.TLS.Protocol(strings.HasPrefix(o.Target.BaseURL, "https://"))
+	}
 }
 
 // newHitter builds the invocation template for the run.
@@ -232,6 +234,7 @@ func runSingle(ctx context.Context, o *Options, env *environment, dir string, pa
 		return nil, runErr
 	}
 	rep := atk.Report(pacing.ShardRate(o.Shard.Count), o.Duration)
+	rep.Protocol = h.protocol(o.TLS)
 	rep.Interrupted = ctx.Err() != nil
 	rep.Thresholds = aborted
 	if reason := atk.AbortReason(); reason != "" {

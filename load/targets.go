@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
@@ -54,14 +55,19 @@ func InvocationURL(base, projectID, urn string) string {
 }
 
 // InvokeHitter sends sync invocations from an Invocation template: through
-// its own HTTP/1.1 connections for http:// targets (see http1Client), through
-// net/http for https:// targets and sampled validations.
+// its own HTTP/1.1 connections (see http1Client), through net/http with
+// NetHTTP (--http2) and for sampled validations. Both paths time the
+// connections they open.
 type InvokeHitter struct {
 	inv    Invocation
 	client *http.Client
 	base   *http.Request
 	fast   *http1Client
 	wire   []byte // the whole request, when it is the same every time (no signing)
+	// orphans are connections net/http finished opening after their request was recorded.
+	orphans orphanDials
+	// answers counts net/http answers by protocol: [0] HTTP/1.x, [1] HTTP/2.
+	answers [2]atomic.Int64
 }
 
 // NewInvokeHitter prepares the template: URL parsed and headers built once.
@@ -141,7 +147,7 @@ func (h *InvokeHitter) hitFast(ctx context.Context, start time.Time, res *Result
 	var dt dialTimes
 	ans, err := h.fast.do(ctx, h.wire, build, h.inv.RequestIDs, &dt)
 	res.Done = time.Since(start)
-	res.Connect, res.Handshake, res.Opened = dt.connect, dt.handshake, uint8(min(dt.opened, 255))
+	dt.fill(res)
 	res.Code = uint16(ans.status)
 	res.BytesIn = uint64(ans.bytesIn)
 	res.RequestID = ans.requestID
@@ -150,6 +156,25 @@ func (h *InvokeHitter) hitFast(ctx context.Context, start time.Time, res *Result
 		return
 	}
 	res.Error = invocationError(ans.status, http.StatusText(ans.status), ans.body, ans.invalidJSON)
+}
+
+// protocol is what the hitter spoke, for report.json: through net/http
+// (--http2), what its answers actually came over, since the server may not
+// offer HTTP/2; otherwise what the settings choose.
+func (h *InvokeHitter) protocol(settings TLS) string {
+	https := h.base.URL.Scheme == "https"
+	h1, h2 := h.answers[0].Load(), h.answers[1].Load()
+	switch {
+	case !h.inv.NetHTTP || h1+h2 == 0:
+		return settings.Protocol(https)
+	case h1 == 0:
+		return "HTTP/2 over TLS (net/http)"
+	case h2 > 0:
+		return fmt.Sprintf("HTTP/2 over TLS (net/http; %d of %d answers came over HTTP/1.1)", h1, h1+h2)
+	case https:
+		return "HTTP/1.1 over TLS (net/http: the server did not offer HTTP/2)"
+	}
+	return "HTTP/1.1 (net/http)"
 }
 
 // invocationError is why an answer is not the documented success of a
@@ -191,6 +216,8 @@ func (h *InvokeHitter) Hit(ctx context.Context, start time.Time, res *Result) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.inv.Timeout)
 	defer cancel()
+	ctx, dials := withDialTrace(ctx, &h.orphans)
+	defer dials.fill(res)
 	req, err := h.Request(ctx, time.Now())
 	if err != nil {
 		res.Error = err.Error()
@@ -209,6 +236,11 @@ func (h *InvokeHitter) Hit(ctx context.Context, start time.Time, res *Result) {
 		return
 	}
 	res.Code = uint16(resp.StatusCode)
+	if resp.ProtoMajor == 2 {
+		h.answers[1].Add(1)
+	} else {
+		h.answers[0].Add(1)
+	}
 	text := strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "text/")
 	if ok := resp.StatusCode >= 200 && resp.StatusCode < 300; sample || !ok || !text {
 		var body []byte

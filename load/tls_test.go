@@ -133,3 +133,62 @@ func TestHTTPSWithAPrivateCA(t *testing.T) {
 		t.Fatalf("--http2: err %v, %d HTTP/2 requests, protocol %q", err, h2.Load(), rep.Protocol)
 	}
 }
+
+// TestHTTP2ConnectionTimings checks that --http2 (net/http) times its
+// connections like the fast path: few connections when the server keeps
+// them, one per request when it ends each with a GOAWAY — a handshake storm
+// that shows in the totals and the per-second series.
+func TestHTTP2ConnectionTimings(t *testing.T) {
+	caFile, cert := privateCA(t)
+	for _, tc := range []struct {
+		name       string
+		closeEvery int64
+	}{{"kept", 0}, {"storm", 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, conns, _, h2 := httpsServer(t, cert, tc.closeEvery)
+			rep, err := Run(context.Background(), httpsOptions(t, url, TLS{CACert: caFile, HTTP2: true}))
+			if err != nil || rep.Successes != 100 || h2.Load() != 100 || rep.Protocol != "HTTP/2 over TLS (net/http)" {
+				t.Fatalf("err %v, %d successes, %d HTTP/2 requests, protocol %q; want 100 over HTTP/2", err, rep.Successes, h2.Load(), rep.Protocol)
+			}
+			c := rep.Connections
+			if c == nil || c.Opened != conns.Load() || c.ConnectMS.P50 <= 0 || c.HandshakeMS.P50 <= 0 || c.TotalSeconds <= 0 {
+				t.Fatalf("connections %+v, the server saw %d; want them equal, with connect and handshake times", c, conns.Load())
+			}
+			switch {
+			case tc.closeEvery == 0 && c.Opened > 4:
+				t.Errorf("%d connections opened for 100 requests on kept HTTP/2 connections, want at most --connections 4", c.Opened)
+			case tc.closeEvery == 1 && c.Opened < 100:
+				t.Errorf("%d connections opened while every answer closed its connection, want one per request (100)", c.Opened)
+			}
+			var perSecond int64
+			var connectMS float64
+			for _, s := range rep.Series {
+				perSecond += s.NewConnections
+				connectMS += s.ConnectMS
+			}
+			if perSecond != c.Opened || connectMS <= 0 {
+				t.Errorf("per-second series: %d new connections taking %.3f ms, want %d and a time", perSecond, connectMS, c.Opened)
+			}
+		})
+	}
+}
+
+// TestHTTP2ProtocolAsSpoken checks that report.json names the protocol the
+// answers came over: a server that does not offer h2 gets HTTP/1.1 under --http2.
+func TestHTTP2ProtocolAsSpoken(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"result":"ok"}`))
+	}))
+	t.Cleanup(srv.Close)
+	rep, err := Run(context.Background(), httpsOptions(t, srv.URL, TLS{Insecure: true, HTTP2: true}))
+	if err != nil || rep.Successes != 100 {
+		t.Fatalf("err %v, %d successes", err, rep.Successes)
+	}
+	if want := "HTTP/1.1 over TLS (net/http: the server did not offer HTTP/2)"; rep.Protocol != want {
+		t.Errorf("protocol %q, want %q", rep.Protocol, want)
+	}
+	if c := rep.Connections; c == nil || c.Opened == 0 || c.HandshakeMS.P50 <= 0 {
+		t.Errorf("connections %+v, want the HTTP/1.1 connections timed", c)
+	}
+}

@@ -51,7 +51,8 @@ type Report struct {
 	// DueRequests is Requests + DroppedRequests + InterruptedRequests: every
 	// request the schedule had made due.
 	DueRequests int64 `json:"due_requests"`
-	// Protocol is what the generator spoke: HTTP/1.1, HTTP/1.1 over TLS or HTTP/2 over TLS.
+	// Protocol is what the generator spoke: HTTP/1.1, HTTP/1.1 over TLS, or with
+	// --http2 what net/http's answers came over (HTTP/2 over TLS unless the server did not offer it).
 	Protocol string `json:"protocol,omitempty"`
 	// Connections counts the connections the generator opened and what
 	// opening them took, apart from request latency (it is part of the
