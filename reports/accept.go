@@ -323,7 +323,10 @@ func (a *Acceptances) JudgeFailure(f evidence.Failure) AcceptVerdict {
 		return AcceptVerdict{}
 	}
 	return a.judge(func(e Acceptance) bool { return e.matches(f) }, func(d *AcceptedDeviation) {
-		d.FailureIDs = append(d.FailureIDs, f.ID)
+		// A proxy judges every repeat of a rule under the id of its first.
+		if f.ID != "" && !slices.Contains(d.FailureIDs, f.ID) {
+			d.FailureIDs = append(d.FailureIDs, f.ID)
+		}
 	})
 }
 
@@ -336,6 +339,39 @@ func (a *Acceptances) JudgeUnexercised(op, status string) AcceptVerdict {
 	return a.judge(func(e Acceptance) bool {
 		return e.Check == CheckUnexercised && (e.Operation == "*" || e.Operation == op) && strconv.Itoa(e.Match.Status) == status
 	}, func(d *AcceptedDeviation) { d.Statuses = append(d.Statuses, op+" "+status) })
+}
+
+// Annotate records in c what the accept file did: which never-observed
+// statuses of the operations c selected its unexercised entries waive (or
+// no longer waive, once expired), the file's name and every entry's
+// outcome. It is the last step of building a summary, after every failure
+// was judged; nil does nothing.
+func (a *Acceptances) Annotate(c *Conformance) {
+	if a == nil {
+		return
+	}
+	index := map[string]int{}
+	for i, o := range c.Coverage.Operations {
+		index[o.Operation] = i
+	}
+	for _, g := range c.Unexercised() {
+		v := a.JudgeUnexercised(g.Operation, g.Status)
+		if !v.Accepted && !v.Expired {
+			continue
+		}
+		o := &c.Coverage.Operations[index[g.Operation]]
+		j := slices.IndexFunc(o.NotExercised, func(r StatusReason) bool { return r.Status == g.Status })
+		if j < 0 {
+			o.NotExercised = append(o.NotExercised, StatusReason{Status: g.Status})
+			j = len(o.NotExercised) - 1
+		}
+		if r := &o.NotExercised[j]; v.Accepted {
+			r.Accepted = v.Note
+		} else {
+			r.Reason = strings.TrimSuffix(v.Note+" — "+r.Reason, " — ")
+		}
+	}
+	c.AcceptFile, c.Acceptances = a.File, a.Outcomes()
 }
 
 func (a *Acceptances) judge(match func(Acceptance) bool, hit func(*AcceptedDeviation)) AcceptVerdict {

@@ -187,6 +187,18 @@ func (c *Conformance) Unexercised() []UnexercisedGap {
 	return out
 }
 
+// UnwaivedGaps are the Unexercised statuses no accept entry waives: what
+// --fail-on-unexercised fails a run on.
+func (c *Conformance) UnwaivedGaps() []UnexercisedGap {
+	var out []UnexercisedGap
+	for _, g := range c.Unexercised() {
+		if g.Accepted == "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // Failed reports whether any check failed.
 func (c *Conformance) Failed() bool {
 	_, fail, _ := c.Counts()

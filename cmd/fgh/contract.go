@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -134,16 +135,14 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 					return withExitCode(exitUsage, err)
 				}
 			}
-			for _, g := range res.Unexercised {
-				fmt.Fprintf(out, "not exercised (--fail-on-unexercised): %s %s: %s\n", g.Operation, g.Status, g.Reason)
-			}
+			printUnexercised(out, res.Unexercised)
 			if opts.OutDir != "" {
 				fmt.Fprintf(out, "reports: %s\n", filepath.Join(opts.OutDir, framework.ConformanceMDFile))
 				printFailureIDs(out, res.Conformance, opts.OutDir)
 			}
 			if !res.Passed {
 				if len(res.Unexercised) > 0 && res.Conformance != nil && !res.Conformance.Failed() {
-					return withExitCode(exitFailed, fmt.Errorf("%d documented status(es) of the selected operations were never observed (--fail-on-unexercised)", len(res.Unexercised)))
+					return withExitCode(exitFailed, unexercisedError(res.Unexercised, "the selected operations"))
 				}
 				return withExitCode(exitFailed, errors.New("the endpoint broke the contract; see the failures above and the reports"))
 			}
@@ -173,6 +172,18 @@ the run, or a label filter that selects no spec), 130 when interrupted.`,
 	_ = fl.MarkHidden("test-defect")
 	cmd.AddCommand(newReplayCmd())
 	return cmd
+}
+
+// printUnexercised lists the statuses --fail-on-unexercised fails a run
+// on, for contract and proxy alike.
+func printUnexercised(w io.Writer, gaps []reports.UnexercisedGap) {
+	for _, g := range gaps {
+		fmt.Fprintf(w, "not exercised (--fail-on-unexercised): %s %s: %s\n", g.Operation, g.Status, g.Reason)
+	}
+}
+
+func unexercisedError(gaps []reports.UnexercisedGap, whose string) error {
+	return fmt.Errorf("%d documented status(es) of %s were never observed (--fail-on-unexercised)", len(gaps), whose)
 }
 
 // addTargetFlags binds the endpoint and its credentials, the same way for

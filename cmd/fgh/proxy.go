@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/framework"
 	"github.com/fgharness/fgharness/suites/proxy"
 )
@@ -53,14 +54,30 @@ contract, which fgh report compat reads; the proxy judges the schema,
 status, headers and error_code checks), and failures.json with each
 violation's evidence, which fgh contract replay re-sends.
 
+--har FILE writes every forwarded exchange as a HAR log with the reports,
+credentials redacted (the proxy keeps the exchanges in memory until then).
+
+--accept FILE names known deviations of the upstream, in the YAML of fgh
+contract --accept (docs/gates.md): a check whose violations all match an
+entry in force is reported as accepted and does not fail the run; once the
+entry's date has passed they fail again, saying so; an entry that matched
+nothing is reported as stale.
+
+--fail-on-unexercised fails the run when a documented status of an
+operation the clients used was never answered through the proxy (an
+accept entry with check unexercised waives one).
+
 Stop it with SIGINT or SIGTERM: it stops accepting, lets exchanges in
 flight finish (--drain-timeout; a second signal cuts it short), writes the
-reports and exits 0 when no exchange broke the contract, 1 when one did or
-the upstream left one unanswered, 2 on a usage error, and 130 when
-exchanges in flight had to be abandoned (the reports lack them).`,
+reports and exits 0 when no exchange broke the contract, 1 when one did
+(beyond the accepted deviations), the upstream left one unanswered or,
+with --fail-on-unexercised, a status was never observed, 2 on a usage
+error, and 130 when exchanges in flight had to be abandoned (the reports
+lack them).`,
 		Example: `  fgh proxy --upstream https://functiongraph.cn-north-4.myhuaweicloud.com
   fgh proxy --upstream http://127.0.0.1:8000 --listen 127.0.0.1:9000 --out reports/out/proxy
-  fgh proxy --upstream URL --ak AK --sk SK --project-id ID --report-every 1m`,
+  fgh proxy --upstream URL --ak AK --sk SK --project-id ID --report-every 1m
+  fgh proxy --upstream URL --accept vendor-x-accepted.yaml --fail-on-unexercised --har /tmp/proxy.har`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var level slog.Level
@@ -82,18 +99,31 @@ exchanges in flight had to be abandoned (the reports lack them).`,
 			}
 			s := res.Summary
 			pass, fail, _ := s.Conformance.Counts()
-			fmt.Fprintf(out, "proxy: %d exchanges, %d checks passed, %d failed, %d refused, %d without an upstream answer\n",
-				s.Exchanges, pass, fail, s.Refused, s.UpstreamErrors)
+			accepted := ""
+			if n := s.Conformance.AcceptedCount(); n > 0 {
+				accepted = fmt.Sprintf(", %d accepted", n)
+			}
+			fmt.Fprintf(out, "proxy: %d exchanges, %d checks passed, %d failed%s, %d refused, %d without an upstream answer\n",
+				s.Exchanges, pass, fail, accepted, s.Refused, s.UpstreamErrors)
+			if rerr := reports.RenderAcceptanceText(out, s.Conformance); rerr != nil && err == nil {
+				err = rerr
+			}
+			printUnexercised(out, s.Unexercised)
 			if opts.OutDir != "" {
 				fmt.Fprintf(out, "reports: %s\n", filepath.Join(opts.OutDir, framework.ConformanceMDFile))
+			}
+			if opts.HAR != "" {
+				fmt.Fprintf(out, "HAR: %s\n", opts.HAR)
 			}
 			switch {
 			case err != nil:
 				return withExitCode(exitFailed, err)
 			case res.Abandoned:
 				return withExitCode(exitInterrupted, fmt.Errorf("stopped with exchanges in flight: the reports in %s lack them", opts.OutDir))
-			case s.Failed():
+			case s.Conformance.Failed() || s.UpstreamErrors > 0:
 				return withExitCode(exitFailed, errors.New("the upstream broke the contract; see the reports"))
+			case s.Failed():
+				return withExitCode(exitFailed, unexercisedError(s.Unexercised, "the operations the clients used"))
 			}
 			return nil
 		},
@@ -107,6 +137,9 @@ exchanges in flight had to be abandoned (the reports lack them).`,
 	fl.StringVar(&opts.ProjectID, "project-id", "", "X-Project-Id for re-signed requests that carry none")
 	fl.StringVar(&opts.OutDir, "out", filepath.Join("reports", "out", "proxy"), "directory for conformance.json/.md/.html and failures.json")
 	fl.StringVar(&opts.Name, "name", "", "name of this run in the conformance summary (client, vendor, build)")
+	fl.StringVar(&opts.AcceptFile, "accept", "", "YAML file of known deviations: matching violations are reported as accepted and do not fail the run (docs/gates.md)")
+	fl.StringVar(&opts.HAR, "har", "", "write every forwarded exchange to this file as a HAR 1.2 log (credentials redacted), with the reports")
+	fl.BoolVar(&opts.FailOnUnexercised, "fail-on-unexercised", false, "fail when a documented status of an operation the clients used was never observed")
 	fl.DurationVar(&opts.ReportEvery, "report-every", 0, "also write the reports this often (0: only when stopping)")
 	fl.DurationVar(&opts.RequestTimeout, "request-timeout", proxy.DefaultRequestTimeout, "bound for one upstream exchange")
 	fl.DurationVar(&opts.DrainTimeout, "drain-timeout", proxy.DefaultDrainTimeout, "how long exchanges in flight may finish on shutdown")

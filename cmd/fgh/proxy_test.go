@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,13 +19,29 @@ import (
 // TestProxyCommandExitCodes runs `fgh proxy` as a process in front of an
 // in-process emulator, sends one request through it, stops it with SIGINT
 // and reads its exit status and reports: 0 when the exchange kept the
-// contract, 1 when the emulator (behind a defect) broke it.
+// contract, 1 when the emulator (behind a defect) broke it, 0 again when
+// an accept file accepts the defect, and 1 with --fail-on-unexercised,
+// since one 404 leaves the operation's other statuses unobserved.
 func TestProxyCommandExitCodes(t *testing.T) {
+	accept := filepath.Join(t.TempDir(), "accept.yaml")
+	if err := os.WriteFile(accept, []byte(`accept:
+  - {operation: showFunctionConfig, check: error_code, match: {status: 404}, reason: vendor X error codes, expires: 2099-12-31}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	har := filepath.Join(t.TempDir(), "proxy.har")
 	for _, c := range []struct {
-		defect string
-		code   int
-	}{{"", 0}, {"error-code-malformed", exitFailed}} {
-		t.Run("defect="+c.defect, func(t *testing.T) {
+		name, defect string
+		args         []string
+		code         int
+		says         string
+	}{
+		{"clean", "", []string{"--har", har}, 0, "HAR: " + har},
+		{"defect", "error-code-malformed", nil, exitFailed, ""},
+		{"accepted", "error-code-malformed", []string{"--accept", accept}, 0, "accepted: 1 check(s)"},
+		{"unexercised", "", []string{"--fail-on-unexercised"}, exitFailed, "not exercised (--fail-on-unexercised): showFunctionConfig 200"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			cfg := emulator.DefaultConfig()
 			var wrap func(http.Handler) http.Handler
 			if c.defect != "" {
@@ -38,7 +55,7 @@ func TestProxyCommandExitCodes(t *testing.T) {
 			}
 			t.Cleanup(func() { _ = em.Close(context.Background()) })
 			out := t.TempDir()
-			cmd := fghProcess(t, nil, "proxy", "--upstream", em.URL, "--listen", "127.0.0.1:0", "--out", out)
+			cmd := fghProcess(t, nil, append([]string{"proxy", "--upstream", em.URL, "--listen", "127.0.0.1:0", "--out", out}, c.args...)...)
 			stdout, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -75,11 +92,20 @@ func TestProxyCommandExitCodes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if conf.Failed() != (c.code != 0) {
+			if !strings.Contains(string(rest), c.says) {
+				t.Errorf("the output does not say %q:\n%s", c.says, rest)
+			}
+			if conf.Failed() != (c.code != 0 && c.name != "unexercised") {
 				t.Errorf("the report's verdict (failed=%v) disagrees with exit status %d", conf.Failed(), c.code)
 			}
 			if strings.Contains(stderr.String()+string(rest), cfg.Token) {
 				t.Error("the output holds the token")
+			}
+			if c.name == "clean" {
+				data, err := os.ReadFile(har)
+				if err != nil || !strings.Contains(string(data), `"showFunctionConfig"`) || strings.Contains(string(data), cfg.Token) {
+					t.Errorf("the HAR misses the exchange or holds the token (%v)", err)
+				}
 			}
 		})
 	}
@@ -89,4 +115,9 @@ func TestProxyCommandUsageErrors(t *testing.T) {
 	runFGHProcess(t, nil, "proxy", "--upstream", "http://127.0.0.1:1", "--listen", "0.0.0.0:0").expect(t, exitUsage, "--allow-remote")
 	runFGHProcess(t, nil, "proxy").expect(t, exitUsage, "--upstream is required")
 	runFGHProcess(t, nil, "proxy", "--upstream", "http://127.0.0.1:1/v2").expect(t, exitUsage, "path")
+	bad := filepath.Join(t.TempDir(), "accept.yaml")
+	if err := os.WriteFile(bad, []byte("accept:\n  - {operation: noSuchOperation, check: status, match: {status: 201}, reason: r, expires: 2099-12-31}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runFGHProcess(t, nil, "proxy", "--upstream", "http://127.0.0.1:1", "--listen", "127.0.0.1:0", "--accept", bad).expect(t, exitUsage, "accept.yaml:2", "noSuchOperation")
 }

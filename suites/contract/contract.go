@@ -151,11 +151,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	passed = passed && !t.failed || f.OnlyAcceptedFailed(framework.LastReport())
 	res := Result{Passed: passed && werr == nil, Conformance: c, Duration: time.Since(start)}
 	if opts.FailOnUnexercised && c != nil {
-		for _, g := range c.Unexercised() {
-			if g.Accepted == "" {
-				res.Unexercised = append(res.Unexercised, g)
-			}
-		}
+		res.Unexercised = c.UnwaivedGaps()
 		res.Passed = res.Passed && len(res.Unexercised) == 0
 	}
 	select {

@@ -198,35 +198,10 @@ func (f *Framework) withAcceptedAsSkipped(r types.Report) types.Report {
 	return r
 }
 
-// judgeUnexercised fills in which never-observed statuses of the selected
-// operations the accept file waives.
-func (f *Framework) judgeUnexercised(c *reports.Conformance) {
-	if f.Accept == nil {
-		return
-	}
-	selected := map[string]bool{}
-	for _, ch := range c.Checks {
-		if ch.Result != reports.ResultSkipped {
-			selected[ch.Operation] = true
-		}
-	}
-	for i, o := range c.Coverage.Operations {
-		if !selected[o.Operation] {
-			continue
-		}
-		for j, r := range o.NotExercised {
-			if v := f.Accept.JudgeUnexercised(o.Operation, r.Status); v.Accepted {
-				c.Coverage.Operations[i].NotExercised[j].Accepted = v.Note
-			} else if v.Expired {
-				c.Coverage.Operations[i].NotExercised[j].Reason = v.Note + " — " + r.Reason
-			}
-		}
-	}
-}
-
-// loadAcceptances reads the accept file and refuses an entry naming an
-// operation the spec does not have, which would otherwise be stale forever.
-func loadAcceptances(path string, sp *spec.Spec) (*reports.Acceptances, error) {
+// LoadAcceptances reads an accept file (--accept of fgh contract and fgh
+// proxy) and refuses an entry naming an operation the spec does not have,
+// which would otherwise be stale forever.
+func LoadAcceptances(path string, sp *spec.Spec) (*reports.Acceptances, error) {
 	a, err := reports.LoadAcceptances(path)
 	if err != nil {
 		return nil, err

@@ -224,10 +224,7 @@ func (f *Framework) BuildConformance(r types.Report) *reports.Conformance {
 			return f.Redact(notExercisedReason(op, status, specs))
 		}))
 	}
-	f.judgeUnexercised(c)
-	if f.Accept != nil {
-		c.AcceptFile, c.Acceptances = f.Config.AcceptFile, f.Accept.Outcomes()
-	}
+	f.Accept.Annotate(c)
 	return c
 }
 

@@ -188,14 +188,19 @@ func (f *Framework) WriteEvidence(dir string) error {
 		return err
 	}
 	if f.Config.HAR != "" {
-		if err := f.Evidence.WriteHARFile(f.Config.HAR, harCreatorVersion); err != nil {
-			return err
-		}
-		if err := ScrubFile(f.Config.HAR, f.Redact); err != nil {
-			return err
-		}
+		return WriteHAR(f.Evidence, f.Config.HAR, f.Redact)
 	}
 	return nil
+}
+
+// WriteHAR writes the exchanges rec kept to path as a HAR log, then
+// scrubs the file through redact, the last line of defence for a
+// credential the redaction of each exchange did not foresee.
+func WriteHAR(rec *evidence.Recorder, path string, redact func(string) string) error {
+	if err := rec.WriteHARFile(path, harCreatorVersion); err != nil {
+		return err
+	}
+	return ScrubFile(path, redact)
 }
 
 // writeEvidence writes failures.json, conformance.html and, when asked, the HAR log.

@@ -89,7 +89,7 @@ func Setup(ctx context.Context, cfg Config) (*Framework, error) {
 	}
 	f := &Framework{Config: cfg, Spec: sp, Target: cfg.Target, RunID: newRunID(), coverage: newCoverage()}
 	if cfg.AcceptFile != "" {
-		if f.Accept, err = loadAcceptances(cfg.AcceptFile, sp); err != nil {
+		if f.Accept, err = LoadAcceptances(cfg.AcceptFile, sp); err != nil {
 			return nil, err
 		}
 	}

@@ -123,3 +123,28 @@ func startProxy(t *testing.T, opts Options) *runningProxy {
 	}
 	return nil
 }
+
+// getWithToken sends GET url with the token and returns the status.
+func getWithToken(t *testing.T, url, token string) int {
+	t.Helper()
+	return get(t, http.DefaultTransport, url, "X-Auth-Token", token)
+}
+
+// get sends GET url through rt (which follows no redirect) with the
+// header names and values given in pairs, and returns the status.
+func get(t *testing.T, rt http.RoundTripper, url string, header ...string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

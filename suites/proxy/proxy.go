@@ -18,6 +18,7 @@ import (
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/httpguard"
+	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/spec"
 	"github.com/fgharness/fgharness/suites/framework"
 )
@@ -64,6 +65,17 @@ type Options struct {
 	ProjectID string // X-Project-Id added to re-signed requests that lack one
 	OutDir    string // reports: conformance.json, conformance.md, failures.json
 	Name      string // name of the run in the conformance summary
+	// AcceptFile names known deviations of the upstream (the YAML of fgh
+	// contract --accept): violations an entry in force matches are
+	// reported as accepted and do not fail the run.
+	AcceptFile string
+	// HAR, when set, is the file every forwarded exchange is written to
+	// as a HAR 1.2 log (credentials redacted), with the reports.
+	HAR string
+	// FailOnUnexercised fails the run when a documented status of an
+	// operation the clients used was never observed (and no accept entry
+	// with check unexercised waives it).
+	FailOnUnexercised bool
 	// ReportEvery, when positive, rewrites the reports this often.
 	ReportEvery                             time.Duration
 	HeaderTimeout, BodyTimeout, IdleTimeout time.Duration
@@ -107,6 +119,7 @@ type Proxy struct {
 	validate *framework.ValidatingTransport
 	resign   *client.Credentials // nil: the client's own credentials go on
 	rec      *evidence.Recorder
+	accept   *reports.Acceptances // nil without an accept file
 	tally    *tally
 	secrets  *secretSet
 	slots    chan struct{}
@@ -127,8 +140,16 @@ func New(opts Options) (*Proxy, error) {
 		return nil, fmt.Errorf("%w: --ak and --sk go together: pass both to re-sign, or neither to forward the clients' own credentials", ErrUsage)
 	}
 	sp := spec.MustLoad()
+	var accept *reports.Acceptances
+	if opts.AcceptFile != "" {
+		a, err := framework.LoadAcceptances(opts.AcceptFile, sp)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --accept: %v", ErrUsage, err)
+		}
+		accept = a
+	}
 	p := &Proxy{
-		opts: opts, upstream: u, spec: sp,
+		opts: opts, upstream: u, spec: sp, accept: accept,
 		validate: &framework.ValidatingTransport{Spec: sp, Base: opts.Transport},
 		tally:    newTally(),
 		secrets:  newSecretSet(),
@@ -141,7 +162,7 @@ func New(opts Options) (*Proxy, error) {
 		p.resign, auth = &c, c.Kind()
 	}
 	p.rec = evidence.NewRecorder(evidence.Run{Target: u.Scheme + "://" + u.Host, ProjectID: opts.ProjectID, Auth: auth},
-		evidence.WithSecrets(opts.SK))
+		evidence.WithSecrets(opts.SK), evidence.KeepExchanges(opts.HAR != ""))
 	return p, nil
 }
 

@@ -274,20 +274,13 @@ func TestRedirectNotFollowed(t *testing.T) {
 	}))
 	defer up.Close()
 	px := startProxy(t, Options{Upstream: up.URL, OutDir: t.TempDir()})
-	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, _ := http.NewRequest(http.MethodGet, px.URL+"/v2/p/fgs/functions", nil)
-	req.Header.Set("X-Auth-Token", "some-token")
-	resp, err := cl.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	status := get(t, http.DefaultTransport, px.URL+"/v2/p/fgs/functions", "X-Auth-Token", "some-token")
 	res, err := px.stop()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != http.StatusFound || followed {
-		t.Errorf("status %d, followed %v: want the 302 passed back, not followed", resp.StatusCode, followed)
+	if status != http.StatusFound || followed {
+		t.Errorf("status %d, followed %v: want the 302 passed back, not followed", status, followed)
 	}
 	if !res.Summary.Failed() {
 		t.Error("the redirect was not reported")
@@ -337,15 +330,8 @@ func TestConnectionCap(t *testing.T) {
 		tricklers = append(tricklers, c)
 		time.Sleep(20 * time.Millisecond) // in order, so the first is the oldest
 	}
-	req, _ := http.NewRequest(http.MethodGet, px.URL+"/v2/"+cfg.ProjectID+"/fgs/functions", nil)
-	req.Header.Set("X-Auth-Token", cfg.Token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("status %d behind 4 trickling connections, want 200", resp.StatusCode)
+	if status := getWithToken(t, px.URL+"/v2/"+cfg.ProjectID+"/fgs/functions", cfg.Token); status != http.StatusOK {
+		t.Errorf("status %d behind 4 trickling connections, want 200", status)
 	}
 	_ = tricklers[0].SetReadDeadline(time.Now().Add(5 * time.Second))
 	var ne net.Error

@@ -18,12 +18,20 @@ type Summary struct {
 	// Failures is how many failures hold evidence (repeats of one rule
 	// beyond a few are only counted in the checks).
 	Failures int
+	// Unexercised lists, with Options.FailOnUnexercised, the documented
+	// statuses of the operations the clients used that no exchange was
+	// answered with and no accept entry waives.
+	Unexercised []reports.UnexercisedGap
 	stats
 }
 
-// Failed tells whether the upstream broke the contract or left an
-// exchange unanswered.
-func (s Summary) Failed() bool { return s.Conformance.Failed() || s.UpstreamErrors > 0 }
+// Failed tells whether the upstream broke the contract (beyond what the
+// accept file accepts), left an exchange unanswered, or, with
+// FailOnUnexercised, never answered a documented status of an operation
+// the clients used.
+func (s Summary) Failed() bool {
+	return s.Conformance.Failed() || s.UpstreamErrors > 0 || len(s.Unexercised) > 0
+}
 
 // reportBodyLimit bounds a body inside the conformance summary;
 // failures.json keeps it whole.
@@ -42,11 +50,16 @@ func (p *Proxy) Summary() Summary {
 		ids[k] = append(ids[k], f.ID)
 	}
 	for i, ch := range c.Checks {
-		if ch.Result == reports.ResultFail {
+		if ch.Result == reports.ResultFail || ch.Result == reports.ResultAccepted {
 			c.Checks[i].FailureIDs = ids[checkKey{ch.Operation, ch.Check}]
 		}
 	}
-	return Summary{Conformance: c, Failures: len(run.Failures), stats: p.tally.stats()}
+	p.accept.Annotate(c)
+	s := Summary{Conformance: c, Failures: len(run.Failures), stats: p.tally.stats()}
+	if p.opts.FailOnUnexercised {
+		s.Unexercised = c.UnwaivedGaps()
+	}
+	return s
 }
 
 // WriteReports writes conformance.json, conformance.md, conformance.html
@@ -82,6 +95,11 @@ func (p *Proxy) WriteReports(dir string) (Summary, error) {
 		// The last line of defence: a credential that reached a report by
 		// a way the redaction did not foresee is replaced there.
 		if err := framework.ScrubFile(filepath.Join(dir, name), p.secrets.redact); err != nil {
+			return s, err
+		}
+	}
+	if p.opts.HAR != "" {
+		if err := framework.WriteHAR(p.rec, p.opts.HAR, p.secrets.redact); err != nil {
 			return s, err
 		}
 	}

@@ -3,7 +3,9 @@ package proxy
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +14,10 @@ import (
 	"github.com/fgharness/fgharness/spec"
 	"github.com/fgharness/fgharness/suites/framework"
 )
+
+// unobserved is why a documented status of an operation the clients used
+// is missing from the coverage.
+const unobserved = "no exchange through the proxy was answered with it"
 
 // maxErrorsKept bounds the upstream errors the report lists.
 const maxErrorsKept = 20
@@ -43,9 +49,14 @@ func checksOf(status int) []string {
 
 type checkKey struct{ op, check string }
 
+// checkState is one check of one operation over the exchanges so far.
+// An exchange that broke it counts in failed; in accepted too when the
+// accept file accepts every violation of the check in that exchange.
 type checkState struct {
-	judged, failed int
-	first          string // the first violation
+	judged, failed, accepted int
+	first                    string // the first violation not accepted
+	firstAccepted            string // the first accepted one
+	acceptNotes, expiredNote []string
 }
 
 // tally is what the proxy has seen so far: per operation, the statuses
@@ -59,11 +70,12 @@ type tally struct {
 	lastErrs  []string
 	statuses  map[string]map[int]bool
 	checks    map[checkKey]*checkState
-	perRule   map[string]int // op, check and location → violations seen
+	perRule   map[string]int    // op, check and location → violations seen
+	firstID   map[string]string // op, check and location → the first one's failure id
 }
 
 func newTally() *tally {
-	return &tally{started: time.Now(), statuses: map[string]map[int]bool{}, checks: map[checkKey]*checkState{}, perRule: map[string]int{}}
+	return &tally{started: time.Now(), statuses: map[string]map[int]bool{}, checks: map[checkKey]*checkState{}, perRule: map[string]int{}, firstID: map[string]string{}}
 }
 
 func (t *tally) refused() {
@@ -81,20 +93,71 @@ func (t *tally) upstreamError(msg string) {
 	}
 }
 
-// keep tells whether the violation's evidence should be kept: the first
-// few of each rule are, later repeats are only counted.
-func (t *tally) keep(op, check string, v spec.Violation) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// failureID gives a violation its failure id: the first few of each rule
+// are recorded by fail, with their evidence; a later repeat is only
+// counted and is judged by the accept file under the id of the first.
+func (t *tally) failureID(op, check string, v spec.Violation, fail func() string) (id string, kept bool) {
 	k := op + "\x00" + check + "\x00" + v.Location
+	t.mu.Lock()
 	t.perRule[k]++
-	return t.perRule[k] <= maxKeptPerRule
+	n := t.perRule[k]
+	t.mu.Unlock()
+	if n > maxKeptPerRule {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return t.firstID[k], false
+	}
+	id = fail()
+	t.mu.Lock()
+	if t.firstID[k] == "" {
+		t.firstID[k] = id
+	}
+	t.mu.Unlock()
+	return id, true
 }
 
 // judged is one violation of an exchange and the check it breaks.
 type judged struct {
 	check     string
 	violation spec.Violation
+	verdict   reports.AcceptVerdict
+}
+
+// outcome is what one exchange did to one check.
+type outcome struct {
+	failed, accepted bool
+	first            judged // the first violation not accepted, else the first
+	notes, expired   []string
+}
+
+// outcomes sums an exchange's violations per check: the check failed when
+// one broke it, and is accepted when the accept file accepts them all.
+func outcomes(found []judged) map[string]*outcome {
+	out := map[string]*outcome{}
+	for _, j := range found {
+		o := out[j.check]
+		if o == nil {
+			o = &outcome{failed: true, accepted: true, first: j}
+			out[j.check] = o
+		}
+		if !j.verdict.Accepted && o.accepted {
+			o.accepted, o.first = false, j
+		}
+		if j.verdict.Accepted {
+			o.notes = appendNew(o.notes, j.verdict.Note)
+		}
+		if j.verdict.Expired {
+			o.expired = appendNew(o.expired, j.verdict.Note)
+		}
+	}
+	return out
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 func (t *tally) exchange(op string, documented bool, status int, found []judged) {
@@ -113,12 +176,9 @@ func (t *tally) exchange(op string, documented bool, status int, found []judged)
 			judgedChecks[c] = true
 		}
 	}
-	failedChecks := map[string]judged{}
-	for _, j := range found {
-		judgedChecks[j.check] = true
-		if _, dup := failedChecks[j.check]; !dup {
-			failedChecks[j.check] = j
-		}
+	failedChecks := outcomes(found)
+	for c := range failedChecks {
+		judgedChecks[c] = true
 	}
 	for c := range judgedChecks {
 		st := t.checks[checkKey{op, c}]
@@ -127,11 +187,26 @@ func (t *tally) exchange(op string, documented bool, status int, found []judged)
 			t.checks[checkKey{op, c}] = st
 		}
 		st.judged++
-		if j, failed := failedChecks[c]; failed {
-			st.failed++
-			if st.first == "" {
-				st.first = j.violation.Evidence().String()
+		o := failedChecks[c]
+		if o == nil {
+			continue
+		}
+		st.failed++
+		for _, n := range o.expired {
+			st.expiredNote = appendNew(st.expiredNote, n)
+		}
+		if o.accepted {
+			st.accepted++
+			for _, n := range o.notes {
+				st.acceptNotes = appendNew(st.acceptNotes, n)
 			}
+			if st.firstAccepted == "" {
+				st.firstAccepted = o.first.violation.Evidence().String()
+			}
+			continue
+		}
+		if st.first == "" {
+			st.first = o.first.violation.Evidence().String()
 		}
 	}
 }
@@ -158,17 +233,29 @@ func (t *tally) conformance(sp *spec.Spec, target, name string) *reports.Conform
 	for k, st := range t.checks {
 		ch := reports.ConformanceCheck{Operation: k.op, Check: k.check, Result: reports.ResultPass, Spec: "fgh proxy"}
 		ch.Reason = fmt.Sprintf("%d exchanges", st.judged)
-		if st.failed > 0 {
+		switch {
+		case st.failed > st.accepted:
 			ch.Result = reports.ResultFail
-			ch.Reason = fmt.Sprintf("%d of %d exchanges: %s", st.failed, st.judged, st.first)
+			ch.Reason = fmt.Sprintf("%d of %d exchanges: %s", st.failed-st.accepted, st.judged, st.first)
+			if len(st.expiredNote) > 0 {
+				ch.Reason = strings.Join(st.expiredNote, "; ") + " — " + ch.Reason
+			}
+		case st.failed > 0:
+			ch.Result = reports.ResultAccepted
+			ch.Reason = fmt.Sprintf("accepted deviation: %s — %d of %d exchanges: %s",
+				strings.Join(st.acceptNotes, "; "), st.accepted, st.judged, st.firstAccepted)
 		}
 		c.Checks = append(c.Checks, ch)
 	}
 	framework.SortChecks(c.Checks)
-	// The missing statuses need no reason each: the clients did not
-	// happen to be answered with them.
+	// A missing status of an operation the clients used has one reason:
+	// no exchange was answered with it; unused operations need none.
 	for _, op := range sp.Operations() {
-		c.Coverage.Operations = append(c.Coverage.Operations, framework.CoverageOf(op, t.statuses[op.ID], nil))
+		var why func(int) string
+		if len(t.statuses[op.ID]) > 0 {
+			why = func(int) string { return unobserved }
+		}
+		c.Coverage.Operations = append(c.Coverage.Operations, framework.CoverageOf(op, t.statuses[op.ID], why))
 	}
 	return c
 }
@@ -189,16 +276,24 @@ func (p *Proxy) record(out *http.Request, body []byte, resp *http.Response, resp
 	ex = red.Exchange(ex)
 	ex.ID = p.rec.Record(ex)
 	found := make([]judged, 0, len(vex.Violations))
-	for _, v := range vex.Violations {
-		j, id := judged{check: framework.CheckOfViolation(v.Evidence()), violation: v}, ""
-		if p.tally.keep(op, j.check, v) {
-			id = p.rec.Fail(evidence.Failure{
-				Operation: op, Check: j.check, Rule: ruleOf(j.check, v), Violation: ex.Violations[len(found)],
-				Request: ex.Request, Response: ex.Response, Expect: p.expect(op, v), Source: source,
-			})
+	for i, v := range vex.Violations {
+		j := judged{check: framework.CheckOfViolation(v.Evidence()), violation: v}
+		fail := evidence.Failure{
+			Operation: op, Check: j.check, Rule: ruleOf(j.check, v), Violation: ex.Violations[i],
+			Request: ex.Request, Response: ex.Response, Expect: p.expect(op, v), Source: source,
+		}
+		id, kept := p.tally.failureID(op, j.check, v, func() string { return p.rec.Fail(fail) })
+		fail.ID = id
+		j.verdict = p.accept.JudgeFailure(fail)
+		if j.verdict.Accepted && kept {
+			p.rec.SetAccepted(id, j.verdict.Note)
 		}
 		found = append(found, j)
-		p.log.Warn("proxy: violation", "exchange", ex.ID, "failure", id, "operation", op, "check", j.check, "violation", red.Text(v.Evidence().String()))
+		if !kept {
+			id = ""
+		}
+		p.log.Warn("proxy: violation", "exchange", ex.ID, "failure", id, "operation", op, "check", j.check,
+			"accepted", j.verdict.Accepted, "violation", red.Text(v.Evidence().String()))
 	}
 	p.tally.exchange(op, documented, resp.StatusCode, found)
 	p.log.Debug("proxy: exchange", "exchange", ex.ID, "operation", op, "status", resp.StatusCode, "violations", len(found))
