@@ -222,9 +222,10 @@ func TestProxyHAR(t *testing.T) {
 	px := startProxy(t, Options{Upstream: em.URL, OutDir: t.TempDir(), HAR: harPath})
 	creds := &credentialRecorder{}
 	sdkLifeCycle(t, sdkVia(t, px.URL, cfg, cfg.SK, creds))
-	// A token client, its token also echoed in a body and a query.
+	// A token client that also puts its token in the query (a marker the
+	// upstream refuses, 400, which the error body may echo).
 	list := px.URL + "/v2/" + cfg.ProjectID + "/fgs/functions?marker=" + token
-	if status := get(t, creds, list, "X-Auth-Token", token, "X-Security-Token", securityToken); status != http.StatusOK {
+	if status := get(t, creds, list, "X-Auth-Token", token, "X-Security-Token", securityToken); status == http.StatusUnauthorized {
 		t.Fatalf("list with a token: status %d", status)
 	}
 	res, err := px.stop()
