@@ -4,12 +4,17 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/urn"
 )
+
+// aliasName: a letter, then letters, digits, '_' and '-' (no rule in the
+// documents; this keeps URNs unambiguous).
+var aliasName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,62}$`)
 
 // codeAliasNotFound is the error table's "Not found the function alias".
 const codeAliasNotFound = "FSS.1053"
@@ -149,4 +154,41 @@ func (a *alias) ruleVersion(r *http.Request) string {
 		}
 	}
 	return ""
+}
+
+func createVersionAlias(c *call) (int, any, *apiError) {
+	var req struct {
+		Name string `json:"name"`
+		aliasRouting
+	}
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if !aliasName.MatchString(req.Name) || req.Name == urn.Latest {
+		return 0, nil, badField(codeBadAlias, "name", "%q: an alias name starts with a letter and has up to 63 letters, digits, '_' or '-'", req.Name)
+	}
+	a, err := writeFunction(c, func(f *function) (*alias, *apiError) {
+		if err := req.check(f); err != nil {
+			return nil, err
+		}
+		if f.aliases[req.Name] != nil || f.versions[req.Name] != nil {
+			return nil, newError(http.StatusConflict, codeConflict, "alias %s of %s already exists", req.Name, f.key.name)
+		}
+		a := &alias{
+			Name: req.Name, Version: req.Version, Description: req.Description, LastModified: nowStamp(time.Now()),
+			AliasURN:                  urn.Function(c.e.cfg.Region, c.e.cfg.ProjectID, f.key.pkg, f.key.name, urn.AliasPrefix+req.Name).String(),
+			AdditionalVersionWeights:  req.AdditionalVersionWeights,
+			AdditionalVersionStrategy: req.AdditionalVersionStrategy,
+		}
+		f.aliases[req.Name] = a
+		return a, nil
+	})
+	return http.StatusOK, a, err
+}
+
+func listVersionAliases(c *call) (int, any, *apiError) {
+	out, err := readFunction(c, func(f *function) ([]*alias, *apiError) {
+		return sortedValues(f.aliases, func(a *alias) string { return a.Name }), nil
+	})
+	return http.StatusOK, out, err
 }

@@ -77,28 +77,27 @@ func createFunctionApp(c *call) (int, any, *apiError) {
 }
 
 func listFunctionApplications(c *call) (int, any, *apiError) {
-	marker, limit, err := pageParams(c, "limit", 100, 500)
-	if err != nil {
-		return 0, nil, err
-	}
-	type summary struct {
-		ID           string `json:"id"`
-		Name         string `json:"name"`
-		Status       string `json:"status"`
-		LastModified int64  `json:"last_modified_time"`
-		Description  string `json:"description,omitempty"`
-		seq          int64
-	}
-	var all []summary
-	s := c.e.store
-	s.read(func() {
-		for _, a := range s.project.apps {
-			all = append(all, summary{a.ID, a.Name, appDeployed, a.LastModified, a.Description, a.seq})
-		}
+	return listPage(c, limit100, "applications", func() ([]appSummary, *apiError) {
+		var all []appSummary
+		s := c.e.store
+		s.read(func() {
+			for _, a := range s.project.apps {
+				all = append(all, appSummary{a.ID, a.Name, appDeployed, a.LastModified, a.Description, a.seq})
+			}
+		})
+		sortBy(all, func(a appSummary) int64 { return a.seq })
+		return all, nil
 	})
-	sortBy(all, func(a summary) int64 { return a.seq })
-	page, info := pageOf(all, marker, limit)
-	return http.StatusOK, map[string]any{"applications": page, "next_marker": info.NextMarker, "count": len(all)}, nil
+}
+
+// appSummary is an application as listFunctionApplications lists it.
+type appSummary struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+	LastModified int64  `json:"last_modified_time"`
+	Description  string `json:"description,omitempty"`
+	seq          int64
 }
 
 func showFunctionApp(c *call) (int, any, *apiError) {
@@ -153,26 +152,25 @@ func findAppTemplate(id string) (appTemplate, bool) {
 // listAppTemplates narrows the catalogue by runtime and category
 // (case-insensitive) and pages it with marker/maxitems.
 func listAppTemplates(c *call) (int, any, *apiError) {
-	marker, size, err := pageParams(c, "maxitems", 100, 500)
-	if err != nil {
-		return 0, nil, err
-	}
-	type summary struct {
-		ID          string `json:"id"`
-		Name        string `json:"name"`
-		Runtime     string `json:"runtime"`
-		Category    string `json:"category"`
-		Description string `json:"description"`
-		Image       string `json:"image,omitempty"`
-	}
-	var found []summary
-	for _, t := range appTemplates {
-		if matchesFilter(c.query("runtime"), t.Runtime) && matchesFilter(c.query("category"), t.Category) {
-			found = append(found, summary{t.ID, t.Name, t.Runtime, t.Category, t.Description, t.Image})
+	return listPage(c, maxItems100, "templates", func() ([]appTemplateSummary, *apiError) {
+		var found []appTemplateSummary
+		for _, t := range appTemplates {
+			if matchesFilter(c.query("runtime"), t.Runtime) && matchesFilter(c.query("category"), t.Category) {
+				found = append(found, appTemplateSummary{t.ID, t.Name, t.Runtime, t.Category, t.Description, t.Image})
+			}
 		}
-	}
-	page, info := pageOf(found, marker, size)
-	return http.StatusOK, map[string]any{"templates": page, "next_marker": info.NextMarker, "count": len(found)}, nil
+		return found, nil
+	})
+}
+
+// appTemplateSummary is an application template as listAppTemplates lists it.
+type appTemplateSummary struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Runtime     string `json:"runtime"`
+	Category    string `json:"category"`
+	Description string `json:"description"`
+	Image       string `json:"image,omitempty"`
 }
 
 func showAppTemplate(c *call) (int, any, *apiError) {

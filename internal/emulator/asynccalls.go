@@ -202,26 +202,22 @@ func parseAsyncTime(c *call, name string, def time.Time) (time.Time, *apiError) 
 }
 
 func listAsyncCalls(c *call, f asyncFilter) (int, any, *apiError) {
-	marker, size, err := pageParams(c, "limit", 100, 500)
-	if err != nil {
-		return 0, nil, err
-	}
-	now := time.Now()
-	if f.from, err = parseAsyncTime(c, "query_begin_time", now.Add(-time.Hour)); err != nil {
-		return 0, nil, err
-	}
-	// the default end is "now", taken after the records were made
-	if f.to, err = parseAsyncTime(c, "query_end_time", now.Add(time.Minute)); err != nil {
-		return 0, nil, err
-	}
-	f.status = c.query("status")
-	fn, err := readFunction(c, func(fn *function) (*function, *apiError) { return fn, nil })
-	if err != nil {
-		return 0, nil, err
-	}
-	all := fn.rt.calls.matching(f)
-	page, next := paginate(all, marker, size)
-	return http.StatusOK, map[string]any{"invocations": page, "count": len(all), "next_marker": next}, nil
+	return listPage(c, limit100, "invocations", func() (_ []asyncCallView, err *apiError) {
+		now := time.Now()
+		if f.from, err = parseAsyncTime(c, "query_begin_time", now.Add(-time.Hour)); err != nil {
+			return nil, err
+		}
+		// the default end is "now", taken after the records were made
+		if f.to, err = parseAsyncTime(c, "query_end_time", now.Add(time.Minute)); err != nil {
+			return nil, err
+		}
+		f.status = c.query("status")
+		fn, err := readFunction(c, func(fn *function) (*function, *apiError) { return fn, nil })
+		if err != nil {
+			return nil, err
+		}
+		return fn.rt.calls.matching(f), nil
+	})
 }
 
 func listAsyncInvocations(c *call) (int, any, *apiError) {

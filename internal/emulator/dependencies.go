@@ -169,22 +169,15 @@ func (s *store) dependencyByID(id string) *dependency {
 }
 
 func listDependencyVersions(c *call) (int, any, *apiError) {
-	marker, size, err := pageParams(c, "maxitems", 400, 400)
-	if err != nil {
-		return 0, nil, err
-	}
-	var versions []*dependencyRef
-	c.e.store.read(func() {
-		var d *dependency
-		if d, err = c.dependency(); err == nil {
-			versions = append(versions, d.Versions...)
-		}
+	return listPage(c, maxItems400, "dependencies", func() (versions []*dependencyRef, err *apiError) {
+		c.e.store.read(func() {
+			var d *dependency
+			if d, err = c.dependency(); err == nil {
+				versions = append(versions, d.Versions...)
+			}
+		})
+		return versions, err
 	})
-	if err != nil {
-		return 0, nil, err
-	}
-	page, next := paginate(versions, marker, size)
-	return http.StatusOK, map[string]any{"dependencies": page, "next_marker": next, "count": len(versions)}, nil
 }
 
 // dependency finds the path's depend_id. Caller holds the store lock.

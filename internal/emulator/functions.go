@@ -182,21 +182,18 @@ func setCode(cfg *functionConfig, code []byte, now time.Time) {
 }
 
 func listFunctions(c *call) (int, any, *apiError) {
-	marker, maxItems, err := pageParams(c, "maxitems", 400, 400)
-	if err != nil {
-		return 0, nil, err
-	}
 	pkg, name := c.query("package_name"), c.query("func_name")
-	var matched []*functionConfig
-	c.e.store.read(func() {
-		for _, f := range c.e.store.sortedFunctions() {
-			if (pkg == "" || f.key.pkg == pkg) && (name == "" || strings.Contains(f.key.name, name)) {
-				matched = append(matched, f.latest)
+	return listPage(c, maxItems400, "functions", func() ([]*functionConfig, *apiError) {
+		var matched []*functionConfig
+		c.e.store.read(func() {
+			for _, f := range c.e.store.sortedFunctions() {
+				if (pkg == "" || f.key.pkg == pkg) && (name == "" || strings.Contains(f.key.name, name)) {
+					matched = append(matched, f.latest)
+				}
 			}
-		}
+		})
+		return matched, nil
 	})
-	page, next := paginate(matched, marker, maxItems)
-	return http.StatusOK, map[string]any{"functions": page, "next_marker": next, "count": len(matched)}, nil
 }
 
 func showFunctionConfig(c *call) (int, any, *apiError) {

@@ -38,3 +38,32 @@ func paginate[T any](items []T, marker, size int) ([]T, int) {
 	}
 	return page, end
 }
+
+// pageSize is how a list operation reads its page size: the query
+// parameter, the size when it is absent or 0, and the most one page holds.
+type pageSize struct {
+	param     string
+	def, most int
+}
+
+var (
+	maxItems400 = pageSize{"maxitems", 400, 400} // functions, versions, dependencies
+	maxItems100 = pageSize{"maxitems", 100, 500} // the template catalogues
+	limit100    = pageSize{"limit", 100, 500}    // applications, async invocations, reserved configs
+)
+
+// listPage answers a list operation in its usual body: it reads marker and
+// the page size (400 when either is not a count), gathers the items and
+// answers one page of them under key, with next_marker and count.
+func listPage[T any](c *call, size pageSize, key string, gather func() ([]T, *apiError)) (int, any, *apiError) {
+	marker, n, err := pageParams(c, size.param, size.def, size.most)
+	if err != nil {
+		return 0, nil, err
+	}
+	items, err := gather()
+	if err != nil {
+		return 0, nil, err
+	}
+	page, next := paginate(items, marker, n)
+	return http.StatusOK, map[string]any{key: page, "next_marker": next, "count": len(items)}, nil
+}

@@ -157,61 +157,57 @@ func qualifiedURN(f *function, q string) string {
 }
 
 func listFunctionReservedInstances(c *call) (int, any, *apiError) {
-	marker, limit, err := pageParams(c, "limit", 400, 400)
-	if err != nil {
-		return 0, nil, err
-	}
-	type entry struct {
-		FuncURN string `json:"func_urn"`
-		Count   int    `json:"count"`
-	}
-	var entries []entry
-	s := c.e.store
-	s.read(func() {
-		var fns []*function
-		var cfgs []*reservedConfig
-		fns, cfgs, err = s.reservedEntries(c.query("urn"))
-		for i, r := range cfgs {
-			entries = append(entries, entry{qualifiedURN(fns[i], r.qualifier), r.count})
-		}
+	return listReserved(c, pageSize{"limit", 400, 400}, "urn", "reservedinstances", func(f *function, r *reservedConfig) reservedInstance {
+		return reservedInstance{qualifiedURN(f, r.qualifier), r.count}
 	})
-	if err != nil {
-		return 0, nil, err
-	}
-	page, info := pageOf(entries, marker, limit)
-	return http.StatusOK, map[string]any{"reservedinstances": page, "page_info": info, "count": len(entries)}, nil
+}
+
+// reservedInstance is one entry of listFunctionReservedInstances.
+type reservedInstance struct {
+	FuncURN string `json:"func_urn"`
+	Count   int    `json:"count"`
 }
 
 func listReservedInstanceConfigs(c *call) (int, any, *apiError) {
-	marker, limit, err := pageParams(c, "limit", 100, 500)
+	return listReserved(c, limit100, "function_urn", "reserved_instances", func(f *function, r *reservedConfig) reservedInstanceConfig {
+		typ, name := "version", r.qualifier
+		if a, found := strings.CutPrefix(r.qualifier, urn.AliasPrefix); found {
+			typ, name = "alias", a
+		}
+		return reservedInstanceConfig{qualifiedURN(f, r.qualifier), typ, name, r.count, r.idleMode, r.tactics}
+	})
+}
+
+// reservedInstanceConfig is one entry of listReservedInstanceConfigs.
+type reservedInstanceConfig struct {
+	FunctionURN   string          `json:"function_urn"`
+	QualifierType string          `json:"qualifier_type"`
+	QualifierName string          `json:"qualifier_name"`
+	MinCount      int             `json:"min_count"`
+	IdleMode      bool            `json:"idle_mode"`
+	TacticsConfig json.RawMessage `json:"tactics_config,omitempty"`
+}
+
+// listReserved answers both reserved-instance listings: an entry for each
+// reserved setting of the functions urnParam selects, paged with page_info.
+func listReserved[T any](c *call, size pageSize, urnParam, key string, entry func(*function, *reservedConfig) T) (int, any, *apiError) {
+	marker, n, err := pageParams(c, size.param, size.def, size.most)
 	if err != nil {
 		return 0, nil, err
 	}
-	type entry struct {
-		FunctionURN   string          `json:"function_urn"`
-		QualifierType string          `json:"qualifier_type"`
-		QualifierName string          `json:"qualifier_name"`
-		MinCount      int             `json:"min_count"`
-		IdleMode      bool            `json:"idle_mode"`
-		TacticsConfig json.RawMessage `json:"tactics_config,omitempty"`
-	}
-	var entries []entry
+	var entries []T
 	s := c.e.store
 	s.read(func() {
 		var fns []*function
 		var cfgs []*reservedConfig
-		fns, cfgs, err = s.reservedEntries(c.query("function_urn"))
+		fns, cfgs, err = s.reservedEntries(c.query(urnParam))
 		for i, r := range cfgs {
-			typ, name := "version", r.qualifier
-			if a, found := strings.CutPrefix(r.qualifier, urn.AliasPrefix); found {
-				typ, name = "alias", a
-			}
-			entries = append(entries, entry{qualifiedURN(fns[i], r.qualifier), typ, name, r.count, r.idleMode, r.tactics})
+			entries = append(entries, entry(fns[i], r))
 		}
 	})
 	if err != nil {
 		return 0, nil, err
 	}
-	page, info := pageOf(entries, marker, limit)
-	return http.StatusOK, map[string]any{"reserved_instances": page, "page_info": info, "count": len(entries)}, nil
+	page, info := pageOf(entries, marker, n)
+	return http.StatusOK, map[string]any{key: page, "page_info": info, "count": len(entries)}, nil
 }

@@ -13,7 +13,9 @@ import (
 // line here (see HANDLERS.md).
 func operationHandlers() map[string]handler {
 	return map[string]handler{
-		// aliases.go: the operations on one existing alias (create and list: versions.go).
+		// aliases.go: the alias operations.
+		fgs.OpCreateVersionAlias: createVersionAlias,
+		fgs.OpListVersionAliases: listVersionAliases,
 		fgs.OpShowVersionAlias:   showVersionAlias,
 		fgs.OpUpdateVersionAlias: updateVersionAlias,
 		fgs.OpDeleteVersionAlias: deleteVersionAlias,
@@ -140,11 +142,9 @@ func operationHandlers() map[string]handler {
 		fgs.OpUpdateTrigger:               updateTrigger,
 		fgs.OpBatchDeleteFunctionTriggers: batchDeleteFunctionTriggers,
 
-		// versions.go: the version and alias operations.
+		// versions.go: the version operations.
 		fgs.OpCreateFunctionVersion: createFunctionVersion,
 		fgs.OpListFunctionVersions:  listFunctionVersions,
-		fgs.OpCreateVersionAlias:    createVersionAlias,
-		fgs.OpListVersionAliases:    listVersionAliases,
 
 		// workflows.go: the function flow operations.
 		fgs.OpListWorkflows:        listWorkflows,

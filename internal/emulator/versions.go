@@ -9,12 +9,9 @@ import (
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
-// Version and alias names: letters, digits, '.', '_' and '-', starting
-// with a letter or digit (the documents give no rule; this keeps URNs unambiguous).
-var (
-	versionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,41}$`)
-	aliasName   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,62}$`)
-)
+// versionName: letters, digits, '.', '_' and '-', starting with a letter
+// or digit (the documents give no rule; this keeps URNs unambiguous).
+var versionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,41}$`)
 
 // createFunctionVersion publishes latest as an immutable copy, named by the
 // request or vYYYYMMDD-HHMMSS.
@@ -63,60 +60,16 @@ func createFunctionVersion(c *call) (int, any, *apiError) {
 
 // listFunctionVersions lists latest first, then the published versions in publish order.
 func listFunctionVersions(c *call) (int, any, *apiError) {
-	marker, size, err := pageParams(c, "maxitems", 400, 400)
-	if err != nil {
-		return 0, nil, err
-	}
-	all, err := readFunction(c, func(f *function) ([]*functionConfig, *apiError) {
-		all := make([]*functionConfig, 0, 1+len(f.order))
-		all = append(all, f.latest)
-		for _, name := range f.order {
-			all = append(all, f.versions[name])
-		}
-		return all, nil
+	return listPage(c, maxItems400, "versions", func() ([]*functionConfig, *apiError) {
+		return readFunction(c, func(f *function) ([]*functionConfig, *apiError) {
+			all := make([]*functionConfig, 0, 1+len(f.order))
+			all = append(all, f.latest)
+			for _, name := range f.order {
+				all = append(all, f.versions[name])
+			}
+			return all, nil
+		})
 	})
-	if err != nil {
-		return 0, nil, err
-	}
-	page, next := paginate(all, marker, size)
-	return http.StatusOK, map[string]any{"versions": page, "next_marker": next, "count": len(all)}, nil
-}
-
-func createVersionAlias(c *call) (int, any, *apiError) {
-	var req struct {
-		Name string `json:"name"`
-		aliasRouting
-	}
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if !aliasName.MatchString(req.Name) || req.Name == urn.Latest {
-		return 0, nil, badField(codeBadAlias, "name", "%q: an alias name starts with a letter and has up to 63 letters, digits, '_' or '-'", req.Name)
-	}
-	a, err := writeFunction(c, func(f *function) (*alias, *apiError) {
-		if err := req.check(f); err != nil {
-			return nil, err
-		}
-		if f.aliases[req.Name] != nil || f.versions[req.Name] != nil {
-			return nil, newError(http.StatusConflict, codeConflict, "alias %s of %s already exists", req.Name, f.key.name)
-		}
-		a := &alias{
-			Name: req.Name, Version: req.Version, Description: req.Description, LastModified: nowStamp(time.Now()),
-			AliasURN:                  urn.Function(c.e.cfg.Region, c.e.cfg.ProjectID, f.key.pkg, f.key.name, urn.AliasPrefix+req.Name).String(),
-			AdditionalVersionWeights:  req.AdditionalVersionWeights,
-			AdditionalVersionStrategy: req.AdditionalVersionStrategy,
-		}
-		f.aliases[req.Name] = a
-		return a, nil
-	})
-	return http.StatusOK, a, err
-}
-
-func listVersionAliases(c *call) (int, any, *apiError) {
-	out, err := readFunction(c, func(f *function) ([]*alias, *apiError) {
-		return sortedValues(f.aliases, func(a *alias) string { return a.Name }), nil
-	})
-	return http.StatusOK, out, err
 }
 
 // deleteVersion removes one published version (or alias, "!name"). Caller holds the store lock.
