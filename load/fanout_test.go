@@ -12,14 +12,10 @@ import (
 // TestFanoutAccounting drops extension 2's event for every 10th invocation
 // and duplicates extension 1's for every 25th, and checks every number.
 func TestFanoutAccounting(t *testing.T) {
-	p := newFakePlatform(t)
+	p, o := fakeFanoutRun(t, 2*time.Second, 2)
 	p.drop = func(n int64, ext int) bool { return ext == 1 && n%10 == 0 }
 	p.dup = func(n int64, ext int) bool { return ext == 0 && n%25 == 0 }
 	p.delay = 2 * time.Millisecond // events arrive before the answer
-	o := baseOptions(p, t.TempDir())
-	o.Scenario = ScenarioFanout
-	o.Fanout = []int{2}
-	o.ExtensionPort = -1 // free ports
 	o.FanoutGrace = 500 * time.Millisecond
 	o.Pacing.Rate = vegeta.Rate{Freq: 100, Per: time.Second}
 	rep, err := Run(context.Background(), o)
@@ -49,14 +45,7 @@ func TestFanoutAccounting(t *testing.T) {
 
 // TestFanoutSweep runs K = 0 and 2 and reports one sweep point each.
 func TestFanoutSweep(t *testing.T) {
-	p := newFakePlatform(t)
-	o := baseOptions(p, t.TempDir())
-	o.Scenario = ScenarioFanout
-	o.Fanout = []int{2, 0}
-	o.ExtensionPort = -1
-	o.FanoutGrace = 200 * time.Millisecond
-	o.Duration = time.Second
-	o.Pacing.Rate = vegeta.Rate{Freq: 50, Per: time.Second}
+	_, o := fakeFanoutRun(t, time.Second, 2, 0)
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

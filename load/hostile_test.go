@@ -39,26 +39,35 @@ func serveConns(ln net.Listener, handle func(net.Conn)) {
 	}()
 }
 
+// serveRequests reads request after request on every accepted connection
+// and hands each to answer, until answer returns false: then the
+// connection closes.
+func serveRequests(ln net.Listener, answer func(c net.Conn, req *http.Request) bool) {
+	serveConns(ln, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil || !answer(c, req) {
+				return
+			}
+		}
+	})
+}
+
 // closeEveryNthServer keeps connections alive and answers 200, except that
 // every n-th invocation it receives (read whole) is met by closing the
 // connection without a byte of answer. received counts every invocation read.
 func closeEveryNthServer(t testing.TB, n int64) (url string, received, unanswered *atomic.Int64) {
 	ln := listen(t)
 	received, unanswered = new(atomic.Int64), new(atomic.Int64)
-	serveConns(ln, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		for {
-			req, err := http.ReadRequest(br)
-			if err != nil {
-				return
-			}
-			io.Copy(io.Discard, req.Body)
-			if received.Add(1)%n == 0 {
-				unanswered.Add(1)
-				return
-			}
-			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"result\":\"ok\"}")
+	serveRequests(ln, func(c net.Conn, req *http.Request) bool {
+		io.Copy(io.Discard, req.Body)
+		if received.Add(1)%n == 0 {
+			unanswered.Add(1)
+			return false
 		}
+		fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"result\":\"ok\"}")
+		return true
 	})
 	return "http://" + ln.Addr().String(), received, unanswered
 }
@@ -68,21 +77,15 @@ func closeEveryNthServer(t testing.TB, n int64) (url string, received, unanswere
 // client is still writing when the connection goes).
 func early413Server(t testing.TB, limit int64) string {
 	ln := listen(t)
-	serveConns(ln, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		for {
-			req, err := http.ReadRequest(br)
-			if err != nil {
-				return
-			}
-			if req.ContentLength > limit {
-				body := `{"error_code":"FSS.0413","error_msg":"request body too large"}`
-				fmt.Fprintf(c, "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
-				return
-			}
-			io.Copy(io.Discard, req.Body)
-			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+	serveRequests(ln, func(c net.Conn, req *http.Request) bool {
+		if req.ContentLength > limit {
+			body := `{"error_code":"FSS.0413","error_msg":"request body too large"}`
+			fmt.Fprintf(c, "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			return false
 		}
+		io.Copy(io.Discard, req.Body)
+		fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+		return true
 	})
 	return "http://" + ln.Addr().String()
 }

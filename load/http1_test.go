@@ -64,30 +64,13 @@ func TestFastPathReadsLargeAndChunkedAnswers(t *testing.T) {
 // closingServer answers every request on a connection, then closes it
 // without saying so (no Connection: close), as servers do with idle connections.
 func closingServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				req.Body.Close()
-				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
-				time.Sleep(20 * time.Millisecond) // let the client put the connection back first
-			}()
-		}
-	}()
+	ln := listen(t)
+	serveRequests(ln, func(c net.Conn, req *http.Request) bool {
+		req.Body.Close()
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+		time.Sleep(20 * time.Millisecond) // let the client put the connection back first
+		return false
+	})
 	return "http://" + ln.Addr().String()
 }
 
@@ -104,22 +87,10 @@ func TestFastPathRetriesAConnectionTheServerClosed(t *testing.T) {
 
 // silentServer accepts connections and never answers.
 func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listen(t)
 	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-done; c.Close() }()
-		}
-	}()
+	t.Cleanup(func() { close(done) })
+	serveConns(ln, func(net.Conn) { <-done })
 	return "http://" + ln.Addr().String()
 }
 

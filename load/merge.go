@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -178,13 +179,7 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 		m.Shards += max(1, r.Shards)
 		m.RateRPS += r.RateRPS
 		m.AchievedRPS += r.AchievedRPS
-		m.Requests += r.Requests
-		m.Successes += r.Successes
-		m.LateRequests += r.LateRequests
-		m.DroppedRequests += r.DroppedRequests
-		m.InterruptedRequests += r.InterruptedRequests
-		m.BytesIn += r.BytesIn
-		m.BytesOut += r.BytesOut
+		addCounts(m, r)
 		for c, n := range r.StatusCodes {
 			m.StatusCodes[c] += n
 		}
@@ -195,8 +190,7 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 			if m.Validation == nil {
 				m.Validation = &reports.Validation{SampleRatio: v.SampleRatio, ByOperation: map[string]int64{}}
 			}
-			m.Validation.Checked += v.Checked
-			m.Validation.Violations += v.Violations
+			addCounts(m.Validation, v)
 			for _, ex := range v.Examples {
 				if len(m.Validation.Examples) < maxExamples {
 					m.Validation.Examples = append(m.Validation.Examples, ex)
@@ -213,22 +207,9 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 					m.Fanout.PerExtension = append(m.Fanout.PerExtension, reports.ExtensionDelivery{Name: e.Name, Address: e.Address})
 				}
 			}
-			mf := m.Fanout
-			mf.Invocations += f.Invocations
-			mf.Expected += f.Expected
-			mf.Delivered += f.Delivered
-			mf.Missing += f.Missing
-			mf.Duplicates += f.Duplicates
-			mf.AfterAnswer += f.AfterAnswer
-			mf.Unmatched += f.Unmatched
-			for i, e := range f.PerExtension {
-				if i < len(mf.PerExtension) {
-					pe := &mf.PerExtension[i]
-					pe.Delivered += e.Delivered
-					pe.Missing += e.Missing
-					pe.Duplicates += e.Duplicates
-					pe.AfterAnswer += e.AfterAnswer
-				}
+			addCounts(m.Fanout, f)
+			for i := range min(len(f.PerExtension), len(m.Fanout.PerExtension)) {
+				addCounts(&m.Fanout.PerExtension[i], &f.PerExtension[i])
 			}
 		}
 	}
@@ -237,6 +218,19 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 	}
 	m.Errors = errorTable(errs)
 	return m
+}
+
+// addCounts adds every int64 field of src to dst: in the report's accounts
+// (a run, its validation, its fan-out, one extension's deliveries) an int64
+// is always a count, so merging runs adds them all. Derived ones
+// (DueRequests) are computed again after the merge.
+func addCounts[T any](dst, src *T) {
+	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for i := range d.NumField() {
+		if f := d.Field(i); f.Kind() == reflect.Int64 && f.CanSet() {
+			f.SetInt(f.Int() + s.Field(i).Int())
+		}
+	}
 }
 
 // mergeHistogramFile adds one run's per-second histograms, its seconds shifted onto the merged run's clock.

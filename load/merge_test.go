@@ -15,18 +15,6 @@ import (
 	"github.com/fgharness/fgharness/reports"
 )
 
-func baseOptions(p *fakePlatform, dir string) Options {
-	return Options{
-		Scenario: ScenarioSyncInvoke,
-		Target:   p.target(),
-		Function: "urn:fss:cn-north-4:p1:function:default:f:latest",
-		Pacing:   Pacing{Rate: vegeta.Rate{Freq: 200, Per: time.Second}},
-		Duration: 2 * time.Second,
-		OutDir:   dir,
-		Endpoint: &fakeEndpoint{extAPI: p.extAPI.URL},
-	}
-}
-
 // TestShardsMergeIntoOneRun runs 4 shards of 200 req/s in goroutines from a
 // shared start against one server and checks the merge against the server's
 // count and a single run of the whole rate.

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
 	"github.com/fgharness/fgharness/internal/client"
 )
 
@@ -43,6 +45,42 @@ func newFakePlatform(t testing.TB) *fakePlatform {
 		p.hc.CloseIdleConnections()
 	})
 	return p
+}
+
+// baseOptions is a sync-invoke run of 2 s at 200/s against p, writing to dir.
+func baseOptions(p *fakePlatform, dir string) Options {
+	return Options{
+		Scenario: ScenarioSyncInvoke,
+		Target:   p.target(),
+		Function: "urn:fss:cn-north-4:p1:function:default:f:latest",
+		Pacing:   Pacing{Rate: vegeta.Rate{Freq: 200, Per: time.Second}},
+		Duration: 2 * time.Second,
+		OutDir:   dir,
+		Endpoint: &fakeEndpoint{extAPI: p.extAPI.URL},
+	}
+}
+
+// fakeRun is baseOptions for a run of d against a new fake platform,
+// writing to a temporary directory.
+func fakeRun(t testing.TB, d time.Duration) (*fakePlatform, Options) {
+	t.Helper()
+	p := newFakePlatform(t)
+	o := baseOptions(p, t.TempDir())
+	o.Duration = d
+	return p, o
+}
+
+// fakeFanoutRun is a fan-out run of d at 50/s to the given numbers of
+// extensions, each on a free port.
+func fakeFanoutRun(t testing.TB, d time.Duration, extensions ...int) (*fakePlatform, Options) {
+	t.Helper()
+	p, o := fakeRun(t, d)
+	o.Scenario = ScenarioFanout
+	o.Fanout = extensions
+	o.ExtensionPort = -1
+	o.FanoutGrace = 200 * time.Millisecond
+	o.Pacing.Rate = vegeta.Rate{Freq: 50, Per: time.Second}
+	return p, o
 }
 
 func (p *fakePlatform) target() client.Target {

@@ -47,9 +47,7 @@ func TestAutoProcsFollowsThePeakRate(t *testing.T) {
 // and leaves GOMAXPROCS as it found it; a negative value is refused.
 func TestProcsIsSetForTheRunAndRestored(t *testing.T) {
 	before := runtime.GOMAXPROCS(0)
-	p := newFakePlatform(t)
-	o := baseOptions(p, t.TempDir())
-	o.Duration = 200 * time.Millisecond
+	_, o := fakeRun(t, 200*time.Millisecond)
 	o.Procs = 1
 	rep, err := Run(context.Background(), o)
 	if err != nil {

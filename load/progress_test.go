@@ -13,9 +13,7 @@ import (
 // run: it shows the attack, the requests sent against the planned total and
 // the running figures, and is cleared when the run ends.
 func TestProgressBarOnATerminal(t *testing.T) {
-	p := newFakePlatform(t)
-	o := baseOptions(p, t.TempDir())
-	o.Duration = 2500 * time.Millisecond
+	_, o := fakeRun(t, 2500*time.Millisecond)
 	var out bytes.Buffer
 	o.Progress, o.ProgressTTY = &out, true
 	rep, err := Run(context.Background(), o)
@@ -43,9 +41,7 @@ func TestProgressBarOnATerminal(t *testing.T) {
 // TestProgressLinesOffATerminal: a CI log gets whole lines, the last one
 // with the final count, and never a carriage return.
 func TestProgressLinesOffATerminal(t *testing.T) {
-	p := newFakePlatform(t)
-	o := baseOptions(p, t.TempDir())
-	o.Duration = time.Second
+	_, o := fakeRun(t, time.Second)
 	var out bytes.Buffer
 	o.Progress, o.ProgressTTY = &out, false
 	if _, err := Run(context.Background(), o); err != nil {

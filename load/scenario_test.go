@@ -24,9 +24,7 @@ import (
 // TestInterruptWritesWhatRan cancels a 10-second run after half a second:
 // Run returns promptly with the report of what ran, written to disk.
 func TestInterruptWritesWhatRan(t *testing.T) {
-	p := newFakePlatform(t)
-	o := baseOptions(p, t.TempDir())
-	o.Duration = 10 * time.Second
+	p, o := fakeRun(t, 10*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	began := time.Now()

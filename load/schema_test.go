@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/fgharness/fgharness/reports"
 )
@@ -43,14 +42,7 @@ func validateAgainstSchema(s *openapi3.Schema, data []byte) error {
 // JSON Schema 2020-12 validator, and checks the validator rejects a bad one.
 func TestReportMatchesSchema(t *testing.T) {
 	schema := loadReportSchema(t)
-	p := newFakePlatform(t)
-	o := baseOptions(p, t.TempDir())
-	o.Scenario = ScenarioFanout
-	o.Fanout = []int{1}
-	o.ExtensionPort = -1
-	o.FanoutGrace = 200 * time.Millisecond
-	o.Duration = time.Second
-	o.Pacing.Rate = vegeta.Rate{Freq: 50, Per: time.Second}
+	_, o := fakeFanoutRun(t, time.Second, 1)
 	o.Thresholds = []ThresholdSpec{{Expr: "p99 < 5s"}}
 	if _, err := Run(context.Background(), o); err != nil {
 		t.Fatal(err)
