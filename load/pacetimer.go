@@ -6,21 +6,22 @@ import "time"
 type waiter interface {
 	// wait returns false when the attack stopped first.
 	wait(atk *Attack, intended time.Duration) bool
+	close()
 }
 
 // goWaiter sleeps on a Go timer. When the process is mostly idle the
 // runtime waits for timers in whole milliseconds (epoll), so a request may
-// leave up to about a millisecond late: the fallback where preciseWaiter
-// is not available.
+// leave up to about a millisecond late: the choice with --go-timers, and
+// the fallback where preciseWaiter is not available.
 type goWaiter struct{ timer *time.Timer }
 
-func newGoWaiter() *goWaiter {
+func newGoWaiter() goWaiter {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &goWaiter{timer: t}
+	return goWaiter{timer: t}
 }
 
-func (w *goWaiter) wait(atk *Attack, intended time.Duration) bool {
+func (w goWaiter) wait(atk *Attack, intended time.Duration) bool {
 	d := intended - time.Since(atk.Start)
 	if d <= 0 {
 		return true
@@ -34,3 +35,5 @@ func (w *goWaiter) wait(atk *Attack, intended time.Duration) bool {
 		return false
 	}
 }
+
+func (w goWaiter) close() { w.timer.Stop() }

@@ -1,7 +1,7 @@
 package load
 
 import (
-	"runtime"
+	"os"
 	"syscall"
 	"time"
 	"unsafe"
@@ -12,73 +12,117 @@ import (
 // preciseTimers tells whether this platform has preciseWaiter.
 const preciseTimers = true
 
-// Tuning of preciseWaiter.
+// Tuning of preciseWaiter's spin.
 const (
-	// coarseMargin: waits longer than this start on a Go timer, which may
-	// wake a millisecond or so late, aimed this far ahead of the deadline.
-	coarseMargin = 2 * time.Millisecond
-	// The kernel timer's wake-up delay is learnt (an average) and the sleep
-	// aimed that much early; the rest is spun. Bounds of the estimate:
-	minWakeDelay, maxWakeDelay = 2 * time.Microsecond, 15 * time.Microsecond
+	// spinShare: the pacer spins at most 1/spinShare of the request
+	// interval, so spinning costs at most that share of one CPU.
+	spinShare = 64
+	// maxWakeDelay bounds the learnt wake-up delay (the spin's length).
+	maxWakeDelay = 100 * time.Microsecond
 )
 
-// preciseWaiter sleeps on the kernel's high-resolution timer:
-// clock_nanosleep on an absolute CLOCK_MONOTONIC deadline, from a thread of
-// its own whose timer slack is 1 ns (the default 50 µs lets the kernel
-// batch wake-ups), then spins the last few microseconds. The sleep is a raw
-// system call, so the pacer keeps its scheduler slot (P) while it sleeps;
-// Runner.Run adds one P for it, so workers never wait behind it. A stop or a
-// garbage-collection pause interrupts it (EINTR) within the signal's latency.
+// preciseWaiter sleeps on a kernel timer file (timerfd: CLOCK_MONOTONIC,
+// an absolute deadline, no timer slack) that sits in the runtime's own
+// network poller. The pacer goroutine parks like one waiting on a socket,
+// and the thread idling in epoll_wait returns the moment the timer expires,
+// however long the runtime itself meant to sleep: Go timers, by contrast,
+// wake an idle process in whole milliseconds. No thread or P is set aside
+// for the pacer (an earlier pacer slept in clock_nanosleep on a locked
+// thread and cost about three more context switches per request, the
+// hand-off to a worker on another thread): the due request goes to a worker
+// on the same P, which runs next, without waking another thread. A stop
+// interrupts the wait through the file's read deadline; a garbage
+// collection sees a parked goroutine.
 type preciseWaiter struct {
-	coarse    *goWaiter
+	f         *os.File
+	rc        syscall.RawConn
+	fd        int
 	mono0     int64         // CLOCK_MONOTONIC at elapsed0 of the attack, ns
 	elapsed0  time.Duration // attack offset when mono0 was read
-	wakeDelay time.Duration // how late clock_nanosleep returns, on average
+	spec      unix.ItimerSpec
+	expiry    [8]byte
+	readFn    func(fd uintptr) bool
+	prev      time.Duration // the previous request's intended time
+	wakeDelay time.Duration // how late the timer wakes the pacer, on average
+	done      chan struct{}
 }
 
-// newPreciseWaiter must run on the pacer's goroutine: it locks it to its
-// thread for good (the thread ends with the goroutine, taking its timer
-// slack with it).
 func newPreciseWaiter(atk *Attack) (waiter, error) {
-	runtime.LockOSThread()
-	if err := unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0); err != nil {
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("timerfd_create", err)
+	}
+	// Non-blocking, so os.NewFile puts it in the poller (never call Fd(),
+	// which would make it blocking again).
+	f := os.NewFile(uintptr(fd), "pacer timerfd")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		f.Close()
 		return nil, err
 	}
-	return &preciseWaiter{coarse: newGoWaiter(), mono0: ts.Nano(), elapsed0: time.Since(atk.Start), wakeDelay: maxWakeDelay}, nil
+	w := &preciseWaiter{f: f, rc: rc, fd: fd, mono0: ts.Nano(), elapsed0: time.Since(atk.Start), done: make(chan struct{})}
+	w.readFn = w.readExpiry
+	// A stop sets a read deadline in the past: a parked pacer returns at
+	// once, and so does every later wait (the deadline stays).
+	go func() {
+		select {
+		case <-atk.stop:
+			f.SetReadDeadline(time.Unix(1, 0))
+		case <-w.done:
+		}
+	}()
+	return w, nil
 }
 
+// wait aims the timer early by the usual wake-up delay, at most a small
+// share of the interval, and spins the rest: where the delay is long (an
+// idle machine, a low rate) the spin removes it for a fraction of one
+// CPU; at high rates there is nothing to spin.
 func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {
-	if intended-time.Since(atk.Start) > coarseMargin+time.Millisecond {
-		if !w.coarse.wait(atk, intended-coarseMargin) {
-			return false
-		}
-	}
+	early := min(w.wakeDelay, max(0, intended-w.prev)/spinShare)
+	w.prev = intended
+	aim := intended - early
 	for {
-		left := intended - time.Since(atk.Start)
-		if left <= 0 {
-			return true
-		}
-		if left <= w.wakeDelay {
-			for time.Since(atk.Start) < intended {
+		now := time.Since(atk.Start)
+		if now >= aim {
+			for now < intended {
+				now = time.Since(atk.Start)
 			}
 			return true
 		}
-		aim := intended - w.wakeDelay
-		ts := unix.NsecToTimespec(w.mono0 + int64(aim-w.elapsed0))
-		_, _, e := syscall.RawSyscall6(unix.SYS_CLOCK_NANOSLEEP, unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME,
-			uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
-		if e == 0 {
-			late := time.Since(atk.Start) - aim
-			w.wakeDelay += (min(max(late, minWakeDelay), maxWakeDelay) - w.wakeDelay) / 8
+		w.spec.Value = unix.NsecToTimespec(w.mono0 + int64(aim-w.elapsed0))
+		// Raw: a system call through the scheduler would wake its monitor
+		// thread after every idle spell (see rawSocket). Setting the timer
+		// also clears an expiry not yet read.
+		_, _, e := syscall.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(w.fd), unix.TFD_TIMER_ABSTIME,
+			uintptr(unsafe.Pointer(&w.spec)), 0, 0, 0)
+		if e != 0 {
+			return newGoWaiter().wait(atk, intended) // not expected: EINVAL, EBADF
 		}
-		select {
-		case <-atk.stop:
-			return false
-		default:
+		if err := w.rc.Read(w.readFn); err != nil {
+			return false // stopped: the deadline set by Stop
+		}
+		if late := time.Since(atk.Start) - aim; late >= 0 {
+			w.wakeDelay += (min(late, maxWakeDelay) - w.wakeDelay) / 8
 		}
 	}
+}
+
+// readExpiry consumes the timer's expiry count; false (nothing yet) asks
+// the poller to park the pacer until the timer fires. (It must read even
+// right after arming: the poller forgets a readiness it saw before the
+// wait began, and the timer may have fired by then.)
+func (w *preciseWaiter) readExpiry(fd uintptr) bool {
+	_, e := rawRead(fd, w.expiry[:])
+	return e != syscall.EAGAIN
+}
+
+func (w *preciseWaiter) close() {
+	close(w.done)
+	w.f.Close()
 }

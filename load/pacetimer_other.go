@@ -8,5 +8,5 @@ import "errors"
 const preciseTimers = false
 
 func newPreciseWaiter(*Attack) (waiter, error) {
-	return nil, errors.New("precise pacing needs Linux's clock_nanosleep")
+	return nil, errors.New("precise pacing needs Linux's timerfd")
 }

@@ -92,16 +92,22 @@ func (s *rawSocket) Read(p []byte) (int, error) {
 
 // readOnce reads what is there; false asks the poller to wait for more.
 func (s *rawSocket) readOnce(fd uintptr) bool {
+	n, e := rawRead(fd, s.rbuf)
+	if e == syscall.EAGAIN {
+		return false
+	}
+	s.rn, s.rerrno = n, e
+	return true
+}
+
+// rawRead is read(2) without the scheduler's system-call bookkeeping,
+// retried when a signal interrupts it.
+func rawRead(fd uintptr, p []byte) (int, syscall.Errno) {
 	for {
-		r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&s.rbuf[0])), uintptr(len(s.rbuf)))
-		switch e {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return false
+		r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if e != syscall.EINTR {
+			return int(r), e
 		}
-		s.rn, s.rerrno = int(r), e
-		return true
 	}
 }
 

@@ -121,8 +121,8 @@ func OnResult(f func(start time.Time, r *Result)) func(*Runner) {
 // OnStart is called once the attack has started, with the live attack (for progress and abort checks).
 func OnStart(f func(*Attack)) func(*Runner) { return func(r *Runner) { r.onStart = f } }
 
-// PreciseTimers paces on the kernel's high-resolution timer from a thread
-// of its own (see preciseWaiter; the default on Linux) instead of Go timers.
+// PreciseTimers paces on the kernel's high-resolution timer (see
+// preciseWaiter; the default on Linux) instead of Go timers.
 func PreciseTimers(on bool) func(*Runner) {
 	return func(r *Runner) { r.precise = on && preciseTimers }
 }
@@ -139,7 +139,7 @@ func DrainGrace(d time.Duration) func(*Runner) { return func(r *Runner) { r.drai
 // the schedule and are counted late rather than spawning without bound.
 func WorkerCap(rps float64, timeout time.Duration) int {
 	little := math.Ceil(rps * timeout.Seconds())
-	limit := float64(min(128*max(runtime.GOMAXPROCS(0)-pacerProcs.running(), startProcs), 768))
+	limit := float64(min(128*max(runtime.GOMAXPROCS(0), startProcs), 768))
 	return int(max(1, min(little, limit)))
 }
 
@@ -317,57 +317,17 @@ func LateBudget(rps float64) time.Duration {
 	return min(DefaultLateAfter, time.Duration(float64(time.Second)/rps))
 }
 
-// runPacer runs pace, on a thread of its own with precise timers (one more
-// P for the run, since that thread keeps its P while it sleeps), or else
-// on the caller's goroutine with Go timers.
+// runPacer runs pace on the kernel's high-resolution timer (see
+// preciseWaiter) or, when asked or where there is none, on Go timers.
 func (r *Runner) runPacer(atk *Attack, p vegeta.Pacer, d time.Duration, jobs chan<- job, results chan<- Result, marks chan<- secondMark, spawn func(), workers *int, maxW int) {
-	if !r.precise {
-		r.pace(atk, newGoWaiter(), p, d, jobs, results, marks, spawn, workers, maxW)
-		return
-	}
-	defer pacerProcs.add()()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w, err := newPreciseWaiter(atk)
-		if err != nil {
-			w = newGoWaiter() // a kernel without the call: millisecond precision, as before
+	var w waiter = newGoWaiter()
+	if r.precise {
+		if pw, err := newPreciseWaiter(atk); err == nil {
+			w = pw
 		}
-		r.pace(atk, w, p, d, jobs, results, marks, spawn, workers, maxW)
-	}()
-	<-done
-}
-
-// pacerProcs adds one P (GOMAXPROCS) per precise pacer running in the
-// process, on top of what the process had when the first one started.
-var pacerProcs procsLease
-
-type procsLease struct {
-	sync.Mutex
-	active, base int
-}
-
-// running is how many Ps the pacers hold, not the generator's to size by.
-func (pp *procsLease) running() int {
-	pp.Lock()
-	defer pp.Unlock()
-	return pp.active
-}
-
-func (pp *procsLease) add() (release func()) {
-	pp.Lock()
-	defer pp.Unlock()
-	if pp.active == 0 {
-		pp.base = runtime.GOMAXPROCS(0)
 	}
-	pp.active++
-	runtime.GOMAXPROCS(pp.base + pp.active)
-	return func() {
-		pp.Lock()
-		defer pp.Unlock()
-		pp.active--
-		runtime.GOMAXPROCS(pp.base + pp.active)
-	}
+	defer w.close()
+	r.pace(atk, w, p, d, jobs, results, marks, spawn, workers, maxW)
 }
 
 // pace is the single scheduling goroutine. It hands out requests in intended
@@ -444,6 +404,8 @@ func (r *Runner) pace(atk *Attack, wait waiter, p vegeta.Pacer, d time.Duration,
 		j := job{seq: seq, intended: intended, late: lag > r.lateAfter}
 		select {
 		case jobs <- j:
+			// Let the worker send before the pacer sets its next timer.
+			runtime.Gosched()
 		default:
 			if *workers < maxW {
 				*workers++
