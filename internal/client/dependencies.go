@@ -11,16 +11,8 @@ import (
 type Dependency = fgs.DependencyVersion
 
 // CreateDependencyRequest is the body of CreateDependency and
-// CreateDependencyVersion: DependFile (base64 zip) for depend_type "zip",
-// DependLink for "obs".
-type CreateDependencyRequest struct {
-	DependFile  string `json:"depend_file,omitempty"`
-	DependLink  string `json:"depend_link,omitempty"`
-	DependType  string `json:"depend_type"`
-	Runtime     string `json:"runtime"`
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-}
+// CreateDependencyVersion.
+type CreateDependencyRequest = fgs.CreateDependencyRequest
 
 // ListDependenciesQuery filters ListDependencies; empty fields are left out.
 type ListDependenciesQuery struct {

@@ -125,11 +125,7 @@ func deleteFunctionApp(c *call) (int, any, *apiError) {
 	id := c.param("id")
 	var found bool
 	s := c.e.store
-	s.write(func() {
-		if found = s.project.apps[id] != nil; found {
-			delete(s.project.apps, id)
-		}
-	})
+	s.write(func() { found = removeKey(s.project.apps, id) })
 	if !found {
 		return 0, nil, errAppNotFound(id)
 	}

@@ -53,14 +53,7 @@ func seedDependencies(s *store, cfg Config) {
 // SDK's POST .../dependencies/version: a new name starts a dependency, a
 // known name adds a version to it.
 func createDependency(c *call) (int, any, *apiError) {
-	var req struct {
-		DependFile  string `json:"depend_file"`
-		DependLink  string `json:"depend_link"`
-		DependType  string `json:"depend_type"`
-		Runtime     string `json:"runtime"`
-		Name        string `json:"name"`
-		Description string `json:"description"`
-	}
+	var req fgs.CreateDependencyRequest
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}

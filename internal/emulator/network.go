@@ -52,11 +52,7 @@ func deleteVpcEndpoint(c *call) (int, any, *apiError) {
 	key := c.param("vpc_id") + "/" + c.param("subnet_id")
 	var found bool
 	s := c.e.store
-	s.write(func() {
-		if found = s.project.vpcEndpoints[key] != nil; found {
-			delete(s.project.vpcEndpoints, key)
-		}
-	})
+	s.write(func() { found = removeKey(s.project.vpcEndpoints, key) })
 	if !found {
 		return 0, nil, newError(http.StatusNotFound, codeNotFound, "No VPC endpoint exists for VPC %s subnet %s", c.param("vpc_id"), c.param("subnet_id"))
 	}

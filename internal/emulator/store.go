@@ -52,6 +52,14 @@ func (s *store) write(fn func()) {
 	fn()
 }
 
+// removeKey deletes key from m and says whether it was there. Caller holds
+// the store's write lock.
+func removeKey[K comparable, V any](m map[K]V, key K) bool {
+	_, found := m[key]
+	delete(m, key)
+	return found
+}
+
 // function is one function: its editable head ("latest"), its published
 // versions, aliases, triggers and async settings, plus run-time state.
 type function struct {

@@ -81,6 +81,18 @@ type IAMScope struct {
 	ID   string `json:"id,omitempty"`
 }
 
+// CreateDependencyRequest is the body of both dependency create operations
+// (POST .../dependencies and .../dependencies/version): DependFile (a base64
+// zip) for depend_type "zip", DependLink for "obs".
+type CreateDependencyRequest struct {
+	DependFile  string `json:"depend_file,omitempty"`
+	DependLink  string `json:"depend_link,omitempty"`
+	DependType  string `json:"depend_type"`
+	Runtime     string `json:"runtime"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
 // DependencyVersion is one version of a dependency package, as the
 // dependency operations answer it and a function's dependencies list it.
 // The emulator never sets IsShared.
