@@ -125,7 +125,8 @@ func (c *http1Client) dial(ctx context.Context, deadline time.Time, dt *dialTime
 	r, w, rc := socketIO(conn)
 	if c.tls != nil {
 		began = time.Now()
-		tc := tls.Client(conn, c.tls)
+		// TLS reads and writes through the raw socket too (see rawSocket).
+		tc := tls.Client(rawNetConn{conn, r, w}, c.tls)
 		if err := tc.HandshakeContext(dctx); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("TLS handshake with %s: %w", c.addr, err)
@@ -135,6 +136,16 @@ func (c *http1Client) dial(ctx context.Context, deadline time.Time, dt *dialTime
 	}
 	return &http1Conn{c: conn, w: w, rc: rc, br: bufio.NewReaderSize(r, 16<<10)}, nil
 }
+
+// rawNetConn is a connection whose reads and writes go through r and w.
+type rawNetConn struct {
+	net.Conn
+	r io.Reader
+	w io.Writer
+}
+
+func (c rawNetConn) Read(p []byte) (int, error)  { return c.r.Read(p) }
+func (c rawNetConn) Write(p []byte) (int, error) { return c.w.Write(p) }
 
 func (c *http1Client) put(hc *http1Conn) {
 	hc.reused = true
