@@ -63,7 +63,7 @@ func (te *testEmulator) cancelAsync(fn, requestID string) response {
 // stopped and reports the cancel code; the other one still completes.
 func TestCancelledAsyncInvocationNeverRuns(t *testing.T) {
 	te := startTest(t)
-	te.createFunction("slow", map[string]any{"user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"300ms"}`})
+	te.createSleeper("slow", "300ms")
 	if r := te.do("PUT", te.path("/fgs/functions/"+esc(te.fnURN("slow"))+"/config-max-instance"), map[string]int{"max_instance_num": 1}); r.status != 200 {
 		t.Fatalf("max instances: %d %s", r.status, r.body)
 	}

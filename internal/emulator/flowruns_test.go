@@ -92,7 +92,7 @@ func nodeIDs(x flowExecution) string {
 // tourWorkflowExecutions answers every workflow execution operation once
 // with its success status, for TestEveryOperationRoundTrip.
 func tourWorkflowExecutions(t *testing.T, te *testEmulator) {
-	te.createFunction("tour-slow", map[string]any{"user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"10s"}`})
+	te.createSleeper("tour-slow", "10s")
 	id := te.createFlow(flowDef(te, "tour-steps", "s1:tour", "s2:"))
 	ok := func(r response) {
 		t.Helper()
@@ -157,7 +157,7 @@ func TestWorkflowHistoryListsStatesInOrder(t *testing.T) {
 func TestWorkflowStopCancelsAndRetryResumes(t *testing.T) {
 	te := startTest(t)
 	te.createFunction("quick", nil)
-	te.createFunction("slow", map[string]any{"user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"300ms"}`})
+	te.createSleeper("slow", "300ms")
 	id := te.createFlow(flowDef(te, "stoppable", "a:quick", "b:slow", "c:quick", "end:"))
 	exec := te.startFlow(id, map[string]any{})
 	deadline := time.Now().Add(5 * time.Second)
@@ -253,7 +253,7 @@ func TestWorkflowFailureAndSyncErrors(t *testing.T) {
 
 func TestWorkflowCallbackCompletesTheWaitingState(t *testing.T) {
 	te := startTest(t)
-	te.createFunction("approval", map[string]any{"user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"10s"}`})
+	te.createSleeper("approval", "10s")
 	id := te.createFlow(flowDef(te, "approve", "ask:approval", "end:"))
 	exec := te.startFlow(id, map[string]any{})
 	if r := te.do("POST", te.path("/fgs/workflows/"+id+"/callback"), map[string]any{"result": "success", "output": nil},

@@ -95,8 +95,5 @@ func TestFunctionLifecycle(t *testing.T) {
 	if r.status != 204 {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
-	r = te.do("GET", te.path("/fgs/functions/"+u+"/config"), nil)
-	if r.status != 404 || r.errorCode(t) != codeFunctionNotFound {
-		t.Fatalf("after delete: %d %s", r.status, r.body)
-	}
+	te.do("GET", te.path("/fgs/functions/"+u+"/config"), nil).expectError(t, "after delete", 404, codeFunctionNotFound)
 }

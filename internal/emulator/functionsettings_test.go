@@ -10,8 +10,7 @@ import (
 // with 429 FSS.0429 while the first runs; at -1 both run.
 func TestMaxInstancesRefusesConcurrentInvocations(t *testing.T) {
 	te := startTest(t)
-	te.createFunction("single", map[string]any{"user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"400ms"}`})
-	fn := te.path("/fgs/functions/" + esc(te.fnURN("single")))
+	fn := te.createSleeper("single", "400ms")
 	limit := func(n int) {
 		t.Helper()
 		var cfg functionConfig

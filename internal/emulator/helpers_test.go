@@ -87,6 +87,14 @@ func (r response) errorCode(t *testing.T) string {
 	return e.Code
 }
 
+// expectError fails t unless r is the Error body with status and code.
+func (r response) expectError(t *testing.T, what string, status int, code string) {
+	t.Helper()
+	if r.status != status || r.errorCode(t) != code {
+		t.Fatalf("%s: %d %s, want %d %s", what, r.status, r.body, status, code)
+	}
+}
+
 // do sends a request with the static token and validates the exchange.
 func (te *testEmulator) do(method, path string, body any, header ...string) response {
 	te.t.Helper()
@@ -140,6 +148,14 @@ func (te *testEmulator) send(req *http.Request, raw []byte) response {
 		}
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: got}
+}
+
+// createSleeper creates a function whose every run sleeps d (FGH_SLEEP)
+// and returns its path.
+func (te *testEmulator) createSleeper(name, d string) string {
+	te.t.Helper()
+	te.createFunction(name, map[string]any{"user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"` + d + `"}`})
+	return te.path("/fgs/functions/" + esc(te.fnURN(name)))
 }
 
 func (te *testEmulator) createFunction(name string, extra map[string]any) map[string]any {

@@ -154,7 +154,7 @@ func TestConnectionCap(t *testing.T) {
 		c.MaxConns = 4
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
-	te.createFunction("sleeper", map[string]any{"user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"3s"}`})
+	te.createSleeper("sleeper", "3s")
 	te.client.CloseIdleConnections()
 	g := te.local.Emulator.conns
 	waitConns := func(what string, ok func(open, quiet int) bool) {

@@ -26,6 +26,14 @@ func TestEveryOperationHasAHandler(t *testing.T) {
 	}
 }
 
+// tour is the function TestEveryOperationRoundTrip tours with, as the tour
+// parts in other files use it: its name, escaped URN and path, and the
+// status check.
+type tour struct {
+	ok          func(r response, want int)
+	name, u, fn string
+}
+
 // TestEveryOperationRoundTrip calls every functiongraph and iam operation
 // over loopback; each exchange is checked against the spec (startTest's
 // client), and every operation must have answered its success status.
@@ -99,8 +107,9 @@ func TestEveryOperationRoundTrip(t *testing.T) {
 	issued := tok.header.Get("X-Subject-Token")
 	ok(te.do("GET", fn+"/config", nil, "X-Auth-Token", issued), 200)
 
-	tourSettings(t, te, "tour")
-	tourFunctionExtras(t, te, "tour")
+	visit := tour{ok: ok, name: "tour", u: u, fn: fn}
+	tourSettings(t, te, visit)
+	tourFunctionExtras(t, te, visit)
 	ok(te.do("DELETE", fn, nil), 204)
 
 	em := te.local.Emulator

@@ -18,7 +18,7 @@ import (
 
 func TestConcurrencyLimitAndDisabled(t *testing.T) {
 	te := startTest(t)
-	te.createFunction("slow", map[string]any{"user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"400ms"}`})
+	te.createSleeper("slow", "400ms")
 	u := esc(te.fnURN("slow"))
 	r := te.do("PUT", te.path("/fgs/functions/"+u+"/config"), map[string]any{"func_name": "slow", "runtime": "Python3.9", "timeout": 30,
 		"handler": "index.handler", "memory_size": 128, "user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"400ms"}`,

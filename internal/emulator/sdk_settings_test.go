@@ -16,17 +16,7 @@ import (
 // the operation promises.
 func sdkSettingsCases(t *testing.T, h *sdkHarness) {
 	c := h.c
-
-	codeType := model.GetCreateFunctionRequestBodyCodeTypeEnum().INLINE
-	created, err := c.CreateFunction(&model.CreateFunctionRequest{Body: &model.CreateFunctionRequestBody{
-		FuncName: "sdk-settings", Package: "default", Runtime: model.GetCreateFunctionRequestBodyRuntimeEnum().PYTHON3_9,
-		Timeout: 30, Handler: "index.handler", MemorySize: 128, CodeType: &codeType,
-		FuncCode: &model.FuncCode{File: ptr("aW1wb3J0IGpzb24K")},
-	}})
-	if err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	urn := *created.FuncUrn
+	urn := h.function(t, "sdk-settings", "")
 	for range 2 {
 		if _, err := c.InvokeFunction(&model.InvokeFunctionRequest{FunctionUrn: urn, Body: map[string]interface{}{"k": "v"}}); err != nil {
 			t.Fatalf("invoke: %v", err)

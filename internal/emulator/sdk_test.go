@@ -207,17 +207,7 @@ func ptr[T any](v T) *T { return &v }
 // functions, invocation, versions, workflows, dependencies, triggers.
 func sdkCoreCases(t *testing.T, h *sdkHarness) {
 	l, c := h.local, h.c
-
-	codeType := model.GetCreateFunctionRequestBodyCodeTypeEnum().INLINE
-	created, err := c.CreateFunction(&model.CreateFunctionRequest{Body: &model.CreateFunctionRequestBody{
-		FuncName: "sdk-hello", Package: "default", Runtime: model.GetCreateFunctionRequestBodyRuntimeEnum().PYTHON3_9,
-		Timeout: 30, Handler: "index.handler", MemorySize: 128, CodeType: &codeType,
-		FuncCode: &model.FuncCode{File: ptr("aW1wb3J0IGpzb24K")},
-	}})
-	if err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	urn := *created.FuncUrn
+	urn := h.function(t, "sdk-hello", "")
 	if _, err := c.ShowFunctionConfig(&model.ShowFunctionConfigRequest{FunctionUrn: urn}); err != nil {
 		t.Fatalf("show: %v", err)
 	}

@@ -7,11 +7,9 @@ import (
 
 // tourSettings calls every tag, reserved-instance, metric, log, app and
 // network operation once with its success status (TestEveryOperationRoundTrip).
-func tourSettings(t *testing.T, te *testEmulator, fnName string) {
+func tourSettings(t *testing.T, te *testEmulator, visit tour) {
 	t.Helper()
-	ok := statusCheck(t)
-	u := esc(te.fnURN(fnName))
-	fn := te.path("/fgs/functions/" + u)
+	ok, u, fn := visit.ok, visit.u, visit.fn
 	ok(te.do("POST", te.path("/functions/"+u+"/tags/create"), map[string]any{"tags": []kvItem{{"team", "blue"}}, "action": "create"}), 204)
 	ok(te.do("GET", te.path("/functions/"+u+"/tags"), nil), 200)
 	ok(te.do("GET", te.path("/functions/tags"), nil), 200)
@@ -154,9 +152,7 @@ func TestTagsNameTheFunctionByURNOrResourceID(t *testing.T) {
 		t.Fatalf("tags by URN: %+v", tags)
 	}
 	te.strict = false
-	if r := te.do("GET", te.path("/functions/no-such-id/tags"), nil); r.status != 404 || r.errorCode(t) != codeFunctionNotFound {
-		t.Fatalf("unknown resource: %d %s", r.status, r.body)
-	}
+	te.do("GET", te.path("/functions/no-such-id/tags"), nil).expectError(t, "unknown resource", 404, codeFunctionNotFound)
 }
 
 func TestReservedCountVisibleOnRead(t *testing.T) {
@@ -349,9 +345,7 @@ func TestTemplateCatalogue(t *testing.T) {
 		t.Fatalf("filtered: %+v", list)
 	}
 	te.strict = false
-	if r := te.do("GET", te.path("/fgs/templates/nope"), nil); r.status != 404 || r.errorCode(t) != codeTemplateNotFound {
-		t.Fatalf("unknown template: %d %s", r.status, r.body)
-	}
+	te.do("GET", te.path("/fgs/templates/nope"), nil).expectError(t, "unknown template", 404, codeTemplateNotFound)
 }
 
 func TestVpcEndpointIsPerSubnet(t *testing.T) {

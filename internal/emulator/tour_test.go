@@ -8,13 +8,11 @@ import (
 
 // tourFunctionExtras answers every alias, trigger, async-queue, test-event,
 // import/export and single-setting operation once with its success status,
-// for TestEveryOperationRoundTrip. fn is the path of an existing function
-// that has a published version v1; each exchange is spec-checked by te.
-func tourFunctionExtras(t *testing.T, te *testEmulator, name string) {
+// for TestEveryOperationRoundTrip. visit's function has a published version
+// v1; each exchange is spec-checked by te.
+func tourFunctionExtras(t *testing.T, te *testEmulator, visit tour) {
 	t.Helper()
-	ok := statusCheck(t)
-	u := esc(te.fnURN(name))
-	fn := te.path("/fgs/functions/" + u)
+	ok, name, u, fn := visit.ok, visit.name, visit.u, visit.fn
 
 	ok(te.do("POST", fn+"/aliases", map[string]any{"name": "tour", "version": "latest"}), 200)
 	ok(te.do("GET", fn+"/aliases/tour", nil), 200)
@@ -39,7 +37,7 @@ func tourFunctionExtras(t *testing.T, te *testEmulator, name string) {
 	ok(te.do("POST", te.path("/fgs/functions/enable-async-status-logs"), nil), 200)
 	ok(te.do("GET", te.path("/fgs/functions/async-status-log-detail"), nil), 200)
 	slow := name + "-queued" // its own name: other tours make a "-slow" function
-	te.createFunction(slow, map[string]any{"user_data": `{"FGH_HANDLER":"sleep","FGH_SLEEP":"200ms"}`})
+	te.createSleeper(slow, "200ms")
 	su := te.path("/fgs/functions/" + esc(te.fnURN(slow)))
 	ok(te.do("PUT", su+"/config-max-instance", map[string]any{"max_instance_num": 1}), 200)
 	running := te.invokeAsync(slow)
