@@ -52,12 +52,14 @@ boundary numbers, long and Unicode strings) and invalid ones (wrong type,
 out of range or enum, pattern breaks, missing required members, malformed
 JSON, the wrong media type) plus FunctionGraph's limits (payload of 6 MB
 and one byte more, memory and timeout limits, URNs outside the grammar).
-Every answer must be no 5xx, a documented status, 2xx for a valid request
+Each operation first sends its edge set, the same for every seed: each
+value beside a range or an enum, each limit, each valid boundary; random
+cases fill the rest of its budget. Every answer must be no 5xx, a documented status, 2xx for a valid request
 to what the run owns, a documented 4xx for an invalid one, and valid
 against the spec. A failing case is shrunk to a minimal one (pgregory.net/
 rapid) and written to failures.json and fuzz.md; fgh contract replay
 re-sends it. --seed repeats a run exactly; --fuzz-budget bounds it in cases
-per operation or in time; --rate caps requests per second (429 answers
+per operation (at least the edge set) or in time; --rate caps requests per second (429 answers
 pause every worker for their Retry-After); --workers fuzzes that many
 operations at once. What it creates is named fgh-<run>-... and deleted at
 the end; --read-only sends only what creates nothing.

@@ -28,28 +28,12 @@ type testCase struct {
 // option first, so rapid shrinks a failing case towards the documented
 // request with the one offending value.
 func (p *plan) drawCase(t *rapid.T, name func(string) string) testCase {
-	c := testCase{valid: true, req: fw.Request{Operation: p.op.ID, Path: clonePath(p.path), Query: url.Values{}, Header: p.header.Clone()}}
-	var body map[string]any
-	if p.example != nil {
-		body = fw.CloneJSON(p.example)
-		if p.bind != nil {
-			p.bind(body, name)
-		}
-	}
+	c, body := p.baseCase(name)
 	for _, s := range p.vary {
 		p.varySpot(t, s, body, c.req.Query)
 	}
-	if body != nil && p.schema.VisitJSON(body) != nil {
-		// A drawn value broke a rule across members (code_type needs
-		// code_filename, ...): the documented body is the valid one.
-		body = fw.CloneJSON(p.example)
-		if p.bind != nil {
-			p.bind(body, name)
-		}
-	}
-	if body != nil {
-		c.req.Body = body
-	}
+	body = p.settle(body, name)
+	c.setBody(body)
 	// One valid case in ten carries a payload at the limit: enough to see
 	// it accepted, few enough that 6 MB requests do not dominate the run.
 	if p.op.ID == fgs.OpInvokeFunction && rapid.IntRange(0, 9).Draw(t, "payload shape") == 9 {
@@ -60,11 +44,58 @@ func (p *plan) drawCase(t *rapid.T, name func(string) string) testCase {
 		return c
 	}
 	b := p.drawBreakage(t)
+	var v any
+	switch {
+	case b.Sizes != nil:
+		v = rapid.SampledFrom(payloadExcess).Draw(t, "bytes over the limit")
+	case b.Raw == nil && !b.Drop:
+		v = rapid.SampledFrom(b.Values).Draw(t, b.Spot.String())
+	}
+	return c.breakWith(b, v, body)
+}
+
+// baseCase is the plan's request before anything is varied: the
+// documented body with this run's names bound in.
+func (p *plan) baseCase(name func(string) string) (testCase, map[string]any) {
+	c := testCase{valid: true, req: fw.Request{Operation: p.op.ID, Path: clonePath(p.path), Query: url.Values{}, Header: p.header.Clone()}}
+	return c, p.documentedBody(name)
+}
+
+func (p *plan) documentedBody(name func(string) string) map[string]any {
+	if p.example == nil {
+		return nil
+	}
+	body := fw.CloneJSON(p.example)
+	if p.bind != nil {
+		p.bind(body, name)
+	}
+	return body
+}
+
+// settle is body, or the documented one when a varied value broke a rule
+// across members (code_type needs code_filename, ...) that makes it invalid.
+func (p *plan) settle(body map[string]any, name func(string) string) map[string]any {
+	if body != nil && p.schema.VisitJSON(body) != nil {
+		return p.documentedBody(name)
+	}
+	return body
+}
+
+func (c *testCase) setBody(body map[string]any) {
+	if body != nil {
+		c.req.Body = body
+	}
+}
+
+// breakWith is c with b applied: v is the offending value (for an oversize
+// body, the bytes over the smallest refused size; nil for a dropped member
+// or a raw body).
+func (c testCase) breakWith(b breakage, v any, body map[string]any) testCase {
 	c.valid, c.broken = false, b.String()
 	c.req.Tolerate.InvalidRequest = true
 	switch {
 	case b.Sizes != nil:
-		c.req.Body = payload(b.Sizes[0] + rapid.SampledFrom(payloadExcess).Draw(t, "bytes over the limit"))
+		c.req.Body = payload(b.Sizes[0] + v.(int))
 	case b.Raw != nil:
 		c.req.Body = b.Raw
 		if b.ContentType != "" {
@@ -77,21 +108,25 @@ func (p *plan) drawCase(t *rapid.T, name func(string) string) testCase {
 		delete(body, b.Spot.Name)
 		c.req.Query.Del(b.Spot.Name)
 	default:
-		v := rapid.SampledFrom(b.Values).Draw(t, b.Spot.String())
-		switch b.Spot.In {
-		case inBody:
-			if body == nil {
-				body = map[string]any{}
-				c.req.Body = body
-			}
-			body[b.Spot.Name] = v
-		case inQuery:
-			c.req.Query.Set(b.Spot.Name, fw.ParamText(v))
-		case inPath:
-			c.req.Path[b.Spot.Name] = fw.ParamText(v)
-		}
+		c.set(b.Spot, v, body)
 	}
 	return c
+}
+
+// set puts v at spot s of the request.
+func (c *testCase) set(s spot, v any, body map[string]any) {
+	switch s.In {
+	case inBody:
+		if body == nil {
+			body = map[string]any{}
+			c.req.Body = body
+		}
+		body[s.Name] = v
+	case inQuery:
+		c.req.Query.Set(s.Name, fw.ParamText(v))
+	case inPath:
+		c.req.Path[s.Name] = fw.ParamText(v)
+	}
 }
 
 // drawBreakage picks what to break: FunctionGraph's limits half the time

@@ -54,6 +54,10 @@ type breakage struct {
 	// documented values, the payload size, the URN grammar): such breaks
 	// are drawn as often as all the others together.
 	Limit bool
+	// Every marks a break whose every value is its own edge (a range's
+	// neighbours, the values beside an enum, URNs outside the grammar):
+	// the edge set sends them all, where it sends only the first of others.
+	Every bool
 }
 
 func (b breakage) String() string {
@@ -116,7 +120,9 @@ func drawValue(t *rapid.T, sc *openapi3.Schema, label string, freeText bool) (an
 func breakagesOf(s spot) []breakage {
 	sc := s.Schema
 	var out []breakage
-	add := func(what string, candidates ...any) {
+	// add appends the break when a candidate is really refused; the
+	// pointer is valid until the next add.
+	add := func(what string, candidates ...any) *breakage {
 		var values []any
 		for _, c := range candidates {
 			if s.In == inPath && fw.ParamText(c) == "" {
@@ -126,9 +132,11 @@ func breakagesOf(s spot) []breakage {
 				values = append(values, c)
 			}
 		}
-		if len(values) > 0 {
-			out = append(out, breakage{Spot: s, What: what, Values: values})
+		if len(values) == 0 {
+			return nil
 		}
+		out = append(out, breakage{Spot: s, What: what, Values: values})
+		return &out[len(out)-1]
 	}
 	if s.Required && s.In != inPath {
 		out = append(out, breakage{Spot: s, What: "required but missing", Drop: true})
@@ -136,7 +144,9 @@ func breakagesOf(s spot) []breakage {
 	switch {
 	case sc.Type.Is(openapi3.TypeString):
 		if len(sc.Enum) > 0 {
-			add("not one of the documented values", "FGH_UNDOCUMENTED", "", strings.ToLower(fmt.Sprint(sc.Enum[0]))+"x")
+			if b := add("not one of the documented values", "FGH_UNDOCUMENTED", "", strings.ToLower(fmt.Sprint(sc.Enum[0]))+"x"); b != nil {
+				b.Every = true
+			}
 			break
 		}
 		if sc.MaxLength != nil && *sc.MaxLength < 1<<16 {
@@ -167,7 +177,7 @@ func breakagesOf(s spot) []breakage {
 			}
 		}
 		for i := limits; i < len(out); i++ {
-			out[i].Limit = s.Required
+			out[i].Limit, out[i].Every = s.Required, true
 		}
 		if len(sc.Enum) > 0 {
 			break

@@ -217,7 +217,7 @@ func planRequests(sp *spec.Spec, op spec.Operation, fn *fuzzed) (*plan, string) 
 // (urn:fss:region:project:function:package:name[:qualifier]).
 func urnBreaks(param string, u urn.URN) []breakage {
 	s := u.String()
-	return []breakage{{Spot: spot{In: inPath, Name: param}, What: "a URN outside the documented grammar", Values: []any{
+	return []breakage{{Spot: spot{In: inPath, Name: param}, What: "a URN outside the documented grammar", Every: true, Values: []any{
 		strings.Replace(s, "urn:fss:", "urn:xyz:", 1),
 		strings.TrimPrefix(s, "urn:"),
 		s + ":extra:segments",

@@ -42,13 +42,13 @@ func WriteReport(w io.Writer, res Result, runDir string) {
 	for _, fail := range res.Failures {
 		writeFailure(w, fail, runDir)
 	}
-	fmt.Fprintf(w, "## Operations\n\n| operation | valid requests must succeed | requests | failure |\n|---|---|---|---|\n")
+	fmt.Fprintf(w, "## Operations\n\n| operation | valid requests must succeed | requests | of them edge cases | failure |\n|---|---|---|---|---|\n")
 	for _, o := range res.Operations {
 		positive := "no: names what the run does not own"
 		if o.Positive {
 			positive = "yes"
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %s |\n", o.Operation, positive, o.Requests, o.FailureID)
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %s |\n", o.Operation, positive, o.Requests, o.Edges, o.FailureID)
 	}
 	if len(res.Skipped) > 0 {
 		fmt.Fprintf(w, "\n## Not fuzzed\n\n")
@@ -97,11 +97,19 @@ func budgetText(b Budget) string {
 	return fmt.Sprintf("%d cases per operation", b.Cases)
 }
 
+func (r Result) edges() int {
+	n := 0
+	for _, o := range r.Operations {
+		n += o.Edges
+	}
+	return n
+}
+
 // Summary is the run in a few lines for the terminal.
 func (r Result) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "fuzz: %d operations, %d requests, %d failures in %.1fs (seed %d)\n",
-		len(r.Operations), r.Requests(), len(r.Failures), r.Duration.Seconds(), r.Seed)
+	fmt.Fprintf(&b, "fuzz: %d operations, %d requests (%d of the edge set), %d failures in %.1fs (seed %d)\n",
+		len(r.Operations), r.Requests(), r.edges(), len(r.Failures), r.Duration.Seconds(), r.Seed)
 	for _, f := range r.Failures {
 		fmt.Fprintf(&b, "  %s %s %s: %s: %s\n", f.ID, f.Operation, f.Check, f.Rule, f.Violation)
 		if f.Accepted != "" {

@@ -10,7 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/fgharness/fgharness/internal/rapidrun"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/rapidrun"
 	"github.com/fgharness/fgharness/internal/urn"
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
@@ -42,6 +43,7 @@ type OperationResult struct {
 	Operation string
 	Positive  bool // valid cases had to be answered 2xx
 	Requests  int  // cases sent, shrinking included
+	Edges     int  // of them, cases of the edge set
 	FailureID string
 }
 
@@ -88,6 +90,9 @@ type runner struct {
 	onSend func(op, line string)
 	// only restricts the run to these operations (tests).
 	only map[string]bool
+	// noEdges leaves the edge set out, so tests reach rapid's random
+	// cases and their shrinking with defects the edge set would find.
+	noEdges bool
 
 	mu      sync.Mutex
 	lost    error    // the transport error that stopped the run
@@ -215,8 +220,10 @@ func (r *runner) checksPerOperation() int {
 	return r.opts.Budget.Cases
 }
 
-// fuzzOperation runs rapid over one operation until its budget is spent
-// or a case fails; the failure is the shrunk case rapid ran last.
+// fuzzOperation sends one operation's edge set, then random cases drawn
+// by rapid until its budget is spent or a case fails; a random failure is
+// the shrunk case rapid ran last. With a budget in cases, the edge set
+// counts against it and random cases fill the rest.
 func (r *runner) fuzzOperation(ctx context.Context, p *plan, slice time.Duration) (OperationResult, *evidence.Failure) {
 	out := OperationResult{Operation: p.op.ID, Positive: p.positive}
 	var deadline time.Time
@@ -228,34 +235,78 @@ func (r *runner) fuzzOperation(ctx context.Context, p *plan, slice time.Duration
 		n++
 		return fmt.Sprintf("%s%s-%d", r.f.Prefix, kind, n)
 	}
+	spent := func() bool {
+		return ctx.Err() != nil || r.targetLost() != nil || (!deadline.IsZero() && time.Now().After(deadline))
+	}
+	var edges []edge
+	if !r.noEdges {
+		edges = p.edges()
+	}
+	for _, e := range edges {
+		if spent() {
+			return out, nil
+		}
+		c, ok := p.edgeCase(e, name)
+		if !ok {
+			continue
+		}
+		out.Requests++
+		out.Edges++
+		// An edge case is already what rapid shrinks towards: every
+		// optional member left out, one value at fault.
+		if fail, _ := r.try(ctx, p, c); fail != nil {
+			return out, fail
+		}
+	}
+	random := r.opts.Budget.Cases - out.Edges
+	if r.opts.Budget.Time > 0 {
+		random = math.MaxInt
+	}
+	if random <= 0 || spent() {
+		return out, nil
+	}
 	var last *evidence.Failure
+	drawn := 0
 	tb := rapidrun.NewTB(p.op.ID)
 	rapid.Check(tb, func(t *rapid.T) {
-		if ctx.Err() != nil || r.targetLost() != nil || (!deadline.IsZero() && time.Now().After(deadline)) {
+		// Once a case failed, rapid is shrinking it: the budget no
+		// longer applies, or the shrinking would stop at its first step.
+		if spent() || last == nil && drawn >= random {
 			// Failing with a message of its own ends rapid's loop at
 			// once; last keeps the real failure, if any.
 			t.Fatal(budgetSpent)
 		}
+		drawn++
 		c := p.drawCase(t, name)
-		resp, err := r.send(ctx, c.req)
 		out.Requests++
-		if err != nil {
-			r.loseTarget(err)
-			return
-		}
-		r.adopt(p.op.ID, resp)
-		if fd := judge(p, c, resp); fd != nil {
-			ex := resp.Exchange.Evidence()
-			fail := fd.failure(p.op, ex, r.opts.Seed)
-			fail.Steps, fail.Cleanup = r.replaySteps(p, resp, credentialsOf(ex.Request.Header))
-			last = &fail
-			t.Fatal(fd.message())
+		if fail, msg := r.try(ctx, p, c); fail != nil {
+			last = fail
+			t.Fatal(msg)
 		}
 	})
 	if !tb.Failed() {
 		last = nil
 	}
 	return out, last
+}
+
+// try sends one case and judges its answer; it returns the failure the
+// answer makes (nil: none, or the target was lost) and its message.
+func (r *runner) try(ctx context.Context, p *plan, c testCase) (*evidence.Failure, string) {
+	resp, err := r.send(ctx, c.req)
+	if err != nil {
+		r.loseTarget(err)
+		return nil, ""
+	}
+	r.adopt(p.op.ID, resp)
+	fd := judge(p, c, resp)
+	if fd == nil {
+		return nil, ""
+	}
+	ex := resp.Exchange.Evidence()
+	fail := fd.failure(p.op, ex, r.opts.Seed)
+	fail.Steps, fail.Cleanup = r.replaySteps(p, resp, credentialsOf(ex.Request.Header))
+	return &fail, fd.message()
 }
 
 // budgetSpent ends an operation's property when its time is up or the run

@@ -27,11 +27,20 @@ func emulator(t *testing.T, defect string) *fw.Framework {
 // its recorder and the request log per operation.
 func fuzzRun(t *testing.T, f *fw.Framework, opts Options, ops ...string) (Result, *evidence.Recorder, map[string][]string) {
 	t.Helper()
+	return fuzzRunWith(t, f, opts, nil, ops...)
+}
+
+// fuzzRunWith is fuzzRun with the runner adjusted by set first.
+func fuzzRunWith(t *testing.T, f *fw.Framework, opts Options, set func(*runner), ops ...string) (Result, *evidence.Recorder, map[string][]string) {
+	t.Helper()
 	rec := f.Evidence
 	rec.SetSeed(int64(opts.Seed))
 	r, err := newRunner(f, opts, rec)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if set != nil {
+		set(r)
 	}
 	if len(ops) > 0 {
 		r.only = map[string]bool{}
