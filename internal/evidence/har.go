@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -169,12 +170,7 @@ func harQuery(raw string) []harNameValue {
 // harPairs flattens a header or query map into name/value pairs, sorted by name.
 func harPairs(m map[string][]string) []harNameValue {
 	out := []harNameValue{}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		for _, v := range m[k] {
 			out = append(out, harNameValue{Name: k, Value: v})
 		}
