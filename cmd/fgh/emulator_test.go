@@ -14,13 +14,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/aksk"
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/syncbuf"
 )
 
 // TestEmulatorCommand runs the real `fgh emulator` binary, built once into a
@@ -46,26 +46,9 @@ func TestEmulatorCommand(t *testing.T) {
 // emulatorProcess is a running `fgh emulator` and everything it printed.
 type emulatorProcess struct {
 	cmd            *exec.Cmd
-	stdout, stderr *emuOutput
+	stdout, stderr *syncbuf.Buffer
 	url            string
 	exited         chan error
-}
-
-type emuOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *emuOutput) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *emuOutput) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 var emuListeningLine = regexp.MustCompile(`^fgh emulator listening on (http://127\.0\.0\.1:(\d+))$`)
@@ -86,7 +69,7 @@ func emulatorCommand(bin string, env []string, args ...string) *exec.Cmd {
 // startEmulator starts the binary and waits for its listening line.
 func startEmulator(t *testing.T, bin string, env []string, args ...string) *emulatorProcess {
 	t.Helper()
-	p := &emulatorProcess{cmd: emulatorCommand(bin, env, args...), stdout: &emuOutput{}, stderr: &emuOutput{}, exited: make(chan error, 1)}
+	p := &emulatorProcess{cmd: emulatorCommand(bin, env, args...), stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, exited: make(chan error, 1)}
 	pipe, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

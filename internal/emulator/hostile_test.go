@@ -15,6 +15,7 @@ import (
 
 	"github.com/fgharness/fgharness/internal/httpguard"
 	"github.com/fgharness/fgharness/internal/httpguard/httpguardtest"
+	"github.com/fgharness/fgharness/internal/syncbuf"
 )
 
 func dialRaw(t *testing.T, te *testEmulator) *httpguardtest.Conn {
@@ -127,7 +128,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 // one, so health still answers among idle connections; when every
 // connection is busy the newcomer gets 503 FSS.0503, and the cap is logged.
 func TestConnectionCap(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	te := startTest(t, func(c *Config) {
 		c.MaxConns = 8
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))

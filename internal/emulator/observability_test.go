@@ -2,38 +2,19 @@ package emulator
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/aksk"
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/syncbuf"
 )
-
-// lockedBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestMetricsEndpointCountsAndTimesEachOperation(t *testing.T) {
 	te := startTest(t)
@@ -67,7 +48,7 @@ func TestMetricsEndpointCountsAndTimesEachOperation(t *testing.T) {
 // TestLogsAreStructuredAndKeepSecrets reads every log line the emulator
 // writes at debug level while it is driven with every kind of credential.
 func TestLogsAreStructuredAndKeepSecrets(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	te := startTest(t, func(c *Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})

@@ -27,7 +27,7 @@ type group struct {
 }
 
 var groups = []group{
-	{"leaf", LayerLeaf, []string{"internal/fgs", "internal/aksk", "internal/urn", "internal/loopback", "internal/httpguard", "internal/layers", "internal/sdkref", "internal/extsink", "internal/evidence", "internal/rapidrun"}},
+	{"leaf", LayerLeaf, []string{"internal/fgs", "internal/aksk", "internal/urn", "internal/loopback", "internal/httpguard", "internal/layers", "internal/sdkref", "internal/extsink", "internal/evidence", "internal/rapidrun", "internal/syncbuf"}},
 	{"spec", LayerRequest, []string{"spec"}},
 	{"client", LayerRequest, []string{"internal/client"}},
 	{"reports", LayerRun, []string{"reports"}},

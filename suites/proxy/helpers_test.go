@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/syncbuf"
 	"github.com/fgharness/fgharness/suites/framework"
 )
 
@@ -60,28 +60,10 @@ func startEmulator(t *testing.T, cfg emulator.Config, defect string) *testEmulat
 	return te
 }
 
-// syncBuffer is a log sink the proxy's goroutines may write concurrently.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // runningProxy is a proxy Run in the background.
 type runningProxy struct {
 	URL  string
-	Log  *syncBuffer
+	Log  *syncbuf.Buffer
 	stop func() (Result, error)
 }
 
@@ -89,7 +71,7 @@ type runningProxy struct {
 // Log are set here) and stops it when the test ends, if the test did not.
 func startProxy(t *testing.T, opts Options) *runningProxy {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	opts.Listen = "127.0.0.1:0"
 	opts.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
