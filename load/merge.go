@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,7 +43,7 @@ func MergeRuns(dirs []string, outDir string) (*reports.Report, error) {
 	}
 	m := mergeTotals(runs)
 
-	whole := clockHistograms{newHistogram(), newHistogram(), newHistogram()}
+	whole := newClockHistograms()
 	perSec := map[int64]*clockHistograms{}
 	for i, d := range dirs {
 		shift := int64(math.Round(runs[i].StartedAt.Sub(m.StartedAt).Seconds()))
@@ -51,6 +52,9 @@ func MergeRuns(dirs []string, outDir string) (*reports.Report, error) {
 		}
 	}
 	m.Latency, m.ServiceTime, m.SendLag = percentilesOf(whole[0]), percentilesOf(whole[1]), percentilesOf(whole[2])
+	if c := m.Connections; c != nil {
+		c.ConnectMS, c.HandshakeMS = percentilesOf(whole[3]), percentilesOf(whole[4])
+	}
 	m.Series = mergeSeries(runs, m, perSec)
 	if m.Fanout != nil {
 		if err := mergeFanoutHistograms(dirs, m.Fanout); err != nil {
@@ -159,6 +163,7 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 		Settings:    map[string]string{},
 	}
 	errs := map[string]int64{}
+	var protocols []string
 	for k, v := range first.Settings {
 		if k != "shard" {
 			m.Settings[k] = v
@@ -180,6 +185,16 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 		m.RateRPS += r.RateRPS
 		m.AchievedRPS += r.AchievedRPS
 		addCounts(m, r)
+		if r.Protocol != "" && !slices.Contains(protocols, r.Protocol) {
+			protocols = append(protocols, r.Protocol)
+		}
+		if c := r.Connections; c != nil {
+			if m.Connections == nil {
+				m.Connections = &reports.Connections{}
+			}
+			addCounts(m.Connections, c)
+			m.Connections.TotalSeconds += c.TotalSeconds
+		}
 		for c, n := range r.StatusCodes {
 			m.StatusCodes[c] += n
 		}
@@ -217,6 +232,7 @@ func mergeTotals(runs []*reports.Report) *reports.Report {
 		m.Fanout.DeliveredRatio = float64(m.Fanout.Delivered) / float64(m.Fanout.Expected)
 	}
 	m.Errors = errorTable(errs)
+	m.Protocol = strings.Join(protocols, "; ") // shards that spoke differently are all named
 	return m
 }
 
@@ -235,9 +251,17 @@ func addCounts[T any](dst, src *T) {
 
 // mergeHistogramFile adds one run's per-second histograms, its seconds shifted onto the merged run's clock.
 // clockHistograms holds one histogram per clock, in histogramClocks order.
-type clockHistograms [3]*hdr.Histogram
+type clockHistograms [5]*hdr.Histogram
 
-var histogramClocks = [3]string{reports.ClockLatency, reports.ClockService, reports.ClockSendLag}
+var histogramClocks = [5]string{reports.ClockLatency, reports.ClockService, reports.ClockSendLag, reports.ClockConnect, reports.ClockHandshake}
+
+func newClockHistograms() clockHistograms {
+	var c clockHistograms
+	for i := range c {
+		c[i] = newHistogram()
+	}
+	return c
+}
 
 func mergeHistogramFile(path string, shift int64, whole *clockHistograms, perSec map[int64]*clockHistograms) error {
 	f, err := os.Open(path)
@@ -265,15 +289,15 @@ func mergeHistogramFile(path string, shift int64, whole *clockHistograms, perSec
 		sec := int64(line.T) + shift
 		slot := perSec[sec]
 		if slot == nil {
-			slot = &clockHistograms{newHistogram(), newHistogram(), newHistogram()}
+			c := newClockHistograms()
+			slot = &c
 			perSec[sec] = slot
 		}
 		i := 0 // lines without a clock are latency
-		switch line.Clock {
-		case reports.ClockService:
-			i = 1
-		case reports.ClockSendLag:
-			i = 2
+		for j, clock := range histogramClocks {
+			if line.Clock == clock {
+				i = j
+			}
 		}
 		slot[i].Merge(h)
 		whole[i].Merge(h)
@@ -298,6 +322,8 @@ func mergeSeries(runs []*reports.Report, m *reports.Report, perSec map[int64]*cl
 			out.Count += s.Count
 			out.Errors += s.Errors
 			out.Late += s.Late
+			out.NewConnections += s.NewConnections
+			out.ConnectMS += s.ConnectMS
 		}
 	}
 	for sec, out := range bySec {

@@ -81,6 +81,7 @@ func TestShardsMergeIntoOneRun(t *testing.T) {
 	if err != nil || shard0.RunID == "" || merged.RunID != shard0.RunID {
 		t.Errorf("run ids: shard 0 %q, merged %q (%v); want one shared id", shard0.RunID, merged.RunID, err)
 	}
+	checkMergedConnections(t, dirs, merged)
 	back, err := reports.ReadReport(filepath.Join(root, "merged"))
 	if err != nil || back.Requests != merged.Requests {
 		t.Fatalf("merged report.json: %v %+v", err, back)
@@ -213,5 +214,37 @@ func TestRunIDSharedByShards(t *testing.T) {
 	}
 	if given := (&Options{RunID: "nightly-42", Shard: Shard{Count: 2}}).runID(now); given != "nightly-42" {
 		t.Errorf("--run-id nightly-42 gave %q", given)
+	}
+}
+
+// checkMergedConnections checks that a merge keeps the protocol and adds up
+// the connections: counts and per-second series exactly, and percentiles
+// from the shards' connect histograms (the highest connect time is the
+// highest of any shard).
+func checkMergedConnections(t *testing.T, dirs []string, merged *reports.Report) {
+	t.Helper()
+	var opened int64
+	var maxMS float64
+	for _, d := range dirs {
+		r, err := reports.ReadReport(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Connections == nil || r.Protocol != merged.Protocol {
+			t.Fatalf("shard %s: connections %+v, protocol %q; merged protocol %q", d, r.Connections, r.Protocol, merged.Protocol)
+		}
+		opened += r.Connections.Opened
+		maxMS = max(maxMS, r.Connections.ConnectMS.Max)
+	}
+	c := merged.Connections
+	if c == nil || c.Opened != opened || c.ConnectMS.P50 <= 0 || c.ConnectMS.Max != maxMS {
+		t.Fatalf("merged connections %+v; want %d opened, connect max %gms", c, opened, maxMS)
+	}
+	var perSecond int64
+	for _, s := range merged.Series {
+		perSecond += s.NewConnections
+	}
+	if perSecond != opened {
+		t.Errorf("merged per-second new connections add up to %d, want %d", perSecond, opened)
 	}
 }

@@ -66,11 +66,14 @@ const (
 // openSecond accumulates one second of the schedule until all its results are in.
 type openSecond struct {
 	latency, service, sendLag *hdr.Histogram
-	count, errors             int64
-	late                      int64
-	marked                    bool
-	asked                     int64
-	results                   int64
+	// connect and handshake time the connections opened by this second's
+	// requests (nil until one is), so merged shards get exact percentiles.
+	connect, handshake *hdr.Histogram
+	count, errors      int64
+	late               int64
+	marked             bool
+	asked              int64
+	results            int64
 }
 
 // recorder consumes results: it streams them to results.bin in Vegeta's
@@ -195,6 +198,12 @@ func (rec *recorder) record(r *Result) {
 	if r.Late {
 		os.late++
 	}
+	if r.Opened > 0 {
+		if os.connect == nil {
+			os.connect, os.handshake = getHistogram(), getHistogram()
+		}
+		recordDial(os.connect, os.handshake, r)
+	}
 
 	rec.mu.Lock()
 	if r.Dropped {
@@ -232,10 +241,7 @@ func (rec *recorder) record(r *Result) {
 	if r.Opened > 0 {
 		rec.opened += int64(r.Opened)
 		rec.dialTime += r.Connect + r.Handshake
-		recordDuration(rec.connect, r.Connect/time.Duration(r.Opened))
-		if r.Handshake > 0 {
-			recordDuration(rec.handshake, r.Handshake/time.Duration(r.Opened))
-		}
+		recordDial(rec.connect, rec.handshake, r)
 		ds := rec.dialPerSec[secondOf(r.Sent)]
 		if ds == nil {
 			ds = &reports.Second{}
@@ -318,6 +324,24 @@ func (rec *recorder) closeSecond(sec int64, os *openSecond) {
 	putHistogram(os.latency)
 	putHistogram(os.service)
 	putHistogram(os.sendLag)
+	if os.connect != nil {
+		if rec.hist != nil {
+			rec.writeHistogramLine(float64(sec), reports.ClockConnect, os.connect)
+			if os.handshake.TotalCount() > 0 {
+				rec.writeHistogramLine(float64(sec), reports.ClockHandshake, os.handshake)
+			}
+		}
+		putHistogram(os.connect)
+		putHistogram(os.handshake)
+	}
+}
+
+// recordDial records the connect and TLS handshake time of each connection r opened.
+func recordDial(connect, handshake *hdr.Histogram, r *Result) {
+	recordDuration(connect, r.Connect/time.Duration(r.Opened))
+	if r.Handshake > 0 {
+		recordDuration(handshake, r.Handshake/time.Duration(r.Opened))
+	}
 }
 
 // flush pushes buffered output to disk, so a crash loses at most a moment.

@@ -172,3 +172,21 @@ func runTitle(r *Report) string {
 	}
 	return s + " against " + displayTarget(r.Target)
 }
+
+// connectionsText is how a run opened its connections, in one line: count,
+// protocol, connect and TLS handshake times; "" when none were recorded.
+func connectionsText(r *Report) string {
+	c := r.Connections
+	if c == nil {
+		return ""
+	}
+	s := fmtCount(c.Opened) + " opened"
+	if r.Protocol != "" {
+		s += " (" + r.Protocol + ")"
+	}
+	s += fmt.Sprintf(", connect p50 %s p99 %s", fmtMS(c.ConnectMS.P50), fmtMS(c.ConnectMS.P99))
+	if c.HandshakeMS.Max > 0 {
+		s += fmt.Sprintf(", TLS handshake p50 %s p99 %s", fmtMS(c.HandshakeMS.P50), fmtMS(c.HandshakeMS.P99))
+	}
+	return s + fmt.Sprintf(", %s in all", fmtMS(1000*c.TotalSeconds))
+}

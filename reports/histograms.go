@@ -20,6 +20,10 @@ const (
 	ClockLatency = "latency"  // from the intended send time
 	ClockService = "service"  // from the moment the request left
 	ClockSendLag = "send_lag" // actual minus intended send time
+	// Connection set-up, one value per connection opened (not request
+	// latency): the TCP connect and the TLS handshake.
+	ClockConnect   = "connect"
+	ClockHandshake = "tls_handshake"
 )
 
 // HistogramLine is one line of histograms.jsonl: the latencies of one second
@@ -27,7 +31,7 @@ const (
 // (base64, what (*Histogram).Encode(hdrhistogram.V2CompressedEncodingCookieBase) returns).
 type HistogramLine struct {
 	T     float64 `json:"t"`     // seconds since StartedAt, like Second.T
-	Clock string  `json:"clock"` // ClockLatency, ClockService or ClockSendLag
+	Clock string  `json:"clock"` // ClockLatency, ClockService, ClockSendLag, ClockConnect or ClockHandshake
 	Unit  string  `json:"unit"`  // unit of the recorded values: "us" (default), "ns" or "ms"
 	HDR   string  `json:"hdr"`
 }
@@ -98,6 +102,8 @@ func DecodeHistograms(r io.Reader) (*Distribution, error) {
 			d.Service = mergeInto(d.Service, h)
 		case ClockSendLag:
 			d.SendLag = mergeInto(d.SendLag, h)
+		case ClockConnect, ClockHandshake:
+			// connection set-up: report.json's connections, not a request clock
 		default:
 			return nil, fmt.Errorf("line %d: unknown clock %q (want %s, %s or %s)", n, line.Clock, ClockLatency, ClockService, ClockSendLag)
 		}

@@ -98,6 +98,8 @@ func metadata(r *Report) []setting {
 		{"achieved rate", fmtRate(r.AchievedRPS)},
 		{"late / dropped requests", fmtCount(r.LateRequests) + " / " + fmtCount(r.DroppedRequests)},
 		{"bytes in / out", fmtBytes(r.BytesIn) + " / " + fmtBytes(r.BytesOut)},
+		{"protocol", r.Protocol},
+		{"connections", connectionsText(r)},
 		{"interrupted", strconv.FormatBool(r.Interrupted)},
 	}
 	if r.Shards > 1 {
@@ -167,6 +169,11 @@ func rateOverTime(r *Report) string {
 	}
 	if len(bars) > 0 {
 		c.Series = append(c.Series, plotSeries{Name: "errors/s", Color: colorError})
+	}
+	if r.Connections != nil && r.Connections.Opened > 0 {
+		// A handshake storm: new connections climbing towards the request rate.
+		c.Series = append(c.Series, plotSeries{Name: "new connections/s", Class: "new-connections", Color: colorBaseline, X: ax.x,
+			Y: ax.values(r.Series, func(s Second) float64 { return float64(s.NewConnections) })})
 	}
 	if r.Requests > 0 && r.Successes == 0 {
 		c.Note = "every request failed: the bars are the errors of each second"

@@ -51,6 +51,11 @@ func renderMarkdown(w io.Writer, r *Report) error {
 	if note := censoredNote(r); note != "" {
 		md.printf("%s\n\n", note)
 	}
+	if conn := connectionsText(r); conn != "" {
+		md.printf("Connections: %s.\n\n", mdEscape(conn))
+	} else if r.Protocol != "" {
+		md.printf("Protocol: %s.\n\n", mdEscape(r.Protocol))
+	}
 
 	if len(r.StatusCodes) > 0 {
 		codes := make([]string, 0, len(r.StatusCodes))

@@ -48,11 +48,7 @@ func WriteSummary(w io.Writer, r *Report, dir string) error {
 	}
 	b.WriteString("\n")
 	row("throughput", fmt.Sprintf("%s ok, %s sent", fmtRate(r.ThroughputRPS), fmtRate(r.AchievedRPS)))
-	if c := r.Connections; c != nil {
-		conn := fmt.Sprintf("%s opened (%s), connect p50 %s p99 %s", fmtCount(c.Opened), r.Protocol, fmtMS(c.ConnectMS.P50), fmtMS(c.ConnectMS.P99))
-		if c.HandshakeMS.Max > 0 {
-			conn += fmt.Sprintf(", TLS handshake p50 %s p99 %s", fmtMS(c.HandshakeMS.P50), fmtMS(c.HandshakeMS.P99))
-		}
+	if conn := connectionsText(r); conn != "" {
 		row("connections", conn)
 	}
 	codes := make([]string, 0, len(r.StatusCodes))

@@ -40,3 +40,38 @@ func TestSummaryNamesEveryVerdict(t *testing.T) {
 		t.Errorf("summary lists more than %d errors:\n%s", summaryErrors, out)
 	}
 }
+
+// TestRenderingsShowConnections checks that the protocol and the connection
+// set-up of report.json reach every human rendering, new connections per
+// second included in the HTML rate chart (where a handshake storm shows).
+func TestRenderingsShowConnections(t *testing.T) {
+	r := synthReport(3, 2, 3)
+	r.Protocol = "HTTP/2 over TLS (net/http)"
+	r.Connections = &Connections{Opened: 1234, ConnectMS: Percentiles{P50: 0.2, P99: 0.9, Max: 1}, HandshakeMS: Percentiles{P50: 1.5, P99: 4, Max: 5}, TotalSeconds: 2.5}
+	for i := range r.Series {
+		r.Series[i].NewConnections = 400
+	}
+	const line = "1,234 opened (HTTP/2 over TLS (net/http)), connect p50 200µs p99 900µs, TLS handshake p50 1.50ms p99 4.00ms, 2.500s in all"
+	var sum strings.Builder
+	if err := WriteSummary(&sum, r, ""); err != nil {
+		t.Fatal(err)
+	}
+	outs := map[string]string{"summary": sum.String()}
+	for _, f := range []string{FormatText, FormatMD, FormatHTML} {
+		var b strings.Builder
+		if err := Render(&b, r, f); err != nil {
+			t.Fatal(err)
+		}
+		outs[f] = b.String()
+	}
+	outs[FormatMD] = strings.ReplaceAll(outs[FormatMD], `\`, "")
+	outs[FormatHTML] = strings.ReplaceAll(outs[FormatHTML], "&#43;", "+")
+	for name, out := range outs {
+		if !strings.Contains(out, line) {
+			t.Errorf("%s lacks %q:\n%s", name, line, out)
+		}
+	}
+	if !strings.Contains(outs[FormatHTML], "new connections/s") {
+		t.Error("the HTML rate chart has no new-connections series")
+	}
+}

@@ -30,6 +30,11 @@ func renderText(w io.Writer, r *Report) error {
 	p("Service time\t[%s]\t%s\n", strings.Join(percentileColumns, ", "), strings.Join(fmtPercentiles(r.ServiceTime), ", "))
 	p("Send lag\t[%s]\t%s\n", strings.Join(percentileColumns, ", "), strings.Join(fmtPercentiles(r.SendLag), ", "))
 	p("Bytes\t[in, out]\t%s, %s\n", fmtBytes(r.BytesIn), fmtBytes(r.BytesOut))
+	if conn := connectionsText(r); conn != "" {
+		p("Connections\t[opened (protocol), set-up times]\t%s\n", conn)
+	} else if r.Protocol != "" {
+		p("Protocol\t\t%s\n", r.Protocol)
+	}
 	p("Success\t[ratio]\t%s\n", fmtPct(r.SuccessRatio))
 	p("Late requests\t[count, ratio, dropped]\t%s, %s, %s\n", fmtCount(r.LateRequests), fmtPct(lateRatio(r)), fmtCount(r.DroppedRequests))
 	if r.InterruptedRequests > 0 {
