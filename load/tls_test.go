@@ -136,7 +136,7 @@ func TestHTTPSWithAPrivateCA(t *testing.T) {
 
 // TestHTTP2ConnectionTimings checks that --http2 (net/http) times its
 // connections like the fast path: few connections when the server keeps
-// them, one per request when it ends each with a GOAWAY — a handshake storm
+// them, about one per request when it ends each with a GOAWAY — a handshake storm
 // that shows in the totals and the per-second series.
 func TestHTTP2ConnectionTimings(t *testing.T) {
 	caFile, cert := privateCA(t)
@@ -157,8 +157,9 @@ func TestHTTP2ConnectionTimings(t *testing.T) {
 			switch {
 			case tc.closeEvery == 0 && c.Opened > 4:
 				t.Errorf("%d connections opened for 100 requests on kept HTTP/2 connections, want at most --connections 4", c.Opened)
-			case tc.closeEvery == 1 && c.Opened < 100:
-				t.Errorf("%d connections opened while every answer closed its connection, want one per request (100)", c.Opened)
+			case tc.closeEvery == 1 && c.Opened < 50:
+				// Requests already in flight on a connection finish after its GOAWAY, so not quite one each.
+				t.Errorf("%d connections opened for 100 requests while every answer closed its connection, want a storm (at least 50)", c.Opened)
 			}
 			var perSecond int64
 			var connectMS float64
