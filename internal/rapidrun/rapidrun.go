@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 )
 
 // Settings are what a run asks of rapid. rapid reads them from command-line
@@ -80,3 +82,32 @@ func (t *TB) Fatal(...any)          { t.Fail() }
 func (t *TB) FailNow()              { t.Fail() }
 func (t *TB) Fail()                 { t.failed.Store(true) }
 func (t *TB) Failed() bool          { return t.failed.Load() }
+
+// seedMu hands rapid's seed flag from one Check to the next: rapid reads
+// it once, before a property's first case, and never again.
+var seedMu sync.Mutex
+
+// Check runs prop with its own seed under the Settings of the run that
+// Configure holds (Checks, Steps and ShrinkTime are shared). Several Checks
+// may run at once: each holds the seed flag only until rapid has read it,
+// that is until its first case starts. A panic of rapid itself (it
+// reports a case that fails once and passes when run again as flaky by
+// panicking) marks tb failed instead of ending the process.
+func Check(tb *TB, seed uint64, prop func(*rapid.T)) {
+	seedMu.Lock()
+	var once sync.Once
+	handOver := func() { once.Do(seedMu.Unlock) }
+	defer handOver()
+	if err := flag.Set("rapid.seed", strconv.FormatUint(seed, 10)); err != nil {
+		panic(fmt.Sprintf("rapidrun: set -rapid.seed: %v", err))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			tb.Fail()
+		}
+	}()
+	rapid.Check(tb, func(t *rapid.T) {
+		handOver()
+		prop(t)
+	})
+}

@@ -242,33 +242,36 @@ func Defects() []Defect {
 		{
 			Name: "deleted-alias-listed", Description: "deleteVersionAlias answers 204 but listVersionAliases still lists the alias",
 			LabelFilter: LabelVersions, Mentions: "listed", Kind: CheckBehaviour, CaughtBy: CaughtBySequences,
-			wrap: keepDeletedAliasListed,
+			wrap: keepDeletedListed(fgs.OpDeleteVersionAlias, fgs.OpListVersionAliases, 1),
 		},
 		{
 			Name: "event-update-lost", Description: "updateEvent answers 200 but the test event keeps its old content",
 			LabelFilter: LabelEvents, Mentions: "content", Kind: CheckBehaviour, CaughtBy: CaughtBySequences,
-			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
-				return byOperation("updateEvent", next, func(w http.ResponseWriter, r *http.Request) {
-					get := r.Clone(r.Context())
-					get.Method, get.Body, get.ContentLength = http.MethodGet, http.NoBody, 0
-					rec := httptest.NewRecorder()
-					next.ServeHTTP(rec, get)
-					var ev struct {
-						ID   string `json:"id"`
-						Name string `json:"name"`
-					}
-					if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &ev) != nil {
-						for k, vs := range rec.Header() {
-							w.Header()[k] = vs
-						}
-						w.WriteHeader(rec.Code)
-						_, _ = w.Write(rec.Body.Bytes())
-						return
-					}
-					w.Header().Set("Content-Type", "application/json")
-					_ = json.NewEncoder(w).Encode(ev)
-				})
-			},
+			wrap: loseUpdate(fgs.OpUpdateEvent, func(read []byte) any {
+				var ev struct {
+					ID   string `json:"id"`
+					Name string `json:"name"`
+				}
+				if json.Unmarshal(read, &ev) != nil {
+					return nil
+				}
+				return ev
+			}),
+		},
+		{
+			Name: "deleted-trigger-listed", Description: "deleteFunctionTrigger answers 204 but listFunctionTriggers still lists the trigger",
+			LabelFilter: LabelTriggers, Mentions: "listed", Kind: CheckBehaviour, CaughtBy: CaughtBySequences,
+			wrap: keepDeletedListed(fgs.OpDeleteFunctionTrigger, fgs.OpListFunctionTriggers, 2),
+		},
+		{
+			Name: "dependency-version-readable", Description: "deleteDependencyVersion answers 204 but showDependencyVersion still answers the version",
+			LabelFilter: LabelDependencies, Mentions: "404", Kind: CheckBehaviour, CaughtBy: CaughtBySequences,
+			wrap: keepDeletedReadable(fgs.OpDeleteDependencyVersion, fgs.OpShowDependencyVersion),
+		},
+		{
+			Name: "workflow-update-lost", Description: "updateWorkFlow answers 200 but the workflow keeps its old definition",
+			LabelFilter: LabelWorkflows, Mentions: "description", Kind: CheckBehaviour, CaughtBy: CaughtBySequences,
+			wrap: loseUpdate(fgs.OpUpdateWorkFlow, func(read []byte) any { return json.RawMessage(read) }),
 		},
 		{
 			Name: "extension-event-missing", Description: "one registered extension never receives invocation events",
@@ -285,41 +288,111 @@ const CaughtByFuzz = "fuzz"
 // contract --fuzz` must catch.
 const CaughtBySequences = "sequences"
 
-// keepDeletedAliasListed remembers each alias as it was before its
-// deletion and puts it back into its function's alias list.
-func keepDeletedAliasListed(next http.Handler, _ *defectEnv) http.Handler {
-	var mu sync.Mutex
-	deleted := map[string][]json.RawMessage{} // aliases path → deleted aliases
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch operationID(r) {
-		case "deleteVersionAlias":
-			get := r.Clone(r.Context())
-			get.Method, get.Body, get.ContentLength = http.MethodGet, http.NoBody, 0
-			before := httptest.NewRecorder()
-			next.ServeHTTP(before, get)
+// keepDeletedListed remembers each resource deleteOp deletes, as a read
+// of it answered just before, and puts it back into the JSON array listOp
+// answers; the list's path is the deleted one's without its last up
+// segments.
+func keepDeletedListed(deleteOp, listOp string, up int) func(http.Handler, *defectEnv) http.Handler {
+	return func(next http.Handler, _ *defectEnv) http.Handler {
+		var mu sync.Mutex
+		deleted := map[string][]json.RawMessage{} // list path → deleted members
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch operationID(r) {
+			case deleteOp:
+				if before, ok := serveDelete(next, w, r); ok {
+					list := r.URL.Path
+					for range up {
+						list = list[:strings.LastIndexByte(list, '/')]
+					}
+					mu.Lock()
+					deleted[list] = append(deleted[list], json.RawMessage(before))
+					mu.Unlock()
+				}
+			case listOp:
+				editJSONArray(next, w, r, func(list []json.RawMessage) []json.RawMessage {
+					mu.Lock()
+					defer mu.Unlock()
+					return append(list, deleted[r.URL.Path]...)
+				})
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// keepDeletedReadable answers readOp of whatever deleteOp deleted with the
+// read answered just before the deletion.
+func keepDeletedReadable(deleteOp, readOp string) func(http.Handler, *defectEnv) http.Handler {
+	return func(next http.Handler, _ *defectEnv) http.Handler {
+		var mu sync.Mutex
+		kept := map[string][]byte{} // path → read before the deletion
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			op := operationID(r)
+			mu.Lock()
+			body, isKept := kept[r.URL.Path]
+			mu.Unlock()
+			switch {
+			case op == deleteOp:
+				if before, ok := serveDelete(next, w, r); ok {
+					mu.Lock()
+					kept[r.URL.Path] = before
+					mu.Unlock()
+				}
+			case op == readOp && isKept:
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(body)
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// serveDelete reads what r deletes (a GET of its path), serves r and
+// passes its answer on; ok when both the read and the deletion succeeded.
+func serveDelete(next http.Handler, w http.ResponseWriter, r *http.Request) (before []byte, ok bool) {
+	read := httptest.NewRecorder()
+	next.ServeHTTP(read, asRead(r))
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	writeRecorded(w, rec)
+	return read.Body.Bytes(), read.Code == http.StatusOK && rec.Code/100 == 2
+}
+
+// loseUpdate answers op without applying it: with what answer makes of a
+// read of the same path (the resource as it was), or with the read itself
+// when that fails or answer returns nil.
+func loseUpdate(op string, answer func(read []byte) any) func(http.Handler, *defectEnv) http.Handler {
+	return func(next http.Handler, _ *defectEnv) http.Handler {
+		return byOperation(op, next, func(w http.ResponseWriter, r *http.Request) {
 			rec := httptest.NewRecorder()
-			next.ServeHTTP(rec, r)
-			if before.Code == http.StatusOK && rec.Code == http.StatusNoContent {
-				list := r.URL.Path[:strings.LastIndexByte(r.URL.Path, '/')]
-				mu.Lock()
-				deleted[list] = append(deleted[list], json.RawMessage(before.Body.Bytes()))
-				mu.Unlock()
+			next.ServeHTTP(rec, asRead(r))
+			out := answer(rec.Body.Bytes())
+			if rec.Code != http.StatusOK || out == nil {
+				writeRecorded(w, rec)
+				return
 			}
-			for k, vs := range rec.Header() {
-				w.Header()[k] = vs
-			}
-			w.WriteHeader(rec.Code)
-			_, _ = w.Write(rec.Body.Bytes())
-		case "listVersionAliases":
-			editJSONArray(next, w, r, func(list []json.RawMessage) []json.RawMessage {
-				mu.Lock()
-				defer mu.Unlock()
-				return append(list, deleted[r.URL.Path]...)
-			})
-		default:
-			next.ServeHTTP(w, r)
-		}
-	})
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(out)
+		})
+	}
+}
+
+// asRead is r as a GET of the same path, without a body.
+func asRead(r *http.Request) *http.Request {
+	get := r.Clone(r.Context())
+	get.Method, get.Body, get.ContentLength = http.MethodGet, http.NoBody, 0
+	return get
+}
+
+// writeRecorded passes a recorded answer on as it is.
+func writeRecorded(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 // editJSONArray serves r through next and lets edit change a JSON array answer.

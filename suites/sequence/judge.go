@@ -23,20 +23,20 @@ func (s *seq) send(req fw.Request) *fw.Response {
 	for attempt := 0; ; attempt++ {
 		s.r.pace(s.ctx, 0)
 		resp, err = s.r.f.Do(s.ctx, req)
-		s.r.requests++
+		s.r.requests.Add(1)
+		s.countShrink()
 		if err != nil || resp.Status != http.StatusTooManyRequests || attempt == maxRetries {
 			break
 		}
-		s.r.f.Transport.TakeExchanges() // a refused attempt is no step
-		s.r.pace(s.ctx, fuzz.RetryAfter(resp.Header.Get("Retry-After")))
+		s.r.pace(s.ctx, fuzz.RetryAfter(resp.Header.Get("Retry-After"))) // a refused attempt is no step
 	}
-	s.history = append(s.history, s.r.f.Transport.TakeExchanges()...)
 	if err != nil {
 		if s.ctx.Err() == nil {
-			s.r.lost = err
+			s.r.loseTarget(err)
 		}
 		s.t.Skip("stopped: " + err.Error())
 	}
+	s.history = append(s.history, exchangeOf(resp))
 	if len(resp.Violations) > 0 {
 		v := resp.Violations[0]
 		s.fail(reports.CheckSchema, req.Operation+" answers as the spec documents", v.Evidence(), evidence.Expect{Spec: true})
@@ -44,25 +44,46 @@ func (s *seq) send(req fw.Request) *fw.Response {
 	return resp
 }
 
+// exchangeOf is the evidence of one answered request, kept by the
+// sequence that sent it (other sequences send at the same time).
+func exchangeOf(resp *fw.Response) evidence.Exchange {
+	ex := resp.Exchange.Evidence()
+	ex.ID = resp.Exchange.ID
+	for _, v := range resp.Violations {
+		ex.Violations = append(ex.Violations, v.Evidence())
+	}
+	return ex
+}
+
+// countShrink charges a request to the shrink budget once the sequence
+// has failed: what follows are rapid's shrink candidates.
+func (s *seq) countShrink() {
+	if s.sl.shortest != nil {
+		s.sl.shrinkSent++
+	}
+}
+
 // maxRetries bounds how often one request is sent again after 429 answers.
 const maxRetries = 5
 
 // pace waits until the next request may go: Options.Rate apart from the
-// last one, and at least wait from now.
+// last one of any worker, and at least wait from now.
 func (r *runner) pace(ctx context.Context, wait time.Duration) {
 	next := time.Now().Add(wait)
+	r.mu.Lock()
 	if r.opts.Rate > 0 {
 		if due := r.lastSent.Add(time.Duration(float64(time.Second) / r.opts.Rate)); due.After(next) {
 			next = due
 		}
 	}
+	r.lastSent = next
+	r.mu.Unlock()
 	if d := time.Until(next); d > 0 {
 		select {
 		case <-ctx.Done():
 		case <-time.After(d):
 		}
 	}
-	r.lastSent = time.Now()
 }
 
 // fail records the last exchange as the failing step, the ones before it
@@ -81,8 +102,8 @@ func (s *seq) fail(check, rule string, v evidence.Violation, expect evidence.Exp
 
 func (s *seq) expectStatus(resp *fw.Response, status int, rule string) {
 	if resp.Status != status {
-		s.fail(reports.CheckStatus, rule, evidence.Violation{Status: resp.Status, Location: "status", Expected: fmt.Sprint(status), Actual: fmt.Sprint(resp.Status)},
-			evidence.Expect{Status: []string{fmt.Sprint(status)}})
+		fl := statusFailure(resp, status, rule)
+		s.fail(fl.check, fl.rule, fl.v, fl.expect)
 	}
 }
 
@@ -93,25 +114,49 @@ func (s *seq) expectMember(resp *fw.Response, name, want, rule string) {
 	}
 }
 
-// settle reads until broken reports nothing or the settle time is over:
-// a change may reach the reads of a target later than its answer. broken
-// names what the read lacks, in the form the body would carry it.
-func (s *seq) settle(req fw.Request, rule string, broken func(*fw.Response) string) {
-	deadline := time.Now().Add(s.r.settle())
+// failure is what poll's judge found wrong with an answer.
+type failure struct {
+	check, rule string
+	v           evidence.Violation
+	expect      evidence.Expect
+}
+
+func statusFailure(resp *fw.Response, status int, rule string) *failure {
+	return &failure{check: reports.CheckStatus, rule: rule, v: evidence.Violation{Status: resp.Status, Location: "status", Expected: fmt.Sprint(status), Actual: fmt.Sprint(resp.Status)},
+		expect: evidence.Expect{Status: []string{fmt.Sprint(status)}}}
+}
+
+// poll sends req until judge finds nothing wrong or timeout is over, every
+// interval: a change may reach the reads of a target later than its
+// answer. Only the last read is a step of the sequence.
+func (s *seq) poll(req fw.Request, timeout, interval time.Duration, judge func(*fw.Response) *failure) *fw.Response {
+	deadline := time.Now().Add(timeout)
 	for {
 		resp := s.send(req)
-		lacks := broken(resp)
-		if lacks == "" {
-			return
+		fl := judge(resp)
+		if fl == nil {
+			return resp
 		}
 		if time.Now().After(deadline) || s.ctx.Err() != nil {
-			s.fail(reports.CheckBehaviour, rule, evidence.Violation{Status: resp.Status, Location: "behaviour", Expected: lacks, Message: rule},
-				evidence.Expect{Status: []string{fmt.Sprint(http.StatusOK)}, BodyHas: lacks})
-			return
+			s.fail(fl.check, fl.rule, fl.v, fl.expect)
+			return resp
 		}
-		s.history = s.history[:len(s.history)-1] // an early read is not a step of the sequence
-		time.Sleep(pollInterval)
+		s.history = s.history[:len(s.history)-1]
+		time.Sleep(interval)
 	}
+}
+
+// settle polls req for the settle time until broken reports nothing.
+// broken names what the read lacks, in the form the body would carry it.
+func (s *seq) settle(req fw.Request, rule string, broken func(*fw.Response) string) {
+	s.poll(req, s.settleTime(), pollInterval, func(resp *fw.Response) *failure {
+		lacks := broken(resp)
+		if lacks == "" {
+			return nil
+		}
+		return &failure{check: reports.CheckBehaviour, rule: rule, v: evidence.Violation{Status: resp.Status, Location: "behaviour", Expected: lacks, Message: rule},
+			expect: evidence.Expect{Status: []string{fmt.Sprint(http.StatusOK)}, BodyHas: lacks}}
+	})
 }
 
 // readsBack is settle for a read whose member name must be want.
@@ -124,40 +169,38 @@ func (s *seq) readsBack(req fw.Request, name, want, rule string) {
 	})
 }
 
-// settle is Options.Settle until a sequence has failed, and no wait while
-// rapid shrinks it: the change did not settle in the full time once, and
-// a shrink candidate only has to show the same loss (hundreds of waits
-// would make shrinking cost minutes).
-func (r *runner) settle() time.Duration {
-	if r.shortest != nil {
+// settleTime is Options.Settle until the sequence has failed, and no wait
+// while rapid shrinks it: the change did not settle in the full time
+// once, and a shrink candidate only has to show the same loss (hundreds
+// of waits would make shrinking cost minutes).
+func (s *seq) settleTime() time.Duration {
+	if s.sl.shortest != nil {
 		return 0
 	}
-	return r.opts.Settle
+	return s.r.opts.Settle
 }
 
 // pollInterval spaces the reads of a change that has not settled yet.
 const pollInterval = 200 * time.Millisecond
 
 // settleList reads a list until it holds exactly want (name → version
-// or id) and none of gone.
-func (s *seq) settleList(req fw.Request, rule string, decode func([]byte) map[string]string, want map[string]string, gone map[string]bool) {
-	deadline := time.Now().Add(s.r.settle())
-	for {
-		resp := s.send(req)
-		s.expectStatus(resp, http.StatusOK, req.Operation+" is answered 200")
-		got := decode(resp.Body)
-		v, expect := listMismatch(got, want, gone)
+// or id) and none of gone. With emptyMay404, a list that should hold
+// nothing may answer 404 instead: its owner went with its last member.
+func (s *seq) settleList(req fw.Request, rule string, decode func([]byte) map[string]string, want map[string]string, gone map[string]bool, emptyMay404 bool) {
+	s.poll(req, s.settleTime(), pollInterval, func(resp *fw.Response) *failure {
+		if emptyMay404 && len(want) == 0 && resp.Status == http.StatusNotFound {
+			return nil
+		}
+		if resp.Status != http.StatusOK {
+			return statusFailure(resp, http.StatusOK, req.Operation+" is answered 200")
+		}
+		v, expect := listMismatch(decode(resp.Body), want, gone)
 		if v == nil {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) || s.ctx.Err() != nil {
-			v.Status, v.Message = resp.Status, rule
-			s.fail(reports.CheckBehaviour, rule, *v, expect)
-			return
-		}
-		s.history = s.history[:len(s.history)-1]
-		time.Sleep(pollInterval)
-	}
+		v.Status, v.Message = resp.Status, rule
+		return &failure{check: reports.CheckBehaviour, rule: rule, v: *v, expect: expect}
+	})
 }
 
 // listMismatch says how a listed set differs from the model.

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"pgregory.net/rapid"
@@ -29,9 +31,12 @@ var (
 // seq is one sequence: its function and the model of what the documents
 // say the target now holds.
 type seq struct {
-	r   *runner
-	ctx context.Context
-	t   *rapid.T
+	r    *runner
+	sl   *slot
+	ctx  context.Context
+	t    *rapid.T
+	name string // fgh-<run>-seq-<index>-<attempt>: what the sequence creates is named after it
+	area string
 
 	created   *fw.Response      // the createFunction answer
 	fnPath    map[string]string // createFunction → consumers
@@ -40,6 +45,9 @@ type seq struct {
 	gone      map[string]bool   // deleted alias names
 	events    map[string]*event // name → event
 	goneEv    map[string]string // deleted event name → id
+	triggers  triggerModel
+	deps      depModel
+	flow      flowModel
 
 	history []evidence.Exchange // what the sequence sent, in order
 	failure *evidence.Failure   // the step that broke a promise
@@ -50,17 +58,41 @@ type event struct {
 	created     *fw.Response
 }
 
-func (r *runner) newSeq(ctx context.Context, t *rapid.T) *seq {
-	r.f.Transport.TakeExchanges() // what came before belongs to no sequence
-	return &seq{r: r, ctx: ctx, t: t, published: map[string]*fw.Response{}, aliases: map[string]string{}, gone: map[string]bool{},
-		events: map[string]*event{}, goneEv: map[string]string{}}
+func (r *runner) newSeq(ctx context.Context, t *rapid.T, sl *slot) *seq {
+	return &seq{r: r, sl: sl, ctx: ctx, t: t, name: fmt.Sprintf("%sseq-%d-%d", r.f.Prefix, sl.index, sl.attempts),
+		published: map[string]*fw.Response{}, aliases: map[string]string{}, gone: map[string]bool{},
+		events: map[string]*event{}, goneEv: map[string]string{}, triggers: newTriggerModel(), deps: newDepModel()}
+}
+
+// The areas a sequence draws one of at its start. Keeping a sequence to
+// one area lets its few actions meet each other's resources (create, then
+// change, delete and read the same trigger) instead of spreading over
+// every operation.
+const (
+	areaFunction     = "function" // versions, aliases and test events
+	areaTriggers     = "triggers"
+	areaDependencies = "dependencies"
+	areaWorkflows    = "workflows"
+)
+
+var areas = []string{areaFunction, areaTriggers, areaDependencies, areaWorkflows}
+
+// start draws the sequence's area and makes what the area's actions need:
+// a function (dependency packages are the project's, not a function's).
+func (s *seq) start() {
+	s.area = rapid.SampledFrom(areas).Draw(s.t, "area")
+	if s.area != areaDependencies {
+		s.create()
+	}
+	if s.area == areaWorkflows {
+		s.createWorkflow()
+	}
 }
 
 // create makes the sequence's function; the sequence cannot go on without it.
 func (s *seq) create() {
-	r := s.r
 	body := map[string]any{
-		"func_name": fmt.Sprintf("%sseq-%d", r.f.Prefix, r.sequences), "package": "default", "runtime": "Python3.9",
+		"func_name": s.name, "package": "default", "runtime": "Python3.9",
 		"handler": "index.handler", "memory_size": 128, "timeout": 30, "code_type": "inline",
 		"user_data": `{"FGH_HANDLER":"echo"}`,
 	}
@@ -70,26 +102,62 @@ func (s *seq) create() {
 	s.fnPath = s.follow(resp, nil, fgs.OpCreateFunction, fgs.OpShowFunctionConfig)
 }
 
-// end deletes the sequence's function, whatever happened; the exchange is
-// the cleanup replay sends after a failure.
+// end deletes what the sequence created, whatever happened: the
+// dependency versions and the workflow it holds (stopping the executions
+// that may still run), then the function with its versions, aliases,
+// events and triggers. The exchanges are the cleanup replay sends after a
+// failure.
 func (s *seq) end() {
-	if s.fnPath == nil {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 30*time.Second)
 	defer cancel()
-	if _, err := s.r.f.Do(ctx, fw.Request{Operation: fgs.OpDeleteFunction, Path: s.fnPath}); err != nil && s.r.lost == nil {
-		s.r.lost = err
+	var cleanup []evidence.Exchange
+	for _, req := range s.cleanupRequests() {
+		resp, err := s.r.f.Do(ctx, req)
+		s.r.requests.Add(1)
+		s.countShrink()
+		if err != nil {
+			s.r.loseTarget(err)
+			break
+		}
+		cleanup = append(cleanup, exchangeOf(resp))
 	}
-	s.r.requests++
-	cleanup := s.r.f.Transport.TakeExchanges()
+	if s.sl.attempts == 1 {
+		s.sl.sent = append(s.sl.sent, sentLines(s.r.f.Prefix, s.history)...)
+		s.sl.sent = append(s.sl.sent, sentLines(s.r.f.Prefix, cleanup)...)
+	}
 	if s.failure != nil {
 		s.failure.Cleanup = cleanup
-		s.r.keep(*s.failure)
+		s.sl.keep(*s.failure)
 	}
 }
 
+func (s *seq) cleanupRequests() []fw.Request {
+	out := append(s.deps.cleanup(), s.flow.cleanup()...)
+	if s.fnPath != nil {
+		out = append(out, fw.Request{Operation: fgs.OpDeleteFunction, Path: s.fnPath})
+	}
+	return out
+}
+
+// sentLines is what exs sent, operation and body, with the run's prefix
+// cut out of the body (the run id differs between runs of one seed).
+func sentLines(prefix string, exs []evidence.Exchange) []string {
+	out := make([]string, len(exs))
+	for i, ex := range exs {
+		out[i] = ex.Operation + " " + strings.ReplaceAll(ex.Request.Body.Text, prefix, "fgh-")
+	}
+	return out
+}
+
 func (s *seq) actions() map[string]func(*rapid.T) {
+	switch s.area {
+	case areaTriggers:
+		return s.triggerActions()
+	case areaDependencies:
+		return s.dependencyActions()
+	case areaWorkflows:
+		return s.workflowActions()
+	}
 	return map[string]func(*rapid.T){
 		"publishVersion": s.publishVersion,
 		"listVersions":   s.listVersions,
@@ -201,7 +269,7 @@ func (s *seq) listAliases(*rapid.T) {
 				got[a.Name] = a.Version
 			}
 			return got
-		}, s.aliases, s.gone)
+		}, s.aliases, s.gone, false)
 }
 
 func (s *seq) createEvent(t *rapid.T) {
@@ -268,7 +336,7 @@ func (s *seq) listEvents(*rapid.T) {
 				got[e.Name] = e.ID
 			}
 			return got
-		}, ids, gone)
+		}, ids, gone, false)
 }
 
 func (s *seq) versionChoices() []string {
@@ -302,6 +370,11 @@ func drawContent(t *rapid.T) string {
 func member(resp *fw.Response, name string) string {
 	var m map[string]any
 	_ = json.Unmarshal(resp.Body, &m)
-	v, _ := m[name].(string)
-	return v
+	switch v := m[name].(type) {
+	case string:
+		return v
+	case float64: // a dependency version's number
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ""
 }

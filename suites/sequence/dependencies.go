@@ -1,0 +1,148 @@
+package sequence
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+
+	"pgregory.net/rapid"
+
+	"github.com/fgharness/fgharness/internal/fgs"
+	fw "github.com/fgharness/fgharness/suites/framework"
+)
+
+// depModel is what the target should hold of the sequence's dependency
+// package. Its versions are labelled d1, d2, … in the order the sequence
+// made them: the package id and the version numbers are the target's.
+type depModel struct {
+	made int
+	live map[string]map[string]string // label → showDependencyVersion's path (depend_id, version)
+	gone map[string]map[string]string // deleted, by label
+	pkg  string                       // dep_id of the last upload
+}
+
+func newDepModel() depModel {
+	return depModel{live: map[string]map[string]string{}, gone: map[string]map[string]string{}}
+}
+
+// maxDepVersions bounds the versions one sequence uploads.
+const maxDepVersions = 3
+
+func (s *seq) dependencyActions() map[string]func(*rapid.T) {
+	return map[string]func(*rapid.T){
+		"createDependencyVersion": s.createDependencyVersion,
+		"showDependencyVersion":   s.showDependencyVersion,
+		"deleteDependencyVersion": s.deleteDependencyVersion,
+		"listDependencyVersions":  s.listDependencyVersions,
+	}
+}
+
+// createDependencyVersion uploads a small zip under the sequence's package
+// name: the documents say an upload under a known name adds a version to
+// that package.
+func (s *seq) createDependencyVersion(t *rapid.T) {
+	if s.deps.made == maxDepVersions {
+		t.Skip("enough versions")
+	}
+	name := s.name + "-dep"
+	resp := s.send(fw.Request{Operation: fgs.OpCreateDependencyVersion, Body: map[string]any{
+		"depend_type": "zip", "runtime": "Python3.9", "name": name, "description": "fgh sequence",
+		"depend_file": base64.StdEncoding.EncodeToString(packageZip(rapid.IntRange(0, 99).Draw(t, "content"))),
+	}})
+	s.expectStatus(resp, http.StatusOK, "a dependency package upload is answered 200")
+	path := s.follow(resp, nil, fgs.OpCreateDependencyVersion, fgs.OpShowDependencyVersion)
+	known, pkg := len(s.deps.live) > 0, s.deps.pkg
+	s.deps.made++ // in the model before it is judged, so that it is cleaned up
+	s.deps.live[fmt.Sprintf("d%d", s.deps.made)] = path
+	s.deps.pkg = path["depend_id"]
+	for label, p := range s.deps.gone {
+		if maps.Equal(p, path) { // the target gave a deleted version's number again
+			delete(s.deps.gone, label)
+		}
+	}
+	s.expectMember(resp, "name", name, "the uploaded version has the package's name")
+	if known {
+		s.expectMember(resp, "dep_id", pkg, "an upload under a known package name adds a version to that package")
+	}
+}
+
+// packageZip is a zip holding one small module; n varies the content.
+func packageZip(n int) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("fgh/module.py")
+	if err == nil {
+		_, err = fmt.Fprintf(w, "N = %d\n", n)
+	}
+	if err != nil || zw.Close() != nil {
+		panic(fmt.Sprintf("sequence: build a zip in memory: %v", err))
+	}
+	return buf.Bytes()
+}
+
+func (s *seq) showDependencyVersion(t *rapid.T) {
+	label := s.drawExisting(t, slices.Sorted(maps.Keys(union(s.deps.live, s.deps.gone))), "dependency version")
+	if path := s.deps.gone[label]; path != nil {
+		s.expectGone(fw.Request{Operation: fgs.OpShowDependencyVersion, Path: path}, "a deleted dependency version answers 404")
+		return
+	}
+	path := s.deps.live[label]
+	s.readsBack(fw.Request{Operation: fgs.OpShowDependencyVersion, Path: path}, "version", path["version"], "a dependency version reads back as the version uploaded")
+}
+
+func (s *seq) deleteDependencyVersion(t *rapid.T) {
+	label := s.drawExisting(t, slices.Sorted(maps.Keys(s.deps.live)), "dependency version")
+	path := s.deps.live[label]
+	resp := s.send(fw.Request{Operation: fgs.OpDeleteDependencyVersion, Path: path})
+	s.expectStatus(resp, http.StatusNoContent, "deleting an existing dependency version is answered 204")
+	delete(s.deps.live, label)
+	s.deps.gone[label] = path
+}
+
+// listDependencyVersions lists the last uploaded package's versions: its
+// live versions are listed and its deleted ones are not. Once its last
+// version is deleted the package may be gone with it, so a 404 passes then.
+func (s *seq) listDependencyVersions(t *rapid.T) {
+	if s.deps.pkg == "" {
+		t.Skip("no package yet")
+	}
+	want, gone := map[string]string{}, map[string]bool{}
+	for _, p := range s.deps.live {
+		if p["depend_id"] == s.deps.pkg {
+			want[p["version"]] = p["version"]
+		}
+	}
+	for _, p := range s.deps.gone {
+		if p["depend_id"] == s.deps.pkg && want[p["version"]] == "" {
+			gone[p["version"]] = true
+		}
+	}
+	s.settleList(fw.Request{Operation: fgs.OpListDependencyVersions, Path: map[string]string{"depend_id": s.deps.pkg}},
+		"the package's version list holds exactly the versions not deleted", func(body []byte) map[string]string {
+			var page struct {
+				Dependencies []struct {
+					Version json.Number `json:"version"`
+				} `json:"dependencies"`
+			}
+			_ = json.Unmarshal(body, &page)
+			got := map[string]string{}
+			for _, d := range page.Dependencies {
+				got[d.Version.String()] = d.Version.String()
+			}
+			return got
+		}, want, gone, true)
+}
+
+// cleanup deletes the versions the model holds, in label order.
+func (m depModel) cleanup() []fw.Request {
+	var out []fw.Request
+	for _, label := range slices.Sorted(maps.Keys(m.live)) {
+		out = append(out, fw.Request{Operation: fgs.OpDeleteDependencyVersion, Path: m.live[label]})
+	}
+	return out
+}
