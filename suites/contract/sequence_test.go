@@ -17,7 +17,7 @@ import (
 func TestFuzzRunsTheSequences(t *testing.T) {
 	dir := t.TempDir()
 	fo := fuzz.DefaultOptions()
-	fo.Seed, fo.Budget = 11, fuzz.Budget{Cases: 1}
+	fo.Seed, fo.Budget = 3, fuzz.Budget{Cases: 1}
 	res, err := Run(context.Background(), Options{
 		Config: framework.Config{Launch: launch.Contract, Defect: "deleted-alias-listed", OutDir: dir},
 		Fuzz:   true, FuzzOptions: fo,
