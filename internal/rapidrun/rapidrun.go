@@ -20,6 +20,9 @@ type Settings struct {
 	Checks     int           // cases (or sequences) per property
 	Steps      int           // actions per sequence; 0 keeps rapid's default
 	ShrinkTime time.Duration // bound on minimising one failing case
+	// Exact keeps Checks and Steps under `go test -short`, where rapid
+	// divides them by 5 and 2 (to 0 for a run of one check each).
+	Exact bool
 }
 
 // mu serialises runs: two runs in one process (fuzzing then sequences, or
@@ -36,6 +39,9 @@ func Configure(s Settings) (release func()) {
 	}
 	if !flag.Parsed() {
 		_ = flag.CommandLine.Parse(nil)
+	}
+	if s.Exact && testing.Short() {
+		s.Checks, s.Steps = s.Checks*5, s.Steps*2
 	}
 	values := map[string]string{
 		"rapid.seed":       strconv.FormatUint(s.Seed, 10),

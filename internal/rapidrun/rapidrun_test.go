@@ -11,7 +11,7 @@ import (
 // firstDraws runs one check per seed, workers at a time, and returns the
 // value each check drew first.
 func firstDraws(seeds []uint64, workers int) []uint64 {
-	release := Configure(Settings{Seed: 1, Checks: 1})
+	release := Configure(Settings{Seed: 1, Checks: 1, Exact: true})
 	defer release()
 	out := make([]uint64, len(seeds))
 	next := make(chan int)
@@ -47,7 +47,7 @@ func TestConcurrentChecksKeepTheirSeeds(t *testing.T) {
 }
 
 func TestCheckMarksAFailure(t *testing.T) {
-	release := Configure(Settings{Seed: 1, Checks: 1, ShrinkTime: 1})
+	release := Configure(Settings{Seed: 1, Checks: 1, ShrinkTime: 1, Exact: true})
 	defer release()
 	tb := NewTB("fails")
 	Check(tb, 7, func(t *rapid.T) { t.Fatalf("always") })

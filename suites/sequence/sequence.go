@@ -139,7 +139,7 @@ func Run(ctx context.Context, f *fw.Framework, opts Options, rec *evidence.Recor
 		defer cancel()
 	}
 	r := &runner{f: f, opts: opts}
-	release := rapidrun.Configure(rapidrun.Settings{Seed: opts.Seed, Checks: 1, Steps: opts.Steps, ShrinkTime: opts.Shrink})
+	release := rapidrun.Configure(rapidrun.Settings{Seed: opts.Seed, Checks: 1, Steps: opts.Steps, ShrinkTime: opts.Shrink, Exact: true})
 	defer release()
 	f.Transport.TakeExchanges() // the sequences keep their own exchanges
 	defer f.Transport.TakeExchanges()
