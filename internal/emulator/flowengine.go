@@ -386,7 +386,8 @@ func (r *flowRun) startNode(st *flowState) int {
 	if name == "" {
 		name = st.ID
 	}
-	r.nodes = append(r.nodes, &nodeRun{NodeID: st.ID, NodeName: name, ExecutionID: newID()})
+	// no attempt yet is an empty list: a read in between must not see null
+	r.nodes = append(r.nodes, &nodeRun{NodeID: st.ID, NodeName: name, ExecutionID: newID(), Executions: []nodeAttempt{}})
 	return len(r.nodes) - 1
 }
 
