@@ -11,28 +11,17 @@ import (
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
-	functiongraph "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2/model"
 )
 
-// sdkFunctionCases drive the import/export, single-setting, alias, trigger,
+// sdkFunctionSteps drive the import/export, single-setting, alias, trigger,
 // async queue and test event operations through the official SDK over
 // AK/SK, checking each answer decodes with the members it promises.
-func sdkFunctionCases(t *testing.T, h *sdkHarness) {
-	c := h.c
-	urn := h.function(t, "sdk-functions", "")
-	base := strings.TrimSuffix(urn, ":latest")
+var sdkFunctionSteps = []sdkStep{sdkImportExport, sdkFunctionSettings, sdkAliases, sdkTriggerUpdates, sdkAsyncQueue, sdkTestEvents}
 
-	sdkImportExport(t, c, urn)
-	sdkFunctionSettings(t, h, base)
-	sdkAliases(t, c, urn)
-	sdkTriggerUpdates(t, c, urn)
-	sdkAsyncQueue(t, h)
-	sdkTestEvents(t, c, urn)
-}
-
-func sdkImportExport(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
+func sdkImportExport(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
+	c := h.c
 	// the SDK declares no body for export and decodes any body as JSON, so
 	// a zip answer reaches its caller as a decoding error with status 200
 	_, err := c.ExportFunction(&model.ExportFunctionRequest{FunctionUrn: urn, Type: ptr("code")})
@@ -56,9 +45,10 @@ func sdkImportExport(t *testing.T, c *functiongraph.FunctionGraphClient, urn str
 	expectDecoded(t, imported, "func_urn", "func_name", "runtime", "handler", "code_size", "digest", "last_modified")
 }
 
-func sdkFunctionSettings(t *testing.T, h *sdkHarness, base string) {
+func sdkFunctionSettings(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
 	c := h.c
+	base := strings.TrimSuffix(urn, ":latest")
 	limited, err := c.UpdateFunctionMaxInstanceConfig(&model.UpdateFunctionMaxInstanceConfigRequest{FunctionUrn: base + ":latest",
 		Body: &model.UpdateFunctionMaxInstanceConfigRequestBody{MaxInstanceNum: ptr(int32(5))}})
 	if err != nil || limited.StrategyConfig == nil || limited.StrategyConfig.Concurrency != 5 {
@@ -99,8 +89,9 @@ func (h *sdkHarness) javaVersion(t *testing.T, name string) string {
 	return strings.TrimSuffix(*created.FuncUrn, ":latest") + ":v1"
 }
 
-func sdkAliases(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
+func sdkAliases(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
+	c := h.c
 	fn := strings.TrimSuffix(urn, ":latest")
 	if _, err := c.CreateFunctionVersion(&model.CreateFunctionVersionRequest{FunctionUrn: fn,
 		Body: &model.CreateFunctionVersionRequestBody{Version: ptr("v1")}}); err != nil {
@@ -125,8 +116,9 @@ func sdkAliases(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) 
 	}
 }
 
-func sdkTriggerUpdates(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
+func sdkTriggerUpdates(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
+	c := h.c
 	kind := model.GetTriggerEventDataRequestBodyScheduleTypeEnum().RATE
 	disabled := model.GetCreateFunctionTriggerRequestBodyTriggerStatusEnum().DISABLED
 	created, err := c.CreateFunctionTrigger(&model.CreateFunctionTriggerRequest{FunctionUrn: urn, Body: &model.CreateFunctionTriggerRequestBody{
@@ -153,7 +145,7 @@ func sdkTriggerUpdates(t *testing.T, c *functiongraph.FunctionGraphClient, urn s
 	}
 }
 
-func sdkAsyncQueue(t *testing.T, h *sdkHarness) {
+func sdkAsyncQueue(t *testing.T, h *sdkHarness, _ string) {
 	t.Helper()
 	c := h.c
 	urn := h.function(t, "sdk-queue", `{"FGH_HANDLER":"sleep","FGH_SLEEP":"300ms"}`)
@@ -213,8 +205,9 @@ func sdkAsyncQueue(t *testing.T, h *sdkHarness) {
 	expectDecoded(t, info, "group_name", "group_id", "stream_id", "stream_name")
 }
 
-func sdkTestEvents(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
+func sdkTestEvents(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
+	c := h.c
 	created, err := c.CreateEvent(&model.CreateEventRequest{FunctionUrn: urn,
 		Body: &model.CreateEventRequestBody{Name: "sdk-event", Content: "eyJrIjoidiJ9"}})
 	if err != nil {

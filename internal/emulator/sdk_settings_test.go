@@ -4,35 +4,30 @@ import (
 	"testing"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
-	functiongraph "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2/model"
 
 	urns "github.com/fgharness/fgharness/internal/urn"
 )
 
-// sdkSettingsCases drive the tag, reserved instance, metric, LTS and
+// sdkSettingSteps drive the tag, reserved instance, metric, LTS and
 // tracing, application and template, and network operations through the
 // official SDK over AK/SK, checking each answer decodes with the members
 // the operation promises.
-func sdkSettingsCases(t *testing.T, h *sdkHarness) {
-	c := h.c
-	urn := h.function(t, "sdk-settings", "")
+var sdkSettingSteps = []sdkStep{sdkInvokeTwice, sdkTags, sdkReservedInstances, sdkMetrics, sdkLogsAndTracing, sdkAppsAndTemplates, sdkNetwork}
+
+// sdkInvokeTwice gives the metric operations something to count.
+func sdkInvokeTwice(t *testing.T, h *sdkHarness, urn string) {
+	t.Helper()
 	for range 2 {
-		if _, err := c.InvokeFunction(&model.InvokeFunctionRequest{FunctionUrn: urn, Body: map[string]interface{}{"k": "v"}}); err != nil {
+		if _, err := h.c.InvokeFunction(&model.InvokeFunctionRequest{FunctionUrn: urn, Body: map[string]interface{}{"k": "v"}}); err != nil {
 			t.Fatalf("invoke: %v", err)
 		}
 	}
-
-	sdkTags(t, c, urn)
-	sdkReservedInstances(t, c, urn)
-	sdkMetrics(t, c, urn)
-	sdkLogsAndTracing(t, c, urn)
-	sdkAppsAndTemplates(t, c)
-	sdkNetwork(t, c, urn)
 }
 
-func sdkTags(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
+func sdkTags(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
+	c := h.c
 	tags := []model.KvItem{{Key: ptr("team"), Value: ptr("blue")}}
 	if _, err := c.CreateTags(&model.CreateTagsRequest{ResourceType: "functions", ResourceId: urn,
 		Body: &model.UpdateFunctionTagsRequestBody{Action: ptr("create"), Tags: &tags}}); err != nil {
@@ -63,8 +58,9 @@ func sdkTags(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
 	}
 }
 
-func sdkReservedInstances(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
+func sdkReservedInstances(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
+	c := h.c
 	updated, err := c.UpdateFunctionReservedInstancesCount(&model.UpdateFunctionReservedInstancesCountRequest{FunctionUrn: urn,
 		Body: &model.UpdateFunctionReservedInstancesCountRequestBody{Count: 2, IdleMode: ptr(true)}})
 	if err != nil || *updated.Count != 2 || !*updated.IdleMode {
@@ -84,8 +80,9 @@ func sdkReservedInstances(t *testing.T, c *functiongraph.FunctionGraphClient, ur
 	}
 }
 
-func sdkMetrics(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
+func sdkMetrics(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
+	c := h.c
 	total := func(points *[]model.SlaReportsValue) float64 {
 		n := 0.0
 		for _, p := range *points {
@@ -134,8 +131,9 @@ func sdkMetrics(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) 
 	}
 }
 
-func sdkLogsAndTracing(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
+func sdkLogsAndTracing(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
+	c := h.c
 	if _, err := c.EnableLtsLogs(&model.EnableLtsLogsRequest{}); err != nil {
 		t.Fatalf("enable LTS: %v", err)
 	}
@@ -153,8 +151,9 @@ func sdkLogsAndTracing(t *testing.T, c *functiongraph.FunctionGraphClient, urn s
 	}
 }
 
-func sdkAppsAndTemplates(t *testing.T, c *functiongraph.FunctionGraphClient) {
+func sdkAppsAndTemplates(t *testing.T, h *sdkHarness, _ string) {
 	t.Helper()
+	c := h.c
 	templates, err := c.ListAppTemplates(&model.ListAppTemplatesRequest{Maxitems: ptr("10")})
 	if err != nil || templates.Templates == nil || len(*templates.Templates) == 0 {
 		t.Fatalf("app templates: %v %+v", err, templates)
@@ -189,8 +188,9 @@ func sdkAppsAndTemplates(t *testing.T, c *functiongraph.FunctionGraphClient) {
 	}
 }
 
-func sdkNetwork(t *testing.T, c *functiongraph.FunctionGraphClient, urn string) {
+func sdkNetwork(t *testing.T, h *sdkHarness, urn string) {
 	t.Helper()
+	c := h.c
 	ep, err := c.CreateVpcEndpoint(&model.CreateVpcEndpointRequest{Body: &model.CreateVpcEndpointRequestBody{VpcId: "vpc-sdk", SubnetId: "subnet-sdk"}})
 	if err != nil || ep.Endpoints == nil || len(*ep.Endpoints) != 1 || ep.Address == nil {
 		t.Fatalf("create VPC endpoint: %v %+v", err, ep)

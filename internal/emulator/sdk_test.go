@@ -24,9 +24,22 @@ import (
 // function gets a harness whose client records every operation it sends.
 var sdkAreaCases = map[string]func(t *testing.T, h *sdkHarness){
 	"core":      sdkCoreCases,
-	"functions": sdkFunctionCases,
-	"settings":  sdkSettingsCases,
+	"functions": sdkSteps("sdk-functions", sdkFunctionSteps...),
+	"settings":  sdkSteps("sdk-settings", sdkSettingSteps...),
 	"workflows": sdkWorkflowCases,
+}
+
+// sdkStep drives some operations through h's client on the function urn.
+type sdkStep func(t *testing.T, h *sdkHarness, urn string)
+
+// sdkSteps is an area case that runs steps in order on one new function.
+func sdkSteps(name string, steps ...sdkStep) func(*testing.T, *sdkHarness) {
+	return func(t *testing.T, h *sdkHarness) {
+		urn := h.function(t, name, "")
+		for _, step := range steps {
+			step(t, h, urn)
+		}
+	}
 }
 
 // sdkNotYetDriven lists SDK operations no area case drives yet, with the
