@@ -10,8 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	functiongraph "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2/model"
@@ -199,19 +197,11 @@ func sdkClient(t *testing.T, l *Local, sk string) *functiongraph.FunctionGraphCl
 
 func sdkClientVia(t *testing.T, l *Local, sk string, transport http.RoundTripper) *functiongraph.FunctionGraphClient {
 	t.Helper()
-	cred, err := basic.NewCredentialsBuilder().WithAk(l.Config.AK).WithSk(sk).WithProjectId(l.Config.ProjectID).SafeBuild()
+	c, err := sdkref.NewClient(l.URL, l.Config.AK, sk, l.Config.ProjectID, transport)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc, err := functiongraph.FunctionGraphClientBuilder().
-		WithEndpoints([]string{l.URL}).
-		WithCredential(cred).
-		WithHttpConfig(config.DefaultHttpConfig().WithIgnoreSSLVerification(true).WithHttpRoundTripper(transport)).
-		SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return functiongraph.NewFunctionGraphClient(hc)
+	return c
 }
 
 func ptr[T any](v T) *T { return &v }

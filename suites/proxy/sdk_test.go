@@ -10,8 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	functiongraph "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2/model"
@@ -20,6 +18,7 @@ import (
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/internal/fgs"
+	"github.com/fgharness/fgharness/internal/sdkref"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/spec"
 	"github.com/fgharness/fgharness/suites/replay"
@@ -59,19 +58,11 @@ func (s *sentOps) list() []string {
 // sdkVia is an official SDK client (AK/SK signing) whose endpoint is url.
 func sdkVia(t *testing.T, url string, cfg emulator.Config, sk string, rt http.RoundTripper) *functiongraph.FunctionGraphClient {
 	t.Helper()
-	cred, err := basic.NewCredentialsBuilder().WithAk(cfg.AK).WithSk(sk).WithProjectId(cfg.ProjectID).SafeBuild()
+	c, err := sdkref.NewClient(url, cfg.AK, sk, cfg.ProjectID, rt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc, err := functiongraph.FunctionGraphClientBuilder().
-		WithEndpoints([]string{url}).
-		WithCredential(cred).
-		WithHttpConfig(config.DefaultHttpConfig().WithHttpRoundTripper(rt)).
-		SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return functiongraph.NewFunctionGraphClient(hc)
+	return c
 }
 
 func ptr[T any](v T) *T { return &v }
