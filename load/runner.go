@@ -446,6 +446,7 @@ func (r *Runner) record(rec *recorder, results <-chan Result, marks <-chan secon
 	poll := time.NewTicker(recordEvery)
 	defer poll.Stop()
 	lastFlush := time.Now()
+	var res Result // one for the loop: rec.record takes its address, which would otherwise allocate per result
 	for results != nil || marks != nil {
 		<-poll.C
 		for marks != nil {
@@ -459,7 +460,8 @@ func (r *Runner) record(rec *recorder, results <-chan Result, marks <-chan secon
 			rec.mark(m)
 		}
 		for results != nil {
-			res, ok, closed := tryReceive(results)
+			var ok, closed bool
+			res, ok, closed = tryReceive(results)
 			if closed {
 				results = nil
 			}
