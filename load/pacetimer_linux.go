@@ -16,7 +16,7 @@ const preciseTimers = true
 const (
 	// spinShare: the pacer spins at most 1/spinShare of the request
 	// interval, so spinning costs at most that share of one CPU.
-	spinShare = 64
+	spinShare = 128
 	// maxWakeDelay bounds the learnt wake-up delay (the spin's length).
 	maxWakeDelay = 100 * time.Microsecond
 )
