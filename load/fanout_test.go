@@ -7,6 +7,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/fgharness/fgharness/reports"
 )
 
 // TestFanoutAccounting drops extension 2's event for every 10th invocation
@@ -41,6 +43,15 @@ func TestFanoutAccounting(t *testing.T) {
 	if f.Latency.P50 <= 0 || f.Latency.P50 > rep.Latency.Max {
 		t.Errorf("delivery latency %+v vs invocation max %g", f.Latency, rep.Latency.Max)
 	}
+	checkConnections(t, rep)
+}
+
+// checkConnections checks that a report names its protocol and times the connections it opened.
+func checkConnections(t *testing.T, rep *reports.Report) {
+	t.Helper()
+	if c := rep.Connections; rep.Protocol != "HTTP/1.1" || c == nil || c.Opened == 0 || c.ConnectMS.P50 <= 0 {
+		t.Errorf("protocol %q, connections %+v; want HTTP/1.1 and the connections opened, timed", rep.Protocol, c)
+	}
 }
 
 // TestFanoutSweep runs K = 0 and 2 and reports one sweep point each.
@@ -56,6 +67,7 @@ func TestFanoutSweep(t *testing.T) {
 	if rep.Fanout.Extensions != 2 || rep.Fanout.Delivered != 100 {
 		t.Errorf("headline fanout = %+v, want the K=2 step with 100 deliveries", rep.Fanout)
 	}
+	checkConnections(t, rep)
 	if _, err := filepath.Glob(filepath.Join(o.OutDir, "steps", "fanout-*", "report.json")); err != nil {
 		t.Fatal(err)
 	}
