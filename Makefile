@@ -13,7 +13,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -X main.version=$(VERSION)
 TEST_FLAGS  ?= -race -count=1 -timeout 12m
 
-.PHONY: all build test chromium lint fmt vet staticcheck spectral demo contract load bench bench-hostile docs clean tools
+.PHONY: all build test chromium lint fmt vet staticcheck spectral demo contract load bench bench-hostile bench-vegeta bench-bombardier docs clean tools
 
 all: build
 
@@ -74,7 +74,10 @@ bench-hostile: # the emulator against 20,000 idle and trickling connections and 
 	$(GO) test -run '^$$' -bench BenchmarkHostileClients -benchtime 1x -count=1 ./internal/emulator
 
 bench-vegeta: # highest sustained rate vs the stock `vegeta attack | vegeta report` pipeline
-	sh load/bench/compare-vegeta.sh
+	sh load/bench/compare.sh vegeta
+
+bench-bombardier: # `fgh load` vs stock bombardier at the same rates: req/s, latency percentiles, CPU per request (80 s)
+	sh load/bench/compare.sh bombardier
 
 clean:
 	rm -rf $(BIN) reports/out

@@ -277,7 +277,7 @@ func climb(rates []int, held func(rate int) bool) int {
 
 // BenchmarkMaxSustainedRate climbs the rate in 2-second steps for the
 // harness, stock Vegeta's library and — when FGH_VEGETA names the vegeta
-// binary (load/bench/compare-vegeta.sh installs it) — the stock
+// binary (`load/bench/compare.sh vegeta` installs it) — the stock
 // `vegeta attack | vegeta report` pipeline, all against the same bare server
 // in the same run. Every generator is judged alike (achieved rate within 1%,
 // every due request sent and answered 2xx); fgh-on-time-max-rps also requires
