@@ -134,11 +134,7 @@ func (c *Client) DeleteFunction(ctx context.Context, urn string) error {
 }
 
 // PublishVersionRequest is the body of PublishVersion; all fields are optional.
-type PublishVersionRequest struct {
-	Digest      string `json:"digest,omitempty"`
-	Version     string `json:"version,omitempty"`
-	Description string `json:"description,omitempty"`
-}
+type PublishVersionRequest = fgs.PublishVersionRequest
 
 // PublishVersion publishes the function's current code and configuration
 // as a version.

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -157,10 +159,7 @@ func TestOperations(t *testing.T) {
 			answer: `{"success":["wu1"],"fail":[{"workflow_urn":"wu2","error_detail":"not found"}]}`,
 			want: func() *BatchDeleteWorkflowsResult {
 				r := &BatchDeleteWorkflowsResult{Success: []string{"wu1"}}
-				r.Fail = append(r.Fail, struct {
-					WorkflowURN string `json:"workflow_urn"`
-					ErrorDetail string `json:"error_detail"`
-				}{"wu2", "not found"})
+				r.Fail = append(r.Fail, fgs.WorkflowDeleteFailure{WorkflowURN: "wu2", ErrorDetail: "not found"})
 				return r
 			}(),
 		},

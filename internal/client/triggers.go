@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"net/http"
+
+	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // Trigger is a function trigger as the API answers it.
@@ -15,14 +17,8 @@ type Trigger struct {
 	CreatedTime     string         `json:"created_time,omitempty"`
 }
 
-// CreateTriggerRequest is the body of CreateTrigger. EventData depends on
-// the trigger type (TIMER: name, schedule_type, schedule; ...).
-type CreateTriggerRequest struct {
-	TriggerTypeCode string         `json:"trigger_type_code"`
-	TriggerStatus   string         `json:"trigger_status,omitempty"` // ACTIVE or DISABLED
-	EventTypeCode   string         `json:"event_type_code,omitempty"`
-	EventData       map[string]any `json:"event_data"`
-}
+// CreateTriggerRequest is the body of CreateTrigger.
+type CreateTriggerRequest = fgs.CreateTriggerRequest
 
 func triggersPath(urn string) string { return "/v2/{project_id}/fgs/triggers/" + pathEscape(urn) }
 

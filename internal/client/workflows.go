@@ -46,11 +46,8 @@ type CreateWorkflowRequest struct {
 // BatchDeleteWorkflowsResult says which workflows were deleted and why the
 // others were not.
 type BatchDeleteWorkflowsResult struct {
-	Success []string `json:"success"`
-	Fail    []struct {
-		WorkflowURN string `json:"workflow_urn"`
-		ErrorDetail string `json:"error_detail"`
-	} `json:"fail"`
+	Success []string                    `json:"success"`
+	Fail    []fgs.WorkflowDeleteFailure `json:"fail"`
 }
 
 const workflowsPath = "/v2/{project_id}/fgs/workflows"
@@ -82,8 +79,6 @@ func (c *Client) BatchDeleteWorkflows(ctx context.Context, urns []string) (*Batc
 	if urns == nil {
 		urns = []string{}
 	}
-	body := struct {
-		WorkflowURNs []string `json:"workflow_urns"`
-	}{urns}
+	body := fgs.BatchDeleteWorkflowsRequest{WorkflowURNs: urns}
 	return call[BatchDeleteWorkflowsResult](ctx, c, Request{Operation: "BatchDeleteWorkflows", Method: http.MethodDelete, Path: workflowsPath, Body: body})
 }

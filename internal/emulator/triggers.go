@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -57,12 +58,7 @@ func timerSchedule(data map[string]any) (schedule, *apiError) {
 }
 
 func createFunctionTrigger(c *call) (int, any, *apiError) {
-	var req struct {
-		TriggerTypeCode string         `json:"trigger_type_code"`
-		TriggerStatus   string         `json:"trigger_status"`
-		EventTypeCode   string         `json:"event_type_code"`
-		EventData       map[string]any `json:"event_data"`
-	}
+	var req fgs.CreateTriggerRequest
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/urn"
 )
 
@@ -16,11 +17,7 @@ var versionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,41}$`)
 // createFunctionVersion publishes latest as an immutable copy, named by the
 // request or vYYYYMMDD-HHMMSS.
 func createFunctionVersion(c *call) (int, any, *apiError) {
-	var req struct {
-		Digest      string `json:"digest"`
-		Version     string `json:"version"`
-		Description string `json:"description"`
-	}
+	var req fgs.PublishVersionRequest
 	if len(c.body) > 0 {
 		if err := c.decode(&req); err != nil {
 			return 0, nil, err

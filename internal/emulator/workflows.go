@@ -150,17 +150,11 @@ func listWorkflows(c *call) (int, any, *apiError) {
 
 // batchDeleteWorkflows deletes what exists and reports the rest in fail.
 func batchDeleteWorkflows(c *call) (int, any, *apiError) {
-	var req struct {
-		WorkflowURNs []string `json:"workflow_urns"`
-	}
+	var req fgs.BatchDeleteWorkflowsRequest
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
-	type failure struct {
-		WorkflowURN string `json:"workflow_urn"`
-		ErrorDetail string `json:"error_detail"`
-	}
-	success, fail := []string{}, []failure{}
+	success, fail := []string{}, []fgs.WorkflowDeleteFailure{}
 	s := c.e.store
 	s.write(func() {
 		for _, text := range req.WorkflowURNs {
@@ -170,9 +164,9 @@ func batchDeleteWorkflows(c *call) (int, any, *apiError) {
 			}
 			switch {
 			case err != nil || u.Kind != urn.KindWorkflow:
-				fail = append(fail, failure{text, "malformed workflow URN"})
+				fail = append(fail, fgs.WorkflowDeleteFailure{WorkflowURN: text, ErrorDetail: "malformed workflow URN"})
 			case s.workflows[u.String()] == nil:
-				fail = append(fail, failure{text, "workflow not found"})
+				fail = append(fail, fgs.WorkflowDeleteFailure{WorkflowURN: text, ErrorDetail: "workflow not found"})
 			default:
 				s.dropRuns(s.workflows[u.String()].ID)
 				delete(s.workflows, u.String())

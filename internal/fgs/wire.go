@@ -125,3 +125,32 @@ type Workflow struct {
 	Mode                 string `json:"mode"`
 	EnableStreamResponse bool   `json:"enable_stream_response"`
 }
+
+// PublishVersionRequest is the body of createFunctionVersion; every field
+// is optional.
+type PublishVersionRequest struct {
+	Digest      string `json:"digest,omitempty"`
+	Version     string `json:"version,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// CreateTriggerRequest is the body of createFunctionTrigger. EventData
+// depends on the trigger type (TIMER: name, schedule_type, schedule; ...).
+type CreateTriggerRequest struct {
+	TriggerTypeCode string         `json:"trigger_type_code"`
+	TriggerStatus   string         `json:"trigger_status,omitempty"` // ACTIVE or DISABLED
+	EventTypeCode   string         `json:"event_type_code,omitempty"`
+	EventData       map[string]any `json:"event_data"`
+}
+
+// BatchDeleteWorkflowsRequest is the body of batchDeleteWorkflows.
+type BatchDeleteWorkflowsRequest struct {
+	WorkflowURNs []string `json:"workflow_urns"`
+}
+
+// WorkflowDeleteFailure is a workflow batchDeleteWorkflows did not delete,
+// and why.
+type WorkflowDeleteFailure struct {
+	WorkflowURN string `json:"workflow_urn"`
+	ErrorDetail string `json:"error_detail"`
+}
