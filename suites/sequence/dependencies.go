@@ -35,10 +35,10 @@ const maxDepVersions = 3
 
 func (s *seq) dependencyActions() map[string]func(*rapid.T) {
 	return map[string]func(*rapid.T){
-		"createDependencyVersion": s.createDependencyVersion,
-		"showDependencyVersion":   s.showDependencyVersion,
-		"deleteDependencyVersion": s.deleteDependencyVersion,
-		"listDependencyVersions":  s.listDependencyVersions,
+		fgs.OpCreateDependencyVersion: s.createDependencyVersion,
+		fgs.OpShowDependencyVersion:   s.showDependencyVersion,
+		fgs.OpDeleteDependencyVersion: s.deleteDependencyVersion,
+		fgs.OpListDependencyVersions:  s.listDependencyVersions,
 	}
 }
 

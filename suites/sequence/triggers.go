@@ -35,11 +35,11 @@ func newTriggerModel() triggerModel {
 
 func (s *seq) triggerActions() map[string]func(*rapid.T) {
 	return map[string]func(*rapid.T){
-		"createTrigger": s.createTrigger,
-		"showTrigger":   s.showTrigger,
-		"updateTrigger": s.updateTrigger,
-		"deleteTrigger": s.deleteTrigger,
-		"listTriggers":  s.listTriggers,
+		"createTrigger":     s.createTrigger,
+		"showTrigger":       s.showTrigger,
+		fgs.OpUpdateTrigger: s.updateTrigger,
+		"deleteTrigger":     s.deleteTrigger,
+		"listTriggers":      s.listTriggers,
 	}
 }
 
