@@ -51,7 +51,8 @@ valid ones (the documented body with members left out or drawn anew:
 boundary numbers, long and Unicode strings) and invalid ones (wrong type,
 out of range or enum, pattern breaks, missing required members, malformed
 JSON, the wrong media type) plus FunctionGraph's limits (payload of 6 MB
-and one byte more, memory and timeout limits, URNs outside the grammar).
+and one byte more, memory and timeout limits, URNs outside the grammar,
+the 11th extension of a function where an Extension API is reachable).
 Each operation first sends its edge set, the same for every seed: each
 value beside a range or an enum, each limit, each valid boundary; random
 cases fill the rest of its budget. Every answer must be no 5xx, a documented status, 2xx for a valid request

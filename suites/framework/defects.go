@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -277,6 +278,11 @@ func Defects() []Defect {
 			Name: "extension-event-missing", Description: "one registered extension never receives invocation events",
 			LabelFilter: LabelExtension, Mentions: "exactly once", Kind: CheckBehaviour,
 			wrap: dropOneExtension,
+		},
+		{
+			Name: "extension-limit-ignored", Description: "the Extension API registers an 11th extension of a function (it answers 200 where the platform refuses)",
+			LabelFilter: LabelExtension, Mentions: "4xx", Kind: CheckStatus, CaughtBy: CaughtByFuzz,
+			wrap: ignoreExtensionLimit,
 		},
 	}
 }
@@ -574,6 +580,37 @@ func editJSON(opID string, edit func(r *http.Request, status *int, h http.Header
 // without passing it on, so that extension never receives an event. Counting
 // names rather than requests keeps refusals and repeats from hiding it.
 func dropOneExtension(next http.Handler, env *defectEnv) http.Handler {
+	return extensionAPIBehind(next, env, func() func(name string) bool {
+		names := map[string]bool{} // extension name → dropped
+		return func(name string) bool {
+			if _, seen := names[name]; !seen {
+				names[name] = len(names) == 2
+			}
+			return names[name]
+		}
+	})
+}
+
+// ignoreExtensionLimit acknowledges every registration of an extension
+// name past the tenth of a function, which the platform refuses, without
+// passing it on.
+func ignoreExtensionLimit(next http.Handler, env *defectEnv) http.Handler {
+	return extensionAPIBehind(next, env, func() func(name string) bool {
+		var names []string
+		return func(name string) bool {
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+			return slices.Index(names, name) >= fgs.MaxExtensions
+		}
+	})
+}
+
+// extensionAPIBehind puts a proxy in front of each function's Extension
+// API, as the emulator's admin API hands it out. Each proxy asks its own
+// fake (made by newFake) about every registration: true answers 200 itself
+// and the Extension API never hears of it.
+func extensionAPIBehind(next http.Handler, env *defectEnv, newFake func() func(name string) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/extension-api") {
 			next.ServeHTTP(w, r)
@@ -591,7 +628,7 @@ func dropOneExtension(next http.Handler, env *defectEnv) http.Handler {
 			_, _ = w.Write(rec.Body.Bytes())
 			return
 		}
-		proxyAddr, err := startDroppingProxy(addr, env)
+		proxyAddr, err := startExtensionProxy(addr, env, newFake())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -602,23 +639,19 @@ func dropOneExtension(next http.Handler, env *defectEnv) http.Handler {
 	})
 }
 
-func startDroppingProxy(addr string, env *defectEnv) (string, error) {
+func startExtensionProxy(addr string, env *defectEnv, fake func(name string) bool) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
 	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
 	var mu sync.Mutex
-	names := map[string]bool{} // extension name → dropped
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if name := r.Header.Get("FunctionGraph-Extension-Name"); r.URL.Path == "/extension/register" && name != "" {
 			mu.Lock()
-			if _, seen := names[name]; !seen {
-				names[name] = len(names) == 2
-			}
-			drop := names[name]
+			answer := fake(name)
 			mu.Unlock()
-			if drop {
+			if answer {
 				_, _ = io.Copy(io.Discard, r.Body)
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = io.Copy(w, bytes.NewReader([]byte(`{"functionName":"f","functionVersion":"latest","errorInfo":{"errorType":"","errorMessage":""}}`)))

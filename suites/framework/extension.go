@@ -97,8 +97,10 @@ const noExtensionAPI = "the Extension API of a FunctionGraph endpoint is reachab
 // ExtensionAPIReason says why this run has no Extension API to test, or ""
 // when it has one: --extension-api was given, or the target is an fgh
 // emulator whose admin API hands out each function's endpoint.
-func ExtensionAPIReason(ctx context.Context) string {
-	f := Current()
+func ExtensionAPIReason(ctx context.Context) string { return Current().NoExtensionAPI(ctx) }
+
+// NoExtensionAPI is ExtensionAPIReason outside a spec.
+func (f *Framework) NoExtensionAPI(ctx context.Context) string {
 	if f.Config.ExtensionAPI != "" || f.servesAdminAPI(ctx) {
 		return ""
 	}

@@ -3,6 +3,8 @@ package framework
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -142,29 +144,48 @@ func Invoke(functionURN string, event any, header http.Header) *Response {
 // need --extension-api. The reason says why there is none.
 func ExtensionAPI(ctx context.Context, functionURN string) (addr, reason string) {
 	GinkgoHelper()
-	f := Current()
+	addr, reason, err := Current().ExtensionAPIOf(ctx, functionURN)
+	Expect(err).NotTo(HaveOccurred())
+	return addr, reason
+}
+
+// ExtensionAPIOf is ExtensionAPI outside a spec (the fuzzer's): the
+// address, or the reason there is none; an error means the emulator's
+// admin API did not answer as it should.
+func (f *Framework) ExtensionAPIOf(ctx context.Context, functionURN string) (addr, reason string, err error) {
 	if f.Config.ExtensionAPI != "" {
-		return f.Config.ExtensionAPI, ""
+		return f.Config.ExtensionAPI, "", nil
 	}
-	if reason := ExtensionAPIReason(ctx); reason != "" {
-		return "", reason
+	if reason := f.NoExtensionAPI(ctx); reason != "" {
+		return "", reason, nil
 	}
 	// The admin API is the emulator's own, not FunctionGraph's, so this
 	// call bypasses the validating transport.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		f.Target.BaseURL+"/_fgh/v1/functions/"+url.PathEscape(functionURN)+"/extension-api", nil)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(f.adminAuthenticate(req)).To(Succeed())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.ExtensionAPIAdminURL(functionURN), nil)
+	if err != nil {
+		return "", "", err
+	}
+	if err := f.adminAuthenticate(req); err != nil {
+		return "", "", err
+	}
 	resp, err := sideChannelHTTP.Do(req)
-	Expect(err).NotTo(HaveOccurred(), "emulator admin API: extension-api of %s", functionURN)
+	if err != nil {
+		return "", "", fmt.Errorf("emulator admin API: extension-api of %s: %w", functionURN, err)
+	}
 	defer resp.Body.Close()
 	var out struct {
 		Address string `json:"address"`
 	}
-	Expect(json.NewDecoder(resp.Body).Decode(&out)).To(Succeed())
-	Expect(resp.StatusCode).To(Equal(http.StatusOK), "emulator admin API: extension-api of %s", functionURN)
-	Expect(out.Address).NotTo(BeEmpty())
-	return out.Address, ""
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.Address == "" {
+		return "", "", fmt.Errorf("emulator admin API: extension-api of %s: status %d, address %q (%v)", functionURN, resp.StatusCode, out.Address, err)
+	}
+	return out.Address, "", nil
+}
+
+// ExtensionAPIAdminURL is the emulator's admin call that hands out the
+// function's Extension API (and starts it).
+func (f *Framework) ExtensionAPIAdminURL(functionURN string) string {
+	return f.Target.BaseURL + "/_fgh/v1/functions/" + url.PathEscape(functionURN) + "/extension-api"
 }
 
 // ComponentSchema is a named schema of the FunctionGraph document, for

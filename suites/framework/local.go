@@ -98,14 +98,18 @@ func freePortRange(n int) (int, error) {
 // StartLocal starts the built-in endpoint through cfg.Launch, behind
 // cfg.Defect when one is named, outside a contract run: replay re-sends a
 // failure to it. The project in cfg.Target configures the endpoint, as
-// the credentials do.
+// the credentials do; its extension addresses start at
+// cfg.ExtensionBasePort, or at a free range when that is 0.
 func StartLocal(ctx context.Context, cfg Config) (*LocalEmulator, error) {
 	if err := checkDefectName(cfg.Defect); err != nil {
 		return nil, err
 	}
-	base, err := freePortRange(fgs.MaxExtensions)
-	if err != nil {
-		return nil, err
+	base := cfg.ExtensionBasePort
+	if base == 0 {
+		var err error
+		if base, err = freePortRange(fgs.MaxExtensions); err != nil {
+			return nil, err
+		}
 	}
 	return startLocal(ctx, cfg, base)
 }

@@ -44,6 +44,12 @@ var defectCases = []defectCase{
 				t.Errorf("shrunk memory_size %v: want 129", m["memory_size"])
 			}
 		}},
+	{defect: "extension-limit-ignored", operation: fgs.OpRegisterExtension, rule: "an invalid request is refused with a documented 4xx",
+		minimal: func(t *testing.T, body []byte, m map[string]any) {
+			if len(m) != 0 {
+				t.Errorf("registration body %s: want {}", body)
+			}
+		}},
 	{defect: "payload-over-6mb", operation: fgs.OpInvokeFunction, rule: "an invalid request is refused with a documented 4xx",
 		minimal: func(t *testing.T, body []byte, _ map[string]any) {
 			if len(body) != fgs.MaxSyncPayloadBytes+1 {
@@ -78,10 +84,12 @@ func TestFuzzingCatchesEveryDefect(t *testing.T) {
 // TestRandomCasesShrink: without the edge set, rapid's random cases find
 // the same defects (given a larger budget) and shrink each to the same
 // minimal request the edge set sends. The 6 MB payload is left out: its
-// shrinking takes 20 s, and the edge set sends exactly 6 MB + 1 byte.
+// shrinking takes 20 s, and the edge set sends exactly 6 MB + 1 byte; so
+// is the 11th extension, which is an edge only (nothing about a
+// registration is drawn).
 func TestRandomCasesShrink(t *testing.T) {
 	for _, dc := range defectCases {
-		if dc.operation == fgs.OpInvokeFunction {
+		if dc.operation == fgs.OpInvokeFunction || dc.operation == fgs.OpRegisterExtension {
 			continue
 		}
 		t.Run(dc.defect, func(t *testing.T) {
@@ -137,6 +145,11 @@ func expectReplay(t *testing.T, f *fw.Framework, id, defect string) {
 		res, err := replay.Run(context.Background(), replay.Options{RunDir: dir, FailureID: id, Launch: launch.Contract, Defect: d})
 		if err != nil {
 			t.Fatalf("replay %s (defect %q): %v", id, d, err)
+		}
+		for _, st := range res.Steps {
+			if st.Status < 200 || st.Status > 299 {
+				t.Errorf("replay %s (defect %q): step %s answered %d (%s): the failure's setup did not replay", id, d, st.Operation, st.Status, st.Error)
+			}
 		}
 		if res.Reproduced() != (d != "") {
 			t.Errorf("replay %s against the emulator with defect %q: reproduced %v (broken %v, answer %v, steps %+v)", id, d, res.Reproduced(), res.Broken, statusOf(res.Answer), res.Steps)

@@ -21,6 +21,9 @@ type edge struct {
 	spot  *spot
 	value any
 	size  int // a valid payload of this many bytes
+	// extensions registered with one function, the last of them past
+	// FunctionGraph's limit (registerExtension's one edge).
+	extensions int
 }
 
 func (e edge) String() string {
@@ -29,6 +32,8 @@ func (e edge) String() string {
 		return fmt.Sprintf("%s: %v", e.brk, e.value)
 	case e.spot != nil:
 		return fmt.Sprintf("%s = %.40v", e.spot, e.value)
+	case e.extensions > 0:
+		return fmt.Sprintf("%d extensions registered with one function", e.extensions)
 	}
 	return fmt.Sprintf("a payload of %d bytes", e.size)
 }
@@ -38,11 +43,15 @@ const maxEdgeText = 4 << 10
 
 // edges lists the plan's edge set in sending order: FunctionGraph's limits
 // (each value of a required number's range and documented values, the
-// payload of 6 MB + 1 byte), the valid boundaries (a payload of exactly
+// payload of 6 MB + 1 byte; for registerExtension, its one edge: the 11th
+// extension of a function), the valid boundaries (a payload of exactly
 // 6 MB, each integer's minimum and maximum, a non-ASCII and a
 // maxLength-long text), then every other break: each value beside a range
 // or an enum and each URN outside the grammar, the first value of the rest.
 func (p *plan) edges() []edge {
+	if p.extensions {
+		return []edge{{extensions: fgs.MaxExtensions + 1}}
+	}
 	var out []edge
 	breaks := func(limits bool) {
 		for i := range p.breaks {

@@ -35,13 +35,16 @@ type plan struct {
 	// namesMissing: a path parameter names something that does not exist,
 	// so even a valid request changes nothing.
 	namesMissing bool
-	fn           *fuzzed // the function the path names, when the run made one
-	path         map[string]string
-	header       http.Header    // required header parameters
-	example      map[string]any // bound documented body; nil when the operation takes none
-	schema       *openapi3.Schema
-	vary         []spot // what valid cases draw anew
-	breaks       []breakage
+	// extensions: the plan is registerExtension's, sent to the Extension
+	// API of its function; its only case is the edge of the extension limit.
+	extensions bool
+	fn         *fuzzed // the function the path names, when the run made one
+	path       map[string]string
+	header     http.Header    // required header parameters
+	example    map[string]any // bound documented body; nil when the operation takes none
+	schema     *openapi3.Schema
+	vary       []spot // what valid cases draw anew
+	breaks     []breakage
 	// bind puts names of this run into a body (func_name, version, ...).
 	bind func(body map[string]any, name func(kind string) string)
 }
@@ -110,6 +113,9 @@ func createsNothing(op spec.Operation) bool {
 // answers only inside a function instance, IAM is a separate endpoint),
 // or nothing about it can be sent safely.
 func planFor(sp *spec.Spec, op spec.Operation, fn *fuzzed) (*plan, string) {
+	if op.ID == fgs.OpRegisterExtension {
+		return extensionPlan(op, fn)
+	}
 	if op.Document != spec.FunctionGraph {
 		return nil, "not sent by a client of the target: " + op.Document + " is served elsewhere"
 	}

@@ -130,7 +130,10 @@ func (r *runner) run(ctx context.Context) (Result, error) {
 			continue
 		}
 		p, why := planFor(r.f.Spec, op, fn)
-		if p == nil {
+		if p != nil && p.extensions {
+			why = r.f.NoExtensionAPI(ctx)
+		}
+		if why != "" {
 			res.Skipped[op.ID] = why
 			continue
 		}
@@ -246,6 +249,15 @@ func (r *runner) fuzzOperation(ctx context.Context, p *plan, slice time.Duration
 		if spent() {
 			return out, nil
 		}
+		if e.extensions > 0 {
+			sent, fail := r.registerExtensions(ctx, p, e.extensions, name)
+			out.Requests += sent
+			out.Edges += sent
+			if fail != nil {
+				return out, fail
+			}
+			continue
+		}
 		c, ok := p.edgeCase(e, name)
 		if !ok {
 			continue
@@ -259,7 +271,10 @@ func (r *runner) fuzzOperation(ctx context.Context, p *plan, slice time.Duration
 		}
 	}
 	random := r.opts.Budget.Cases - out.Edges
-	if r.opts.Budget.Time > 0 {
+	switch {
+	case p.extensions:
+		random = 0 // nothing about a registration is drawn
+	case r.opts.Budget.Time > 0:
 		random = math.MaxInt
 	}
 	if random <= 0 || spent() {

@@ -4,16 +4,20 @@ package replay
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
 	"github.com/fgharness/fgharness/suites/framework"
 )
@@ -78,7 +82,8 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		if opts.Launch == nil {
 			return Result{}, fmt.Errorf("%w: no target: pass --target", ErrUsage)
 		}
-		local, err := framework.StartLocal(ctx, framework.Config{Target: target, Launch: opts.Launch, Defect: opts.Defect})
+		local, err := framework.StartLocal(ctx, framework.Config{Target: target, Launch: opts.Launch, Defect: opts.Defect,
+			ExtensionBasePort: extensionBase(fl)})
 		if err != nil {
 			return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
 		}
@@ -118,6 +123,28 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	return res, nil
 }
 
+// extensionBase is the lowest port the failure's requests register an
+// extension at (0: none), so that a built-in emulator started for the
+// replay accepts the recorded addresses as the recorded one did.
+func extensionBase(fl evidence.Failure) int {
+	base := 0
+	for _, q := range append(requestsOf(fl.Steps), fl.Request) {
+		_, p, err := net.SplitHostPort(q.Header.Get(fgs.HeaderExtensionAddress))
+		if port, perr := strconv.Atoi(p); err == nil && perr == nil && port > 0 && (base == 0 || port < base) {
+			base = port
+		}
+	}
+	return base
+}
+
+func requestsOf(exs []evidence.Exchange) []evidence.Request {
+	out := make([]evidence.Request, len(exs))
+	for i, ex := range exs {
+		out[i] = ex.Request
+	}
+	return out
+}
+
 func knownIDs(run evidence.Run) string {
 	if len(run.Failures) == 0 {
 		return "the run recorded no failure"
@@ -140,7 +167,8 @@ type sender struct {
 	redact          *evidence.Redactor
 	// renamed maps ids the recorded steps' answers named to the ones the
 	// replayed answers name, along the spec's links (a test event's id
-	// is the target's to choose), for the requests that follow.
+	// is the target's to choose), and a recorded Extension API address to
+	// the one handed out now, for the requests that follow.
 	renamed map[string]string
 }
 
@@ -152,8 +180,32 @@ func (s *sender) step(ctx context.Context, ex evidence.Exchange) Step {
 	} else {
 		st.Status = answer.Status
 		s.learnIDs(ex, answer)
+		s.learnExtensionAPI(ex, answer)
 	}
 	return st
+}
+
+// learnExtensionAPI pairs the Extension API address an fgh emulator's
+// admin API handed out in the recorded run with the one it hands out now,
+// so the registrations that follow reach the new one.
+func (s *sender) learnExtensionAPI(ex evidence.Exchange, answer *evidence.Response) {
+	if ex.Response == nil || !strings.HasSuffix(ex.Request.URL, "/extension-api") {
+		return
+	}
+	var was, now struct {
+		Address string `json:"address"`
+	}
+	if json.Unmarshal(ex.Response.Body.Bytes(), &was) != nil || json.Unmarshal(answer.Body.Bytes(), &now) != nil || was.Address == "" || now.Address == "" {
+		return
+	}
+	s.rename(was.Address, now.Address)
+}
+
+func (s *sender) rename(old, now string) {
+	if s.renamed == nil {
+		s.renamed = map[string]string{}
+	}
+	s.renamed[old] = now
 }
 
 // learnIDs pairs each value the links of ex's operation pick from its
@@ -169,10 +221,7 @@ func (s *sender) learnIDs(ex evidence.Exchange, answer *evidence.Response) {
 		now := l.AnswerValues(answer.Body.Bytes())
 		for k, old := range l.AnswerValues(ex.Response.Body.Bytes()) {
 			if now[k] != old && old != "" {
-				if s.renamed == nil {
-					s.renamed = map[string]string{}
-				}
-				s.renamed[old] = now[k]
+				s.rename(old, now[k])
 			}
 		}
 	}
@@ -201,6 +250,9 @@ func (s *sender) send(ctx context.Context, q evidence.Request) (*evidence.Respon
 		body = bytes.ReplaceAll(body, []byte(s.recordedProject), []byte(s.target.ProjectID))
 	}
 	for old, now := range s.renamed {
+		if u.Host == old {
+			u.Host = now
+		}
 		u.Path = strings.ReplaceAll(u.Path, old, now)
 		u.RawPath = ""
 		body = bytes.ReplaceAll(body, []byte(old), []byte(now))
