@@ -184,21 +184,28 @@ func expectOnlyNeededMembers(t *testing.T, f *fw.Framework, opID string, members
 }
 
 // TestSameSeedSameRequests: two runs with one seed, against two fresh
-// emulators, send the same requests for every operation.
+// emulators, send the same requests for every operation: with the edge
+// set (which takes most of a budget of 5), and with random cases alone.
 func TestSameSeedSameRequests(t *testing.T) {
-	opts := DefaultOptions()
-	opts.Seed, opts.Budget = 99, Budget{Cases: 5}
-	_, _, first := fuzzRun(t, emulator(t, ""), opts)
-	_, _, second := fuzzRun(t, emulator(t, ""), opts)
-	if len(first) == 0 {
-		t.Fatal("the first run sent nothing")
-	}
-	for op, lines := range first {
-		if !slices.Equal(lines, second[op]) {
-			t.Errorf("%s: the two runs sent different requests:\n first  %q\n second %q", op, lines, second[op])
-		}
-	}
-	if len(second) != len(first) {
-		t.Errorf("the runs fuzzed %d and %d operations", len(first), len(second))
+	for _, noEdges := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noEdges=%v", noEdges), func(t *testing.T) {
+			opts := DefaultOptions()
+			opts.Seed, opts.Budget = 99, Budget{Cases: 5}
+			set := func(r *runner) { r.noEdges = noEdges }
+			f := emulator(t, "")
+			_, _, first := fuzzRunWith(t, f, opts, set, raceAffordable(f)...)
+			_, _, second := fuzzRunWith(t, emulator(t, ""), opts, set, raceAffordable(f)...)
+			if len(first) == 0 {
+				t.Fatal("the first run sent nothing")
+			}
+			for op, lines := range first {
+				if !slices.Equal(lines, second[op]) {
+					t.Errorf("%s: the two runs sent different requests:\n first  %q\n second %q", op, lines, second[op])
+				}
+			}
+			if len(second) != len(first) {
+				t.Errorf("the runs fuzzed %d and %d operations", len(first), len(second))
+			}
+		})
 	}
 }
