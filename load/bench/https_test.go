@@ -47,6 +47,9 @@ func BenchmarkHTTPSCPU(b *testing.B) {
 				}
 				b.ReportMetric(float64((c1-c0).Microseconds())/float64(rep.Requests), "cpu-µs/req")
 				b.ReportMetric(rep.SendLag.P50*1000, "lag-p50-µs")
+				if rep.Connections != nil {
+					b.ReportMetric(float64(rep.Connections.Opened), "conns-opened")
+				}
 			}
 		})
 	}
