@@ -345,11 +345,14 @@ func (a *Acceptances) JudgeUnexercised(op, status string) AcceptVerdict {
 // statuses of the operations c selected its unexercised entries waive (or
 // no longer waive, once expired), the file's name and every entry's
 // outcome. It is the last step of building a summary, after every failure
-// was judged; nil does nothing.
+// was judged; nil does nothing. Each call judges the gaps of c afresh,
+// so a summary written again later (the proxy's) neither repeats a status
+// nor keeps one that has been observed since.
 func (a *Acceptances) Annotate(c *Conformance) {
 	if a == nil {
 		return
 	}
+	a.forgetUnexercised()
 	index := map[string]int{}
 	for i, o := range c.Coverage.Operations {
 		index[o.Operation] = i
@@ -372,6 +375,17 @@ func (a *Acceptances) Annotate(c *Conformance) {
 		}
 	}
 	c.AcceptFile, c.Acceptances = a.File, a.Outcomes()
+}
+
+// forgetUnexercised drops what the unexercised entries matched so far.
+func (a *Acceptances) forgetUnexercised() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range a.hits {
+		if a.Entries[i].Check == CheckUnexercised {
+			delete(a.hits, i)
+		}
+	}
 }
 
 func (a *Acceptances) judge(match func(Acceptance) bool, hit func(*AcceptedDeviation)) AcceptVerdict {

@@ -215,3 +215,36 @@ func TestUnexercisedListsGapsOfSelectedOperationsOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestAnnotateJudgesGapsAfresh: a summary annotated twice (the proxy
+// rewrites its reports) lists each waived status once, and a status
+// observed since the first no longer counts: its entry turns stale.
+func TestAnnotateJudgesGapsAfresh(t *testing.T) {
+	a, err := ParseAcceptances("x.yaml", []byte(`accept:
+  - {operation: "*", check: unexercised, match: {status: 500}, reason: cannot provoke, expires: 2099-12-31}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Now = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	summary := func(exercised ...string) *Conformance {
+		return &Conformance{
+			Checks: []ConformanceCheck{{Operation: fgs.OpListFunctions, Check: CheckStatus, Result: ResultPass}},
+			Coverage: Coverage{Operations: []OperationCoverage{
+				{Operation: fgs.OpListFunctions, DocumentedStatuses: []string{"200", "500"}, ExercisedStatuses: exercised},
+			}},
+		}
+	}
+	for range 2 {
+		c := summary("200")
+		a.Annotate(c)
+		if d := c.Acceptances[0]; d.State != AcceptApplied || len(d.Statuses) != 1 || len(c.UnwaivedGaps()) != 0 {
+			t.Fatalf("entry %+v, gaps %+v: want the 500 waived once", d, c.UnwaivedGaps())
+		}
+	}
+	c := summary("200", "500")
+	a.Annotate(c)
+	if d := c.Acceptances[0]; d.State != AcceptStale || len(d.Statuses) != 0 {
+		t.Errorf("after the 500 was observed: entry %+v, want stale", d)
+	}
+}
