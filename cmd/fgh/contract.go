@@ -67,13 +67,16 @@ the end; --read-only sends only what creates nothing.
 
 After the generated requests, --fuzz sends stateful sequences (not under
 --read-only): random chains of calls along the spec's producer-consumer
-links (a function, its versions, aliases and test events), checking that
-what was created is readable and listed, an update shows on the next read,
-a deleted thing answers 404 and leaves its list, and aliases and versions
-agree, with reads retried for up to 5s while a change settles. A failing
-sequence is shrunk to the shortest one that still fails; replay re-sends
-its steps. They take the run's --seed and --rate and a fifth of a time
---fuzz-budget (docs/sequences.md).
+links (a function's versions, aliases, test events and triggers;
+dependency versions; workflows and their executions), checking that what
+was created is readable and listed, an update shows on the next read, a
+deleted thing answers 404 and leaves its list, aliases and versions agree
+and executions settle, with reads retried for up to 5s while a change
+settles (30s for an execution). A failing sequence is shrunk to the
+shortest one that still fails, within 10s and a request budget in
+proportion to a case --fuzz-budget; replay re-sends its steps. They take
+the run's --seed, --rate and --workers (each sequence has its own seed)
+and a fifth of a time --fuzz-budget (docs/sequences.md).
 
 --accept FILE names known deviations of a vendor (YAML; docs/gates.md):
 each entry gives the operation, the check, a matcher on the violation, a
@@ -209,5 +212,5 @@ func addFuzzFlags(fl *pflag.FlagSet, opts *contract.Options) {
 	fl.Uint64Var(&fo.Seed, "seed", 0, "seed of the generated requests; the same seed sends the same requests (0 picks one and prints it)")
 	fl.Var(&fo.Budget, "fuzz-budget", "generated cases per operation (e.g. 100), or a duration for the whole run (e.g. 2m)")
 	fl.Float64Var(&fo.Rate, "rate", 0, "at most this many requests per second while fuzzing (0: no cap); a 429 pauses every worker for its Retry-After")
-	fl.IntVar(&fo.Workers, "workers", fuzz.DefaultWorkers, "operations fuzzed at once")
+	fl.IntVar(&fo.Workers, "workers", fuzz.DefaultWorkers, "operations fuzzed (and sequences run) at once")
 }
