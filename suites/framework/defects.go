@@ -275,6 +275,26 @@ func Defects() []Defect {
 			wrap: loseUpdate(fgs.OpUpdateWorkFlow, func(read []byte) any { return json.RawMessage(read) }),
 		},
 		{
+			Name: "execution-stop-ignored", Description: "stopWorkFlow answers 200 but the execution keeps running",
+			LabelFilter: LabelWorkflows, Mentions: "cancel", Kind: CheckBehaviour, CaughtBy: CaughtBySequences,
+			wrap: func(next http.Handler, _ *defectEnv) http.Handler {
+				return byOperation(fgs.OpStopWorkFlow, next, func(w http.ResponseWriter, r *http.Request) {
+					show := asRead(r)
+					show.URL.Path = strings.TrimSuffix(show.URL.Path, "/terminate")
+					read := httptest.NewRecorder()
+					next.ServeHTTP(read, show)
+					var x struct {
+						Status string `json:"status"`
+					}
+					if read.Code != http.StatusOK || json.Unmarshal(read.Body.Bytes(), &x) != nil || x.Status != "running" {
+						next.ServeHTTP(w, r) // refused or not found as it should be
+						return
+					}
+					w.WriteHeader(http.StatusOK)
+				})
+			},
+		},
+		{
 			Name: "extension-event-missing", Description: "one registered extension never receives invocation events",
 			LabelFilter: LabelExtension, Mentions: "exactly once", Kind: CheckBehaviour,
 			wrap: dropOneExtension,
