@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -147,7 +148,8 @@ func TestResign(t *testing.T) {
 	if err := list(sdkVia(t, plain.URL, cfg, cfg.SK, http.DefaultTransport)); err != nil {
 		t.Fatalf("the client's own signature, Host unchanged: %v", err)
 	}
-	resign := startProxy(t, Options{Upstream: em.URL, OutDir: t.TempDir(), AK: cfg.AK, SK: cfg.SK})
+	har := filepath.Join(t.TempDir(), "resign.har")
+	resign := startProxy(t, Options{Upstream: em.URL, OutDir: t.TempDir(), AK: cfg.AK, SK: cfg.SK, HAR: har})
 	if err := list(sdkVia(t, resign.URL, cfg, "wrong-secret", http.DefaultTransport)); err != nil {
 		t.Fatalf("re-signed by the proxy: %v", err)
 	}
@@ -156,6 +158,16 @@ func TestResign(t *testing.T) {
 	}
 	if strings.Contains(resign.Log.String(), cfg.SK) {
 		t.Error("the log holds the secret key")
+	}
+	// The HAR shows the request as the upstream got it, signed by the
+	// proxy: the signature is redacted with the header, the key is nowhere.
+	data, err := os.ReadFile(har)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redacted, _ := json.Marshal(evidence.Redacted) // as the HAR's JSON spells it
+	if strings.Contains(string(data), cfg.SK) || strings.Contains(string(data), "Signature=") || !strings.Contains(string(data), string(redacted)) {
+		t.Errorf("the re-signing proxy's HAR holds its key or signature, or shows no redaction:\n%.2000s", data)
 	}
 }
 
