@@ -11,15 +11,19 @@ import (
 // dialTrace times the connections net/http opens for one request (TCP
 // connect and TLS handshake, through httptrace), so requests sent through
 // net/http (--http2, sampled validations) fill the same connection figures
-// as the fast path. net/http dials on a goroutine of its own that may
-// outlive the request: a connection that finishes opening after its request
-// has been recorded is handed to orphans and counted with a later request.
+// as the fast path. A connection is recorded whole, once it is open (after
+// its TLS handshake for https): net/http dials on a goroutine of its own
+// that may outlive the request, and a connection that finishes opening after
+// its request has been recorded is handed to orphans and counted with a
+// later request.
 type dialTrace struct {
 	mu      sync.Mutex
+	tls     bool // a TLS handshake follows each connect
 	taken   bool // the request's result has its figures; later dials go to orphans
 	times   dialTimes
 	connect []pendingConnect // connects in progress (several with Happy Eyeballs)
 	tlsFrom time.Time
+	opening dialTimes // a connect waiting for its TLS handshake
 	orphans *orphanDials
 }
 
@@ -50,9 +54,10 @@ func (o *orphanDials) take() dialTimes {
 	return t
 }
 
-// withDialTrace returns ctx with a trace that times the connections opened for its request.
-func withDialTrace(ctx context.Context, orphans *orphanDials) (context.Context, *dialTrace) {
-	dt := &dialTrace{orphans: orphans}
+// withDialTrace returns ctx with a trace that times the connections opened
+// for its request; tls tells that each connection gets a TLS handshake.
+func withDialTrace(ctx context.Context, orphans *orphanDials, tls bool) (context.Context, *dialTrace) {
+	dt := &dialTrace{orphans: orphans, tls: tls}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		ConnectStart:      dt.connectStart,
 		ConnectDone:       dt.connectDone,
@@ -67,7 +72,8 @@ func (dt *dialTrace) connectStart(_, addr string) {
 	dt.mu.Unlock()
 }
 
-// connectDone counts a connection once its TCP connect succeeded, as the fast path does.
+// connectDone counts a connection once its TCP connect succeeded, as the
+// fast path does (for https when its handshake is over, failed or not).
 func (dt *dialTrace) connectDone(_, addr string, err error) {
 	now := time.Now()
 	dt.mu.Lock()
@@ -77,7 +83,11 @@ func (dt *dialTrace) connectDone(_, addr string, err error) {
 			continue
 		}
 		dt.connect = append(dt.connect[:i], dt.connect[i+1:]...)
-		if err == nil {
+		switch {
+		case err != nil:
+		case dt.tls:
+			dt.opening = dialTimes{connect: now.Sub(c.began), opened: 1}
+		default:
 			dt.record(dialTimes{connect: now.Sub(c.began), opened: 1})
 		}
 		return
@@ -94,10 +104,12 @@ func (dt *dialTrace) tlsDone(_ tls.ConnectionState, err error) {
 	now := time.Now()
 	dt.mu.Lock()
 	defer dt.mu.Unlock()
+	t := dt.opening
 	if err == nil && !dt.tlsFrom.IsZero() {
-		dt.record(dialTimes{handshake: now.Sub(dt.tlsFrom)})
+		t.handshake = now.Sub(dt.tlsFrom)
 	}
-	dt.tlsFrom = time.Time{}
+	dt.record(t)
+	dt.tlsFrom, dt.opening = time.Time{}, dialTimes{}
 }
 
 // record adds t to the request's figures, or to the orphans once they were taken; dt.mu is held.

@@ -216,7 +216,7 @@ func (h *InvokeHitter) Hit(ctx context.Context, start time.Time, res *Result) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.inv.Timeout)
 	defer cancel()
-	ctx, dials := withDialTrace(ctx, &h.orphans)
+	ctx, dials := withDialTrace(ctx, &h.orphans, h.base.URL.Scheme == "https")
 	defer dials.fill(res)
 	req, err := h.Request(ctx, time.Now())
 	if err != nil {

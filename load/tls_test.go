@@ -151,8 +151,9 @@ func TestHTTP2ConnectionTimings(t *testing.T) {
 				t.Fatalf("err %v, %d successes, %d HTTP/2 requests, protocol %q; want 100 over HTTP/2", err, rep.Successes, h2.Load(), rep.Protocol)
 			}
 			c := rep.Connections
-			if c == nil || c.Opened != conns.Load() || c.ConnectMS.P50 <= 0 || c.HandshakeMS.P50 <= 0 || c.TotalSeconds <= 0 {
-				t.Fatalf("connections %+v, the server saw %d; want them equal, with connect and handshake times", c, conns.Load())
+			// Connections still opening when the last request was recorded are in no request's figures.
+			if c == nil || c.Opened == 0 || c.Opened > conns.Load() || c.ConnectMS.P50 <= 0 || c.HandshakeMS.P50 <= 0 || c.TotalSeconds <= 0 {
+				t.Fatalf("connections %+v, the server saw %d; want at most as many, with connect and handshake times", c, conns.Load())
 			}
 			switch {
 			case tc.closeEvery == 0 && c.Opened > 4:
