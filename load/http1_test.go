@@ -62,26 +62,35 @@ func TestFastPathReadsLargeAndChunkedAnswers(t *testing.T) {
 }
 
 // closingServer answers every request on a connection, then closes it
-// without saying so (no Connection: close), as servers do with idle connections.
-func closingServer(t *testing.T) string {
+// without saying so (no Connection: close), as servers do with idle
+// connections; closed receives once each connection is closed.
+func closingServer(t *testing.T) (url string, closed <-chan struct{}) {
 	ln := listen(t)
+	done := make(chan struct{}, 16)
 	serveRequests(ln, func(c net.Conn, req *http.Request) bool {
 		req.Body.Close()
 		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
 		time.Sleep(20 * time.Millisecond) // let the client put the connection back first
+		c.Close()
+		done <- struct{}{}
 		return false
 	})
-	return "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), done
 }
 
 func TestFastPathRetriesAConnectionTheServerClosed(t *testing.T) {
-	h := shortTimeoutHitter(t, closingServer(t), 5*time.Second)
+	url, closed := closingServer(t)
+	h := shortTimeoutHitter(t, url, 5*time.Second)
 	for i := range 3 {
 		res := hitOnce(t, h)
 		if res.Error != "" || res.Code != 200 || res.BytesIn != 2 {
 			t.Fatalf("request %d: code %d error %q bytes %d; want a 200 on a fresh connection", i, res.Code, res.Error, res.BytesIn)
 		}
-		time.Sleep(40 * time.Millisecond) // the server has closed the kept connection by now
+		select { // the kept connection is closed before the next request (a fixed sleep raced a loaded machine)
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the server did not close the connection")
+		}
 	}
 }
 
