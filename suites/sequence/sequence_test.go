@@ -159,3 +159,35 @@ func defectMention(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// The shrink budget bounds what a failing run sends, and the failure a
+// run reports is the lowest failing sequence's whatever the workers.
+func TestShrinkBudgetAndWorkersKeepTheReportBounded(t *testing.T) {
+	run := func(workers, budget int) Result {
+		f := emulator(t, "deleted-alias-listed")
+		o := testOptions(2, 40)
+		o.Workers, o.ShrinkRequests = workers, budget
+		res, err := Run(context.Background(), f, o, f.Evidence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Failure == nil {
+			t.Fatalf("%d workers, shrink budget %d: the defect was not caught", workers, budget)
+		}
+		return res
+	}
+	none := run(1, 0)
+	if again := run(3, 0); !slices.Equal(none.Sequence, again.Sequence) {
+		t.Errorf("three workers reported %v, one worker %v: the report depends on timing", again.Sequence, none.Sequence)
+	}
+	const budget = 30
+	some := run(1, budget)
+	t.Logf("no shrinking: %d requests; a budget of %d: %d", none.Requests, budget, some.Requests)
+	// the budget may be overrun by the candidate running when it ran out
+	if extra := some.Requests - none.Requests; extra < 1 || extra > budget+len(none.Sequence)+20 {
+		t.Errorf("a shrink budget of %d requests sent %d more than none", budget, extra)
+	}
+	if len(some.Sequence) > len(none.Sequence) {
+		t.Errorf("shrinking lengthened the failing sequence: %v, then %v", none.Sequence, some.Sequence)
+	}
+}
