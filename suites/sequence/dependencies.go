@@ -135,7 +135,7 @@ func (s *seq) listDependencyVersions(t *rapid.T) {
 				got[d.Version.String()] = d.Version.String()
 			}
 			return got
-		}, want, gone, true)
+		}, want, gone, listOpts{emptyMay404: true, mention: func(v string) string { return `"version":` + v }})
 }
 
 // cleanup deletes the versions the model holds, in label order.

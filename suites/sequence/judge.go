@@ -183,18 +183,30 @@ func (s *seq) settleTime() time.Duration {
 // pollInterval spaces the reads of a change that has not settled yet.
 const pollInterval = 200 * time.Millisecond
 
+// listOpts are what a list check may need besides the model.
+type listOpts struct {
+	// emptyMay404 lets a list that should hold nothing answer 404: its
+	// owner went with its last member.
+	emptyMay404 bool
+	// mention is how a key appears in the list's body, for replay's
+	// check of it; quoted, when nil.
+	mention func(key string) string
+}
+
 // settleList reads a list until it holds exactly want (name → version
-// or id) and none of gone. With emptyMay404, a list that should hold
-// nothing may answer 404 instead: its owner went with its last member.
-func (s *seq) settleList(req fw.Request, rule string, decode func([]byte) map[string]string, want map[string]string, gone map[string]bool, emptyMay404 bool) {
+// or id) and none of gone.
+func (s *seq) settleList(req fw.Request, rule string, decode func([]byte) map[string]string, want map[string]string, gone map[string]bool, o listOpts) {
+	if o.mention == nil {
+		o.mention = func(key string) string { return fmt.Sprintf("%q", key) }
+	}
 	s.poll(req, s.settleTime(), pollInterval, func(resp *fw.Response) *failure {
-		if emptyMay404 && len(want) == 0 && resp.Status == http.StatusNotFound {
+		if o.emptyMay404 && len(want) == 0 && resp.Status == http.StatusNotFound {
 			return nil
 		}
 		if resp.Status != http.StatusOK {
 			return statusFailure(resp, http.StatusOK, req.Operation+" is answered 200")
 		}
-		v, expect := listMismatch(decode(resp.Body), want, gone)
+		v, expect := listMismatch(decode(resp.Body), want, gone, o.mention)
 		if v == nil {
 			return nil
 		}
@@ -204,18 +216,18 @@ func (s *seq) settleList(req fw.Request, rule string, decode func([]byte) map[st
 }
 
 // listMismatch says how a listed set differs from the model.
-func listMismatch(got, want map[string]string, gone map[string]bool) (*evidence.Violation, evidence.Expect) {
+func listMismatch(got, want map[string]string, gone map[string]bool, mention func(string) string) (*evidence.Violation, evidence.Expect) {
 	for _, name := range slices.Sorted(maps.Keys(gone)) {
 		if _, listed := got[name]; listed {
 			return &evidence.Violation{Location: "behaviour", Expected: name + " not listed (deleted)", Actual: "listed"},
-				evidence.Expect{BodyLacks: fmt.Sprintf("%q", name)}
+				evidence.Expect{BodyLacks: mention(name)}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		g, listed := got[name]
 		if !listed {
 			return &evidence.Violation{Location: "behaviour", Expected: name + " listed", Actual: "missing"},
-				evidence.Expect{BodyHas: fmt.Sprintf("%q", name)}
+				evidence.Expect{BodyHas: mention(name)}
 		}
 		if g != want[name] {
 			return &evidence.Violation{Location: "behaviour", Expected: name + " at " + want[name], Actual: g},

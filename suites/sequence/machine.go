@@ -269,7 +269,7 @@ func (s *seq) listAliases(*rapid.T) {
 				got[a.Name] = a.Version
 			}
 			return got
-		}, s.aliases, s.gone, false)
+		}, s.aliases, s.gone, listOpts{})
 }
 
 func (s *seq) createEvent(t *rapid.T) {
@@ -336,7 +336,7 @@ func (s *seq) listEvents(*rapid.T) {
 				got[e.Name] = e.ID
 			}
 			return got
-		}, ids, gone, false)
+		}, ids, gone, listOpts{})
 }
 
 func (s *seq) versionChoices() []string {

@@ -120,7 +120,7 @@ func (s *seq) listTriggers(*rapid.T) {
 				got[tr.Data.Name] = tr.Status
 			}
 			return got
-		}, want, gone, false)
+		}, want, gone, listOpts{})
 }
 
 func (s *seq) triggerName(label string) string { return s.name + "-" + label }

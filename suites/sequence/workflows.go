@@ -218,7 +218,7 @@ func (s *seq) listExecutions(t *rapid.T) {
 				got[x.ID] = x.Status
 			}
 			return got
-		}, want, nil, false)
+		}, want, nil, listOpts{})
 }
 
 // stopExecution: a running execution stops (200) and becomes cancel; one
