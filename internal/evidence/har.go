@@ -48,16 +48,28 @@ type harNameValue struct {
 	Value string `json:"value"`
 }
 
-type harRequest struct {
-	Method      string         `json:"method"`
-	URL         string         `json:"url"`
+// harMessage is what a HAR request and a HAR response both hold.
+type harMessage struct {
 	HTTPVersion string         `json:"httpVersion"`
 	Cookies     []harNameValue `json:"cookies"`
 	Headers     []harNameValue `json:"headers"`
-	QueryString []harNameValue `json:"queryString"`
-	PostData    *harPostData   `json:"postData,omitempty"`
 	HeadersSize int            `json:"headersSize"`
 	BodySize    int            `json:"bodySize"`
+}
+
+// harMessageOf is a message with header h and a body of bodySize bytes (-1:
+// unknown). Cookies are not parsed out of the headers, and the size of the
+// header block is unknown (-1): the exchange keeps the headers, not the bytes.
+func harMessageOf(h http.Header, bodySize int) harMessage {
+	return harMessage{HTTPVersion: "HTTP/1.1", Cookies: []harNameValue{}, Headers: harPairs(h), HeadersSize: -1, BodySize: bodySize}
+}
+
+type harRequest struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	harMessage
+	QueryString []harNameValue `json:"queryString"`
+	PostData    *harPostData   `json:"postData,omitempty"`
 }
 
 type harPostData struct {
@@ -67,15 +79,11 @@ type harPostData struct {
 }
 
 type harResponse struct {
-	Status      int            `json:"status"`
-	StatusText  string         `json:"statusText"`
-	HTTPVersion string         `json:"httpVersion"`
-	Cookies     []harNameValue `json:"cookies"`
-	Headers     []harNameValue `json:"headers"`
-	Content     harContent     `json:"content"`
-	RedirectURL string         `json:"redirectURL"`
-	HeadersSize int            `json:"headersSize"`
-	BodySize    int            `json:"bodySize"`
+	Status     int    `json:"status"`
+	StatusText string `json:"statusText"`
+	harMessage
+	Content     harContent `json:"content"`
+	RedirectURL string     `json:"redirectURL"`
 }
 
 type harContent struct {
@@ -128,14 +136,10 @@ func harEntryOf(ex Exchange) harEntry {
 		Timings:         harTimings{Send: 0, Wait: ms, Receive: 0},
 		ID:              ex.ID, Operation: ex.Operation, Error: ex.Error, Violations: ex.Violations,
 		Request: harRequest{
-			Method: ex.Request.Method, URL: ex.Request.URL, HTTPVersion: "HTTP/1.1",
-			Cookies: []harNameValue{}, Headers: harHeaders(ex.Request.Header), QueryString: harQuery(ex.Request.URL),
-			HeadersSize: -1, BodySize: ex.Request.Body.Len(),
+			Method: ex.Request.Method, URL: ex.Request.URL, QueryString: harQuery(ex.Request.URL),
+			harMessage: harMessageOf(ex.Request.Header, ex.Request.Body.Len()),
 		},
-		Response: harResponse{
-			HTTPVersion: "HTTP/1.1", Cookies: []harNameValue{}, Headers: []harNameValue{},
-			HeadersSize: -1, BodySize: -1, Content: harContent{MimeType: "x-unknown"},
-		},
+		Response: harResponse{harMessage: harMessageOf(nil, -1), Content: harContent{MimeType: "x-unknown"}},
 	}
 	if ex.Request.Body.Len() > 0 {
 		e.Request.PostData = &harPostData{MimeType: mimeOf(ex.Request.Header), Text: ex.Request.Body.Text, Encoding: ex.Request.Body.Encoding}
@@ -143,8 +147,7 @@ func harEntryOf(ex Exchange) harEntry {
 	if p := ex.Response; p != nil {
 		n := p.Body.Len()
 		e.Response.Status, e.Response.StatusText = p.Status, http.StatusText(p.Status)
-		e.Response.Headers = harHeaders(p.Header)
-		e.Response.BodySize = n
+		e.Response.harMessage = harMessageOf(p.Header, n)
 		e.Response.Content = harContent{Size: n, MimeType: mimeOf(p.Header), Text: p.Body.Text, Encoding: p.Body.Encoding}
 	}
 	return e
@@ -156,8 +159,6 @@ func mimeOf(h http.Header) string {
 	}
 	return "x-unknown"
 }
-
-func harHeaders(h http.Header) []harNameValue { return harPairs(h) }
 
 func harQuery(raw string) []harNameValue {
 	u, err := url.Parse(raw)
