@@ -50,19 +50,22 @@ func (s *seq) createDependencyVersion(t *rapid.T) {
 		t.Skip("enough versions")
 	}
 	name := s.name + "-dep"
-	resp := s.send(fw.Request{Operation: fgs.OpCreateDependencyVersion, Body: map[string]any{
+	known, pkg := len(s.deps.live) > 0, s.deps.pkg
+	resp := s.sendCreate(fw.Request{Operation: fgs.OpCreateDependencyVersion, Body: map[string]any{
 		"depend_type": "zip", "runtime": "Python3.9", "name": name, "description": "fgh sequence",
 		"depend_file": base64.StdEncoding.EncodeToString(packageZip(rapid.IntRange(0, 99).Draw(t, "content"))),
-	}})
+	}}, func(resp *fw.Response) {
+		if path := s.tryFollow(resp, fgs.OpCreateDependencyVersion, fgs.OpShowDependencyVersion); path != nil {
+			s.deps.made++
+			s.deps.live[fmt.Sprintf("d%d", s.deps.made)] = path
+		}
+	})
 	s.expectStatus(resp, http.StatusOK, "a dependency package upload is answered 200")
 	path := s.follow(resp, nil, fgs.OpCreateDependencyVersion, fgs.OpShowDependencyVersion)
-	known, pkg := len(s.deps.live) > 0, s.deps.pkg
-	s.deps.made++ // in the model before it is judged, so that it is cleaned up
-	s.deps.live[fmt.Sprintf("d%d", s.deps.made)] = path
 	s.deps.pkg = path["depend_id"]
-	for label, p := range s.deps.gone {
+	for l, p := range s.deps.gone {
 		if maps.Equal(p, path) { // the target gave a deleted version's number again
-			delete(s.deps.gone, label)
+			delete(s.deps.gone, l)
 		}
 	}
 	s.expectMember(resp, "name", name, "the uploaded version has the package's name")

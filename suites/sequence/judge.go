@@ -18,6 +18,13 @@ import (
 // send sends one request of the sequence; a transport error ends the run
 // (the target is gone), a spec violation fails the sequence.
 func (s *seq) send(req fw.Request) *fw.Response {
+	return s.sendCreate(req, nil)
+}
+
+// sendCreate is send for a request that creates something: made sees a
+// 2xx answer before it is judged, so that what the target made is in the
+// model, and deleted at the end, even when the answer breaks a promise.
+func (s *seq) sendCreate(req fw.Request, made func(*fw.Response)) *fw.Response {
 	var resp *fw.Response
 	var err error
 	for attempt := 0; ; attempt++ {
@@ -37,6 +44,9 @@ func (s *seq) send(req fw.Request) *fw.Response {
 		s.t.Skip("stopped: " + err.Error())
 	}
 	s.history = append(s.history, exchangeOf(resp))
+	if made != nil && resp.Status/100 == 2 {
+		made(resp)
+	}
 	if len(resp.Violations) > 0 {
 		v := resp.Violations[0]
 		s.fail(reports.CheckSchema, req.Operation+" answers as the spec documents", v.Evidence(), evidence.Expect{Spec: true})
@@ -281,6 +291,20 @@ func documentedNotFoundCodes(f *fw.Framework, opID string) []string {
 // sequence: the answer lacks what the documents say it names.
 func (s *seq) follow(resp *fw.Response, fromPath map[string]string, from, to string) map[string]string {
 	params, _ := s.followBody(resp, fromPath, from, to)
+	return params
+}
+
+// tryFollow is follow for cleanup: nil when the link does not resolve
+// (the judging that follows says so).
+func (s *seq) tryFollow(resp *fw.Response, from, to string) map[string]string {
+	l, ok := s.r.f.Spec.Link(from, to)
+	if !ok {
+		return nil
+	}
+	params, _, err := l.Resolve(nil, resp.Body)
+	if err != nil {
+		return nil
+	}
 	return params
 }
 

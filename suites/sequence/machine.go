@@ -96,7 +96,9 @@ func (s *seq) create() {
 		"handler": "index.handler", "memory_size": 128, "timeout": 30, "code_type": "inline",
 		"user_data": `{"FGH_HANDLER":"echo"}`,
 	}
-	resp := s.send(fw.Request{Operation: fgs.OpCreateFunction, Body: body})
+	resp := s.sendCreate(fw.Request{Operation: fgs.OpCreateFunction, Body: body}, func(resp *fw.Response) {
+		s.fnPath = s.tryFollow(resp, fgs.OpCreateFunction, fgs.OpShowFunctionConfig)
+	})
 	s.expectStatus(resp, http.StatusOK, "a valid createFunction is answered 200")
 	s.created = resp
 	s.fnPath = s.follow(resp, nil, fgs.OpCreateFunction, fgs.OpShowFunctionConfig)

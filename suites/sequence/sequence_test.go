@@ -191,3 +191,21 @@ func TestShrinkBudgetAndWorkersKeepTheReportBounded(t *testing.T) {
 		t.Errorf("shrinking lengthened the failing sequence: %v, then %v", none.Sequence, some.Sequence)
 	}
 }
+
+// What a sequence made is deleted even when the answer that made it broke
+// a promise.
+func TestCleanupAfterABrokenCreate(t *testing.T) {
+	f := emulator(t, "create-201")
+	o := testOptions(3, 4)
+	o.ShrinkRequests = 0
+	res, err := Run(context.Background(), f, o, f.Evidence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failure == nil || res.Failure.Operation != fgs.OpCreateFunction {
+		t.Fatalf("createFunction answering 201 was not the failure: %+v", res.Failure)
+	}
+	if ops := operationsOf(res.Failure.Cleanup); !slices.Equal(ops, []string{fgs.OpDeleteFunction}) || res.Failure.Cleanup[0].Response.Status != 204 {
+		t.Errorf("cleanup after the broken create: %v, want the function deleted", ops)
+	}
+}

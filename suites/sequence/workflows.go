@@ -69,7 +69,9 @@ func (s *seq) createWorkflow() {
 	s.flow.held = rapid.Bool().Draw(s.t, "held")
 	s.flow.description = "fgh sequence"
 	s.flow.runs = map[string]*execution{}
-	resp := s.send(fw.Request{Operation: fgs.OpCreateWorkflow, Body: s.definition()})
+	resp := s.sendCreate(fw.Request{Operation: fgs.OpCreateWorkflow, Body: s.definition()}, func(resp *fw.Response) {
+		s.flow.path, s.flow.urn = s.tryFollow(resp, fgs.OpCreateWorkflow, fgs.OpShowWorkFlow), member(resp, "workflow_urn")
+	})
 	s.expectStatus(resp, http.StatusOK, "a valid createWorkflow is answered 200")
 	s.flow.path = s.follow(resp, nil, fgs.OpCreateWorkflow, fgs.OpShowWorkFlow)
 	s.flow.urn = member(resp, "workflow_urn")
