@@ -21,7 +21,8 @@ import (
 // loopback server, one after the other: at the same asked rate with the same
 // connection cap (open loop for fgh, with its precise pacer and with Go
 // timers; bombardier's --rate is a token bucket in front of its closed-loop
-// connections), the same over HTTPS at 2,000 req/s (HTTP/1.1 for both), and
+// connections), the same over HTTPS at 2,000 req/s (HTTP/1.1 over TLS for
+// both, then HTTP/2 through net/http for both: --http2), and
 // bombardier alone closed-loop over 64 connections (its highest rate; fgh's
 // is BenchmarkMaxSustainedRate's).
 // Each tool reports its achieved rate and its own latency percentiles; CPU
@@ -58,16 +59,22 @@ func BenchmarkBombardier(b *testing.B) {
 			}
 		})
 	}
-	b.Run(fmt.Sprintf("https-2000-c%d", conns), func(b *testing.B) {
-		tlsSrv := startServer(b, true) // self-signed: neither tool verifies it
-		for range b.N {
-			c := strconv.Itoa(conns)
-			bm := runBombardier(b, bomb, tlsSrv.URL, "-k", "-r", "2000", "-c", c, "-d", d.String())
-			fm := runFGH(b, fgh, tlsSrv.URL, "--insecure", "--rate", "2000/s", "--duration", d.String(), "--connections", c)
-			bm.report(b, "bombardier")
-			fm.report(b, "fgh")
+	tlsSrv := startServer(b, true) // self-signed: neither tool verifies it; offers HTTP/2
+	for _, h2 := range []bool{false, true} {
+		name, bombArgs, fghArgs := "https", []string{"-k"}, []string{"--insecure"}
+		if h2 { // both through net/http with HTTP/2
+			name, bombArgs, fghArgs = "h2", append(bombArgs, "--http2"), append(fghArgs, "--http2")
 		}
-	})
+		b.Run(fmt.Sprintf("%s-2000-c%d", name, conns), func(b *testing.B) {
+			for range b.N {
+				c := strconv.Itoa(conns)
+				bm := runBombardier(b, bomb, tlsSrv.URL, append(bombArgs, "-r", "2000", "-c", c, "-d", d.String())...)
+				fm := runFGH(b, fgh, tlsSrv.URL, append(fghArgs, "--rate", "2000/s", "--duration", d.String(), "--connections", c)...)
+				bm.report(b, "bombardier")
+				fm.report(b, "fgh")
+			}
+		})
+	}
 	b.Run(fmt.Sprintf("closed-c%d", conns), func(b *testing.B) {
 		for range b.N {
 			runBombardier(b, bomb, srv.URL, "-c", strconv.Itoa(conns), "-d", d.String()).report(b, "bombardier")
