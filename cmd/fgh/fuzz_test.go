@@ -37,6 +37,6 @@ func TestContractFuzzPrintsAndRecordsTheSeed(t *testing.T) {
 // with exit status 1 and names the broken rule.
 func TestContractFuzzExit1OnADefect(t *testing.T) {
 	t.Parallel()
-	runFGHProcess(t, nil, "contract", "--fuzz", "--test-defect", "description-non-ascii-500", "--seed", "7", "--fuzz-budget", "60", "--out", t.TempDir()).
+	runFGHProcess(t, nil, "contract", "--fuzz", "--test-defect", "description-non-ascii-500", "--seed", "7", "--fuzz-budget", "3", "--out", t.TempDir()).
 		expect(t, exitFailed, "an answer is never a 5xx", "break the contract")
 }
