@@ -248,3 +248,20 @@ func checkMergedConnections(t *testing.T, dirs []string, merged *reports.Report)
 		t.Errorf("merged per-second new connections add up to %d, want %d", perSecond, opened)
 	}
 }
+
+// TestMergeNamesEveryProtocol checks that shards that spoke differently are
+// all named once, and that connection counts and times add up.
+func TestMergeNamesEveryProtocol(t *testing.T) {
+	runs := []*reports.Report{
+		{Protocol: "HTTP/1.1 over TLS", Connections: &reports.Connections{Opened: 2, TotalSeconds: 0.5}},
+		{Protocol: "HTTP/2 over TLS (net/http)", Connections: &reports.Connections{Opened: 3, TotalSeconds: 0.25}},
+		{Protocol: "HTTP/1.1 over TLS"},
+	}
+	m := mergeTotals(runs)
+	if want := "HTTP/1.1 over TLS; HTTP/2 over TLS (net/http)"; m.Protocol != want {
+		t.Errorf("protocol %q, want %q", m.Protocol, want)
+	}
+	if c := m.Connections; c == nil || c.Opened != 5 || c.TotalSeconds != 0.75 {
+		t.Errorf("connections %+v, want 5 opened in 0.75 s", c)
+	}
+}
