@@ -21,11 +21,11 @@ import (
 func TestKnownDelay(t *testing.T) {
 	const delay = 20 * time.Millisecond
 	srv, served := countingServer(t, delay)
-	atk, err := NewRunner(testHitter(t, srv.URL, 20)).Run(context.Background(), vegeta.Rate{Freq: 100, Per: time.Second}, time.Second, "delay")
+	atk, err := NewRunner(testHitter(t, srv.URL, 20)).Run(context.Background(), perSecond(100), time.Second, "delay")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := atk.Report(Pacing{Rate: vegeta.Rate{Freq: 100, Per: time.Second}}, time.Second)
+	rep := atk.Report(Pacing{Rate: perSecond(100)}, time.Second)
 	if rep.Requests != served.Load() || rep.Requests != 100 {
 		t.Fatalf("requests %d, served %d; want 100 each", rep.Requests, served.Load())
 	}

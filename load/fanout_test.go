@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/fgharness/fgharness/reports"
 )
 
@@ -19,7 +17,7 @@ func TestFanoutAccounting(t *testing.T) {
 	p.dup = func(n int64, ext int) bool { return ext == 0 && n%25 == 0 }
 	p.delay = 2 * time.Millisecond // events arrive before the answer
 	o.FanoutGrace = 500 * time.Millisecond
-	o.Pacing.Rate = vegeta.Rate{Freq: 100, Per: time.Second}
+	o.Pacing.Rate = perSecond(100)
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

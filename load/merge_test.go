@@ -197,7 +197,7 @@ func TestMergeRefusesWhatIsNotOneRun(t *testing.T) {
 func TestRunIDSharedByShards(t *testing.T) {
 	start := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
 	opts := func(i int, at time.Time) *Options {
-		return &Options{Scenario: ScenarioSyncInvoke, Pacing: Pacing{Rate: vegeta.Rate{Freq: 300, Per: time.Second}},
+		return &Options{Scenario: ScenarioSyncInvoke, Pacing: Pacing{Rate: perSecond(300)},
 			Duration: time.Minute, Shard: Shard{Index: i, Count: 3}, StartAt: at, Procs: i + 1, Workers: 10 * i}
 	}
 	now := time.Now()

@@ -47,13 +47,16 @@ func newFakePlatform(t testing.TB) *fakePlatform {
 	return p
 }
 
+// perSecond is the rate of n requests a second.
+func perSecond(n int) vegeta.Rate { return vegeta.Rate{Freq: n, Per: time.Second} }
+
 // baseOptions is a sync-invoke run of 2 s at 200/s against p, writing to dir.
 func baseOptions(p *fakePlatform, dir string) Options {
 	return Options{
 		Scenario: ScenarioSyncInvoke,
 		Target:   p.target(),
 		Function: "urn:fss:cn-north-4:p1:function:default:f:latest",
-		Pacing:   Pacing{Rate: vegeta.Rate{Freq: 200, Per: time.Second}},
+		Pacing:   Pacing{Rate: perSecond(200)},
 		Duration: 2 * time.Second,
 		OutDir:   dir,
 		Endpoint: &fakeEndpoint{extAPI: p.extAPI.URL},
@@ -79,7 +82,7 @@ func fakeFanoutRun(t testing.TB, d time.Duration, extensions ...int) (*fakePlatf
 	o.Fanout = extensions
 	o.ExtensionPort = -1
 	o.FanoutGrace = 200 * time.Millisecond
-	o.Pacing.Rate = vegeta.Rate{Freq: 50, Per: time.Second}
+	o.Pacing.Rate = perSecond(50)
 	return p, o
 }
 

@@ -46,7 +46,7 @@ func testHitter(t testing.TB, base string, connections int) *InvokeHitter {
 func TestRunSendsExactlyTheSchedule(t *testing.T) {
 	srv, served := countingServer(t, 0)
 	r := NewRunner(testHitter(t, srv.URL, 20))
-	atk, err := r.Run(context.Background(), vegeta.Rate{Freq: 200, Per: time.Second}, time.Second, "t")
+	atk, err := r.Run(context.Background(), perSecond(200), time.Second, "t")
 	if err != nil {
 		t.Fatal(err)
 	}

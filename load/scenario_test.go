@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/loopback"
@@ -55,7 +53,7 @@ func TestAbortOnFail(t *testing.T) {
 	}))
 	defer srv.Close()
 	o := Options{Target: client.Target{BaseURL: srv.URL, ProjectID: "p", Token: "t"}, Function: "urn:fss:r:p:function:default:f:latest",
-		Pacing: Pacing{Rate: vegeta.Rate{Freq: 50, Per: time.Second}}, Duration: 20 * time.Second, OutDir: t.TempDir(),
+		Pacing: Pacing{Rate: perSecond(50)}, Duration: 20 * time.Second, OutDir: t.TempDir(),
 		Thresholds: []ThresholdSpec{{Expr: "success >= 95%", AbortOnFail: true, Delay: time.Second}, {Expr: "p99 < 10s"}}}
 	began := time.Now()
 	rep, err := Run(context.Background(), o)
@@ -96,7 +94,7 @@ func TestFindMax(t *testing.T) {
 	}))
 	defer srv.Close()
 	o := Options{Target: client.Target{BaseURL: srv.URL, ProjectID: "p", Token: "t"}, Function: "urn:fss:r:p:function:default:f:latest",
-		Scenario: ScenarioFindMax, Pacing: Pacing{Rate: vegeta.Rate{Freq: 50, Per: time.Second}}, Duration: time.Second,
+		Scenario: ScenarioFindMax, Pacing: Pacing{Rate: perSecond(50)}, Duration: time.Second,
 		// Only the server's shedding may break a step: a busy CI machine must
 		// not fail one on latency or a generator stall.
 		LateAfter: 250 * time.Millisecond,
@@ -126,7 +124,7 @@ func TestEmulatorWithAKSK(t *testing.T) {
 	defer l.Close(ctx)
 	var log bytes.Buffer
 	o := Options{Target: client.Target{BaseURL: l.URL, ProjectID: l.Config.ProjectID, AK: l.Config.AK, SK: l.Config.SK},
-		Pacing: Pacing{Rate: vegeta.Rate{Freq: 100, Per: time.Second}}, Duration: time.Second, OutDir: t.TempDir(),
+		Pacing: Pacing{Rate: perSecond(100)}, Duration: time.Second, OutDir: t.TempDir(),
 		LogType: "tail", ValidateSample: 0.1, Log: &log}
 	rep, err := Run(ctx, o)
 	if err != nil {
@@ -161,7 +159,7 @@ func TestEmulatorFanout(t *testing.T) {
 	}
 	defer l.Close(ctx)
 	o := Options{Scenario: ScenarioFanout, Target: client.Target{BaseURL: l.URL, ProjectID: l.Config.ProjectID, Token: l.Config.Token},
-		Pacing: Pacing{Rate: vegeta.Rate{Freq: 50, Per: time.Second}}, Duration: time.Second, OutDir: t.TempDir(),
+		Pacing: Pacing{Rate: perSecond(50)}, Duration: time.Second, OutDir: t.TempDir(),
 		Fanout: []int{2}, ExtensionPort: base, FanoutGrace: time.Second}
 	rep, err := Run(ctx, o)
 	if err != nil {

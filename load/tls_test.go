@@ -20,8 +20,6 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/fgharness/fgharness/internal/client"
 )
 
@@ -93,7 +91,7 @@ func httpsServer(t testing.TB, cert tls.Certificate, closeEvery int64) (url stri
 
 func httpsOptions(t *testing.T, url string, tlsOpts TLS) Options {
 	return Options{Target: client.Target{BaseURL: url, ProjectID: "p", Token: "t"}, Function: "urn:fss:r:p:function:default:f:latest",
-		Pacing: Pacing{Rate: vegeta.Rate{Freq: 100, Per: time.Second}}, Duration: time.Second, Connections: 4, OutDir: t.TempDir(), TLS: tlsOpts}
+		Pacing: Pacing{Rate: perSecond(100)}, Duration: time.Second, Connections: 4, OutDir: t.TempDir(), TLS: tlsOpts}
 }
 
 func TestHTTPSWithAPrivateCA(t *testing.T) {

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/fgharness/fgharness/internal/evidence"
@@ -134,12 +135,7 @@ func answerText(p evidence.Response) string {
 }
 
 func writeHeaders(b *strings.Builder, h http.Header) {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		for _, v := range h[k] {
 			fmt.Fprintf(b, "%s: %s\n", k, v)
 		}

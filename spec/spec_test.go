@@ -117,14 +117,19 @@ func TestErrorCodePatternAcceptsDocumentedCodes(t *testing.T) {
 	}
 }
 
-// Every documented response example must pass the response validator for
-// its own operation and status, not only the schema check at load time.
-func TestResponseExamplesPassTheValidator(t *testing.T) {
+// Every documented example, request or response, must pass the validator
+// for its own operation (and status), not only the schema check at load time.
+func TestExamplesPassTheValidator(t *testing.T) {
 	s := mustSpec(t)
-	n := 0
+	requests, responses := 0, 0
 	for _, op := range s.Operations() {
+		for _, ex := range s.RequestExamples(op.ID) {
+			if vs := s.ValidateRequest(sampleRequest(t, op, ex.Body), ex.Body); len(vs) > 0 {
+				t.Errorf("%s request example %q:\n%s", op, ex.Name, Violations(vs))
+			}
+			requests++
+		}
 		for _, ex := range s.ResponseExamples(op.ID) {
-			req := sampleRequest(t, op, nil)
 			h := http.Header{"Content-Type": {"application/json"}}
 			for _, name := range requiredResponseHeaders(op, ex.Status) {
 				h.Set(name, "x")
@@ -132,31 +137,14 @@ func TestResponseExamplesPassTheValidator(t *testing.T) {
 			if op.ID == fgs.OpInvokeFunction && ex.Status == 200 {
 				h.Set("X-Cff-Invoke-Summary", `{"duration":1}`)
 			}
-			if vs := s.ValidateResponse(req, nil, ex.Status, h, ex.Body); len(vs) > 0 {
+			if vs := s.ValidateResponse(sampleRequest(t, op, nil), nil, ex.Status, h, ex.Body); len(vs) > 0 {
 				t.Errorf("%s example %q (%d):\n%s", op, ex.Name, ex.Status, Violations(vs))
 			}
-			n++
+			responses++
 		}
 	}
-	if n < 10 {
-		t.Fatalf("only %d response examples found; the documents give more", n)
-	}
-}
-
-func TestRequestExamplesPassTheValidator(t *testing.T) {
-	s := mustSpec(t)
-	n := 0
-	for _, op := range s.Operations() {
-		for _, ex := range s.RequestExamples(op.ID) {
-			req := sampleRequest(t, op, ex.Body)
-			if vs := s.ValidateRequest(req, ex.Body); len(vs) > 0 {
-				t.Errorf("%s request example %q:\n%s", op, ex.Name, Violations(vs))
-			}
-			n++
-		}
-	}
-	if n < 5 {
-		t.Fatalf("only %d request examples found", n)
+	if requests < 5 || responses < 10 {
+		t.Fatalf("only %d request and %d response examples found; the documents give more", requests, responses)
 	}
 }
 

@@ -1,94 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/fghtest"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/framework"
 )
 
-// cliRun is the outcome of one fgh subprocess; Ginkgo runs one suite per
-// process, so every `fgh contract` here is one (see fghProcess).
-type cliRun struct {
-	code   int
-	output string // stdout and stderr
-}
-
-func runFGHProcess(t *testing.T, env []string, args ...string) cliRun {
-	t.Helper()
-	var out bytes.Buffer
-	cmd := fghProcess(t, env, args...)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stop := time.AfterFunc(3*time.Minute, func() { _ = cmd.Process.Kill() })
-	err := cmd.Wait()
-	stop.Stop()
-	r := cliRun{output: out.String()}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("fgh %s: %v", strings.Join(args, " "), err)
-	}
-	return r
-}
-
-func (r cliRun) expect(t *testing.T, code int, mentions ...string) {
-	t.Helper()
-	if r.code != code {
-		t.Fatalf("exit status %d, want %d; output:\n%s", r.code, code, r.output)
-	}
-	for _, m := range mentions {
-		if !strings.Contains(r.output, m) {
-			t.Errorf("output does not mention %q:\n%s", m, r.output)
-		}
-	}
-}
-
 var reportFiles = []string{framework.JUnitFile, framework.GinkgoJSONFile, framework.ConformanceJSON, framework.ConformanceMDFile}
-
-// ranSpecs lists the specs a run's Ginkgo report says ran, by full text.
-func ranSpecs(t *testing.T, dir string) []types.SpecReport {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, framework.GinkgoJSONFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rs []types.Report
-	if err := json.Unmarshal(data, &rs); err != nil {
-		t.Fatal(err)
-	}
-	var out []types.SpecReport
-	for _, r := range rs {
-		for _, s := range r.SpecReports {
-			if s.LeafNodeType == types.NodeTypeIt && s.State != types.SpecStateSkipped {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
 
 func TestContractPassesAgainstTheBuiltInEmulator(t *testing.T) {
 	t.Parallel()
@@ -189,7 +117,7 @@ func TestContractFlagsFromEnvironment(t *testing.T) {
 	out := t.TempDir()
 	runFGHProcess(t, []string{"FGH_LABEL_FILTER=extension && negative", "FGH_OUT=" + out, "FGH_EXTENSION_BASE_PORT=0"}, "contract").
 		expect(t, 0, out)
-	specs := ranSpecs(t, out)
+	specs := fghtest.RanSpecs(t, out)
 	if len(specs) == 0 {
 		t.Fatal("no spec ran")
 	}
@@ -207,25 +135,13 @@ func TestContractFlagsFromEnvironment(t *testing.T) {
 // extension specs skip and the summary says why.
 func TestContractSkipsExtensionSpecsWithoutAnExtensionAPI(t *testing.T) {
 	t.Parallel()
-	cfg := emulator.DefaultConfig()
-	em, err := emulator.StartLocal(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer em.Close(context.Background())
-	u, err := url.Parse(em.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	cloud := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	cloud, cfg := frontedEmulator(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if strings.HasPrefix(r.URL.Path, emulator.AdminPrefix) {
 			http.NotFound(w, r)
-			return
+			return true
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	defer cloud.Close()
+		return false
+	})
 	out := t.TempDir()
 	runFGHProcess(t, nil, "contract", "--target", cloud.URL, "--project-id", cfg.ProjectID, "--token", cfg.Token,
 		"--label-filter", "extension", "--out", out).expect(t, 0)

@@ -2,38 +2,18 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fgharness/fgharness/internal/demo"
+	"github.com/fgharness/fgharness/internal/fghtest"
+	"github.com/fgharness/fgharness/internal/syncbuf"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/framework"
 )
-
-// demoArgsEnv carries the arguments of `fgh demo` into the child process:
-// Ginkgo runs one suite per process, so every demo runs in a fresh one.
-const demoArgsEnv = "FGH_TEST_DEMO_ARGS"
-
-// TestDemoChild is the child: it runs main with the given arguments and
-// exits with main's status. Run on its own, it skips.
-func TestDemoChild(t *testing.T) {
-	encoded := os.Getenv(demoArgsEnv)
-	if encoded == "" {
-		t.Skip("runs only as the child of the demo tests")
-	}
-	var args []string
-	if err := json.Unmarshal([]byte(encoded), &args); err != nil {
-		t.Fatalf("%s: %v", demoArgsEnv, err)
-	}
-	os.Args = append([]string{"fgh"}, args...)
-	main()
-	os.Exit(0)
-}
 
 // runDemo runs `fgh demo args...` in a child process and returns its stdout and exit status.
 func runDemo(t *testing.T, args ...string) (stdout string, code int) {
@@ -41,23 +21,10 @@ func runDemo(t *testing.T, args ...string) (stdout string, code int) {
 	if testing.Short() {
 		t.Skip("fgh demo runs the suites and two load runs; skipped with -short")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDemoChild$", "-test.count=1")
-	encoded, err := json.Marshal(args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Env = append(os.Environ(), demoArgsEnv+"="+string(encoded))
-	var out, errOut bytes.Buffer
+	cmd := fghProcess(t, nil, args...)
+	var out, errOut syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err = cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	default:
-		t.Fatalf("run the demo child: %v", err)
-	}
+	code = fghtest.Exit(t, cmd, 10*time.Minute)
 	t.Logf("fgh demo %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out.String(), errOut.String())
 	return out.String(), code
 }
@@ -131,12 +98,8 @@ func TestDemoExitsOnFailedThreshold(t *testing.T) {
 }
 
 func TestDemoBadFlagsExitUsage(t *testing.T) {
-	root := newRootCmd()
-	root.SetOut(&bytes.Buffer{})
-	root.SetArgs([]string{"demo", "--out", t.TempDir(), "--rate", "fast"})
-	err := root.Execute()
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), "--rate") {
+	_, _, err := execute(t, "demo", "--out", t.TempDir(), "--rate", "fast")
+	if exitCodeOf(err) != exitUsage || !strings.Contains(err.Error(), "--rate") {
 		t.Fatalf("error %v, want exit %d naming --rate", err, exitUsage)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/fgharness/fgharness/internal/aksk"
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/fghtest"
 	"github.com/fgharness/fgharness/internal/syncbuf"
 )
 
@@ -29,15 +30,7 @@ func TestEmulatorCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the fgh binary")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool on PATH to build fgh")
-	}
-	bin := filepath.Join(t.TempDir(), "fgh")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build fgh: %v\n%s", err, out)
-	}
+	bin := fghtest.Binary(t)
 	t.Run("ServesHidesSecretsAndDrainsOnSIGTERM", func(t *testing.T) { testEmulatorServesAndDrains(t, bin) })
 	t.Run("EveryFlagFromEnvironment", func(t *testing.T) { testEmulatorEnv(t, bin) })
 	t.Run("RefusesUnsafeOrBrokenStarts", func(t *testing.T) { testEmulatorRefusals(t, bin) })
@@ -57,12 +50,7 @@ var emuListeningLine = regexp.MustCompile(`^fgh emulator listening on (http://12
 // inherited except those in env.
 func emulatorCommand(bin string, env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, append([]string{"emulator"}, args...)...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "FGH_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = fghtest.Env(env...)
 	return cmd
 }
 

@@ -8,44 +8,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fgharness/fgharness/internal/fghtest"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/framework"
 )
-
-// acceptCreate201 accepts the create-201 defect: createFunction answering
-// 201, until expires.
-func acceptCreate201(t *testing.T, expires string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "accept.yaml")
-	body := `# vendor X answers 201 to createFunction
-accept:
-  - operation: createFunction
-    check: status
-    match:
-      location: status
-      status: 201
-    reason: vendor X answers 201 Created
-    link: https://tracker.example/FG-1
-    expires: ` + expires + `
-  - operation: deleteFunction
-    check: schema
-    match: {location: "body /*"}
-    reason: matches nothing in this run
-    expires: 2099-12-31
-`
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 func TestContractAcceptFileTurnsAKnownDeviationIntoAPass(t *testing.T) {
 	t.Parallel()
 	args := []string{"contract", "--test-defect", "create-201", "--label-filter", "op:createFunction"}
 
 	out := t.TempDir()
-	runFGHProcess(t, nil, append(args, "--out", out, "--accept", acceptCreate201(t, "2099-12-31"))...).
+	runFGHProcess(t, nil, append(args, "--out", out, "--accept", fghtest.AcceptCreate201(t, "2099-12-31"))...).
 		expect(t, 0, "accepted", "vendor X answers 201 Created", "accept.yaml:11 (deleteFunction schema) is stale")
 	c, err := reports.ReadConformance(out)
 	if err != nil {
@@ -65,7 +39,7 @@ func TestContractAcceptFileTurnsAKnownDeviationIntoAPass(t *testing.T) {
 	}
 
 	expired := t.TempDir()
-	runFGHProcess(t, nil, append(args, "--out", expired, "--accept", acceptCreate201(t, "2020-01-01"))...).
+	runFGHProcess(t, nil, append(args, "--out", expired, "--accept", fghtest.AcceptCreate201(t, "2020-01-01"))...).
 		expect(t, exitFailed, "expired on 2020-01-01", "fail again", "broke the contract")
 	c, err = reports.ReadConformance(expired)
 	if err != nil {

@@ -27,7 +27,7 @@ import (
 func init() { register(newLoadCmd) }
 
 type loadFlags struct {
-	target, projectID, token, ak, sk, region string
+	target                                   client.Target
 	function, payload, payloadSize, logType  string
 	rate, pacing, sineAmplitude              string
 	slope                                    float64
@@ -91,12 +91,7 @@ failed, 130 interrupted.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.target, "target", "", "FunctionGraph endpoint URL (default: start the built-in emulator)")
-	fl.StringVar(&f.projectID, "project-id", "", "project ID")
-	fl.StringVar(&f.token, "token", "", "X-Auth-Token (secret)")
-	fl.StringVar(&f.ak, "ak", "", "access key for AK/SK signing (secret)")
-	fl.StringVar(&f.sk, "sk", "", "secret key for AK/SK signing (secret)")
-	fl.StringVar(&f.region, "region", "", "region of the target")
+	addTargetFlags(fl, &f.target, "FunctionGraph endpoint URL (default: start the built-in emulator)", "project ID")
 	fl.StringVar(&f.function, "function", "", "function URN to invoke as given (default: create a temporary function)")
 	fl.StringVar(&f.payload, "payload", "", "file whose bytes every invocation sends")
 	fl.StringVar(&f.payloadSize, "payload-size", "64B", "size of a generated JSON body, e.g. 1KB")
@@ -245,10 +240,9 @@ func applyScenarioFile(fl *pflag.FlagSet, sf *load.ScenarioFile) error {
 
 func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
 	o := load.Options{
-		Scenario: scenario,
-		Launch:   launch.Load,
-		Target: client.Target{BaseURL: f.target, ProjectID: f.projectID, Region: f.region,
-			Token: f.token, AK: f.ak, SK: f.sk},
+		Scenario:      scenario,
+		Launch:        launch.Load,
+		Target:        f.target,
 		Function:      f.function,
 		LogType:       f.logType,
 		Duration:      f.duration,
@@ -314,13 +308,13 @@ func loadOptions(scenario string, f *loadFlags) (load.Options, error) {
 		o.FindMax = &load.FindMaxOptions{SLO: load.Exprs(o.Thresholds), Factor: f.stepFactor, Step: f.step, MaxRate: f.maxRate, MaxSteps: f.maxSteps}
 	}
 	o.Procs = f.procs
-	if o.Procs == 0 && f.target != "" {
+	if o.Procs == 0 && f.target.BaseURL != "" {
 		// Capped by GOMAXPROCS, which Go 1.25+ sizes from a container's CPU limit.
 		o.Procs = o.AutoProcs(runtime.GOMAXPROCS(0))
 	}
-	if f.target != "" {
-		if u, perr := url.Parse(f.target); perr != nil || u.Host == "" {
-			return o, fmt.Errorf("--target %q is not an absolute URL like http://127.0.0.1:8000", f.target)
+	if f.target.BaseURL != "" {
+		if u, perr := url.Parse(f.target.BaseURL); perr != nil || u.Host == "" {
+			return o, fmt.Errorf("--target %q is not an absolute URL like http://127.0.0.1:8000", f.target.BaseURL)
 		}
 	}
 	return o, nil

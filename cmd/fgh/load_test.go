@@ -28,32 +28,6 @@ import (
 	"github.com/fgharness/fgharness/reports"
 )
 
-// beFGH makes the test binary run main() instead of the tests, so the
-// process tests below (signals, shards) run the real command without a build step.
-const beFGH = "FGH_TEST_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(beFGH) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-// fghProcess is `fgh args...` as a child process, with no FGH_* variable
-// inherited except those in env.
-func fghProcess(t *testing.T, env []string, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "FGH_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(append(cmd.Env, beFGH+"=1"), env...)
-	return cmd
-}
-
 func readRun(t *testing.T, dir string) *reports.Report {
 	t.Helper()
 	r, err := reports.ReadReport(dir)
@@ -182,18 +156,15 @@ func TestLoadKeepsSecretsOut(t *testing.T) {
 	for name, creds := range runs {
 		args := append([]string{"load", "sync-invoke", "--target", target, "--project-id", cfg.ProjectID,
 			"--rate", "30/s", "--duration", "1s", "--progress", "plain", "--validate-sample", "50%", "--out", filepath.Join(dir, name)}, creds...)
-		root := newRootCmd()
-		var out bytes.Buffer
-		root.SetOut(&out)
-		root.SetErr(&out)
-		root.SetArgs(args)
-		if err := root.Execute(); err != nil {
-			t.Fatalf("%s run: %v\n%s", name, err, out.String())
+		stdout, stderr, err := execute(t, args...)
+		out := stdout + stderr
+		if err != nil {
+			t.Fatalf("%s run: %v\n%s", name, err, out)
 		}
 		if r := readRun(t, filepath.Join(dir, name)); r.Requests != 30 || r.SuccessRatio != 1 || r.Target != target {
 			t.Errorf("%s run: requests %d success %.3f target %q", name, r.Requests, r.SuccessRatio, r.Target)
 		}
-		os.WriteFile(filepath.Join(dir, name+".out"), out.Bytes(), 0o644)
+		os.WriteFile(filepath.Join(dir, name+".out"), []byte(out), 0o644)
 	}
 	files := 0
 	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {

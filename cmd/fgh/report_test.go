@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,20 +15,11 @@ const reportTestdata = "../../reports/testdata"
 // error main would print) and the exit code main would use.
 func runReportCmd(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	root := newRootCmd()
-	var out, errOut bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
-	err := root.Execute()
-	if err == nil {
-		return out.String(), 0
+	out, _, err := execute(t, args...)
+	if err != nil {
+		out += err.Error()
 	}
-	var ec *exitError
-	if errors.As(err, &ec) {
-		return out.String() + err.Error(), ec.code
-	}
-	return out.String() + err.Error(), exitUsage
+	return out, exitCodeOf(err)
 }
 
 func copyRun(t *testing.T, name string) string {

@@ -1,39 +1,36 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 )
 
-func TestEnvFillsUnsetFlags(t *testing.T) {
-	var got string
-	cmd := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
-	cmd.Flags().StringVar(&got, "project-id", "default", "")
-	t.Setenv("FGH_PROJECT_ID", "from-env")
-	if err := bindEnv(cmd.Flags()); err != nil {
-		t.Fatal(err)
-	}
-	if got != "from-env" {
-		t.Fatalf("project-id = %q, want from-env", got)
-	}
-}
-
-func TestFlagWinsOverEnv(t *testing.T) {
-	var got string
-	cmd := &cobra.Command{Use: "x"}
-	cmd.Flags().StringVar(&got, "project-id", "", "")
-	if err := cmd.Flags().Set("project-id", "from-flag"); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("FGH_PROJECT_ID", "from-env")
-	if err := bindEnv(cmd.Flags()); err != nil {
-		t.Fatal(err)
-	}
-	if got != "from-flag" {
-		t.Fatalf("project-id = %q, want from-flag", got)
+// An FGH_* variable fills a flag the command line left unset, and a flag
+// given on the command line wins over it.
+func TestEnvFillsOnlyUnsetFlags(t *testing.T) {
+	for _, tc := range []struct{ name, flag, want string }{
+		{"unset flag", "", "from-env"},
+		{"flag given", "from-flag", "from-flag"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got string
+			cmd := &cobra.Command{Use: "x"}
+			cmd.Flags().StringVar(&got, "project-id", "default", "")
+			if tc.flag != "" {
+				if err := cmd.Flags().Set("project-id", tc.flag); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Setenv("FGH_PROJECT_ID", "from-env")
+			if err := bindEnv(cmd.Flags()); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("project-id = %q, want %s", got, tc.want)
+			}
+		})
 	}
 }
 
@@ -57,14 +54,11 @@ func TestBadEnvValueNamesVariableButNotSecret(t *testing.T) {
 }
 
 func TestVersionCommand(t *testing.T) {
-	root := newRootCmd()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetArgs([]string{"version"})
-	if err := root.Execute(); err != nil {
+	out, _, err := execute(t, "version")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(out.String(), "fgh ") {
-		t.Fatalf("version printed %q", out.String())
+	if !strings.HasPrefix(out, "fgh ") {
+		t.Fatalf("version printed %q", out)
 	}
 }

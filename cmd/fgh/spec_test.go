@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,15 +9,11 @@ import (
 	"github.com/fgharness/fgharness/internal/fgs"
 )
 
+// runFGH runs fgh in this process; the spec commands write only to stdout.
 func runFGH(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	root := newRootCmd()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), err
+	out, _, err := execute(t, args...)
+	return out, err
 }
 
 func TestSpecOpsListsEveryArea(t *testing.T) {
@@ -43,8 +37,7 @@ func TestSpecOpsListsEveryArea(t *testing.T) {
 		t.Fatalf("--tag is case-insensitive: err %v\n%s", err, out)
 	}
 	_, err = runFGH(t, "spec", "ops", "--tag", "nope")
-	var ec *exitError
-	if !errors.As(err, &ec) || ec.code != exitUsage || !strings.Contains(err.Error(), "invocation") {
+	if exitCodeOf(err) != exitUsage || !strings.Contains(err.Error(), "invocation") {
 		t.Fatalf("unknown tag: err = %v, want exit %d naming the known tags", err, exitUsage)
 	}
 }
@@ -60,8 +53,7 @@ func TestSpecValidate(t *testing.T) {
 		t.Fatalf("good document: %v\n%s", err, out)
 	}
 	out, err := runFGH(t, "spec", "validate", good, bad)
-	var ec *exitError
-	if !errors.As(err, &ec) || ec.code != exitFailed {
+	if exitCodeOf(err) != exitFailed {
 		t.Fatalf("bad document: err = %v, want exit %d", err, exitFailed)
 	}
 	if !strings.Contains(out, "bad.yaml: INVALID") {

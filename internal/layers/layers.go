@@ -34,7 +34,7 @@ var groups = []group{
 	{"load", LayerRun, []string{"load"}},
 	{"suites", LayerRun, []string{"suites"}},
 	{"emulator", LayerRun, []string{"internal/emulator"}},
-	{"top", LayerTop, []string{"cmd", "internal/demo", "internal/launch", "internal/fgs/opgen"}},
+	{"top", LayerTop, []string{"cmd", "internal/demo", "internal/launch", "internal/fgs/opgen", "internal/fghtest"}},
 }
 
 // sameLayer lists the imports allowed between different groups of one layer.

@@ -1,4 +1,4 @@
-// Package sdkref describes the official Huawei Cloud Go SDK's FunctionGraph operations (method, path, where each request field travels, the request and response types, the enum values) so tests can hold the spec and the emulator to what real clients send and decode.
+// Package sdkref describes the official Huawei Cloud Go SDK's FunctionGraph operations (method, path, where each request field travels, the request and response types, the enum values) and builds a client of it, so tests can hold the spec, the emulator and the proxy to what real clients send and decode.
 package sdkref
 
 import (

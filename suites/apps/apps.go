@@ -12,31 +12,25 @@ import (
 	"github.com/fgharness/fgharness/internal/fgs"
 )
 
+// identified is an entry of a listing read for its ID only.
+type identified struct {
+	ID string `json:"id"`
+}
+
 // firstAppTemplate is the ID of the first application template listed.
 func firstAppTemplate() string {
 	GinkgoHelper()
-	var page struct {
-		Templates []struct {
-			ID string `json:"id"`
-		} `json:"templates"`
-	}
-	fw.Call(fw.Request{Operation: fgs.OpListAppTemplates}).ExpectStatus(http.StatusOK).Decode(&page)
-	if len(page.Templates) == 0 {
+	templates := fw.Listed[identified](fw.Request{Operation: fgs.OpListAppTemplates}, "templates")
+	if len(templates) == 0 {
 		Skip("listAppTemplates lists no application template to deploy")
 	}
-	return page.Templates[0].ID
+	return templates[0].ID
 }
 
 // listed tells whether listFunctionApplications lists the application.
 func listed(id string) bool {
 	GinkgoHelper()
-	var page struct {
-		Applications []struct {
-			ID string `json:"id"`
-		} `json:"applications"`
-	}
-	fw.Call(fw.Request{Operation: fgs.OpListFunctionApplications}).ExpectStatus(http.StatusOK).Decode(&page)
-	for _, a := range page.Applications {
+	for _, a := range fw.Listed[identified](fw.Request{Operation: fgs.OpListFunctionApplications}, "applications") {
 		if a.ID == id {
 			return true
 		}
@@ -73,17 +67,14 @@ var _ = area.Describe("Function applications", Label(fw.LabelApps), func() {
 
 	It("name function templates that can be shown one by one",
 		Label(fw.LabelBehaviour), fw.Conformance([]string{fgs.OpListFunctionTemplate, fgs.OpShowFunctionTemplate}, fw.CheckBehaviour), func() {
-			var page struct {
-				Templates []struct {
-					ID      string `json:"id"`
-					Runtime string `json:"runtime"`
-				} `json:"func_templates"`
-			}
-			fw.Call(fw.Request{Operation: fgs.OpListFunctionTemplate}).ExpectStatus(http.StatusOK).Decode(&page)
-			if len(page.Templates) == 0 {
+			templates := fw.Listed[struct {
+				ID      string `json:"id"`
+				Runtime string `json:"runtime"`
+			}](fw.Request{Operation: fgs.OpListFunctionTemplate}, "func_templates")
+			if len(templates) == 0 {
 				Skip("listFunctionTemplate lists no function template")
 			}
-			first := page.Templates[0]
+			first := templates[0]
 			shown := fw.Call(fw.Request{Operation: fgs.OpShowFunctionTemplate, Path: map[string]string{"template_id": first.ID}}).ExpectStatus(http.StatusOK)
 			Expect(shown.String("id")).To(Equal(first.ID), "showFunctionTemplate %s: body /id", first.ID)
 			Expect(shown.String("runtime")).To(Equal(first.Runtime), "showFunctionTemplate %s: body /runtime: expected the runtime the list gave", first.ID)

@@ -2,59 +2,30 @@ package contract_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/fgharness/fgharness/internal/emulator"
+	"github.com/fgharness/fgharness/internal/fghtest"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/loopback"
 	"github.com/fgharness/fgharness/suites/framework"
 )
 
 // Ginkgo runs one suite per process, so every contract run here is an
-// `fgh contract` subprocess; the binary is built once, without -race, so
-// that the runs stay fast whatever the test binary was built with.
-var fgh struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
+// `fgh contract` subprocess of the binary fghtest builds once.
+func TestMain(m *testing.M) { fghtest.Main(m) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if fgh.dir != "" {
-		os.RemoveAll(fgh.dir)
-	}
-	os.Exit(code)
-}
-
-func fghBinary(t *testing.T) string {
+// fghRun runs the fgh binary with args and returns its exit code and output.
+func fghRun(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	fgh.once.Do(func() {
-		if fgh.dir, fgh.err = os.MkdirTemp("", "fgh-contract-test-"); fgh.err != nil {
-			return
-		}
-		fgh.path = filepath.Join(fgh.dir, "fgh")
-		out, err := exec.Command("go", "build", "-o", fgh.path, "github.com/fgharness/fgharness/cmd/fgh").CombinedOutput()
-		if err != nil {
-			fgh.err = errors.New("go build ./cmd/fgh: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if fgh.err != nil {
-		t.Fatal(fgh.err)
-	}
-	return fgh.path
+	return fghtest.Output(t, fghtest.Command(t, args...), 3*time.Minute)
 }
 
 // contractRun is what one `fgh contract` subprocess left behind.
@@ -65,13 +36,22 @@ type contractRun struct {
 	specs  []types.SpecReport // the It nodes of ginkgo.json
 }
 
+// failed are the specs that failed.
+func (r contractRun) failed() []types.SpecReport {
+	var out []types.SpecReport
+	for _, s := range r.specs {
+		if s.State.Is(types.SpecStateFailureStates) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // failures are the failure messages of the failed specs.
 func (r contractRun) failures() []string {
 	var out []string
-	for _, s := range r.specs {
-		if s.State.Is(types.SpecStateFailureStates) {
-			out = append(out, s.LeafNodeText+": "+s.Failure.Message)
-		}
+	for _, s := range r.failed() {
+		out = append(out, s.LeafNodeText+": "+s.Failure.Message)
 	}
 	return out
 }
@@ -91,46 +71,11 @@ func (r contractRun) ran() int {
 func runContract(t *testing.T, args ...string) contractRun {
 	t.Helper()
 	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, fghBinary(t), append([]string{"contract", "--out", out}, args...)...)
-	cmd.Env = withoutFGHEnv()
-	output, err := cmd.CombinedOutput()
-	r := contractRun{dir: out, output: string(output)}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("fgh contract %s: %v", strings.Join(args, " "), err)
+	code, output := fghRun(t, append([]string{"contract", "--out", out}, args...)...)
+	if _, err := os.Stat(filepath.Join(out, framework.GinkgoJSONFile)); err != nil {
+		t.Fatalf("fgh contract %s exited %d without a Ginkgo report: %v\n%s", strings.Join(args, " "), code, err, output)
 	}
-	data, err := os.ReadFile(filepath.Join(out, framework.GinkgoJSONFile))
-	if err != nil {
-		t.Fatalf("fgh contract %s exited %d without a Ginkgo report: %v\n%s", strings.Join(args, " "), r.code, err, output)
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(data, &reports); err != nil {
-		t.Fatalf("%s: %v", framework.GinkgoJSONFile, err)
-	}
-	for _, rep := range reports {
-		for _, s := range rep.SpecReports {
-			if s.LeafNodeType == types.NodeTypeIt {
-				r.specs = append(r.specs, s)
-			}
-		}
-	}
-	return r
-}
-
-// withoutFGHEnv keeps a developer's FGH_* settings out of the runs.
-func withoutFGHEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "FGH_") {
-			env = append(env, kv)
-		}
-	}
-	return env
+	return contractRun{dir: out, code: code, output: output, specs: fghtest.ItSpecs(t, out)}
 }
 
 func TestDefectsCoverEveryKindOfCheck(t *testing.T) {
@@ -159,7 +104,7 @@ func TestSuitesCatchEveryDefect(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suites once per defect")
 	}
-	fghBinary(t)
+	fghtest.Binary(t)
 	slots := make(chan struct{}, 2) // the machine has two cores
 	for _, d := range framework.Defects() {
 		if d.CaughtBy != "" {

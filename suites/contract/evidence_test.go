@@ -3,37 +3,31 @@ package contract_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/evidence"
 	"github.com/fgharness/fgharness/suites/framework"
 )
 
-// fghRun runs the fgh binary with args and returns its exit code and output.
-func fghRun(t *testing.T, args ...string) (int, string) {
+// defectRun runs the functions suites into dir against an emulator behind
+// defect, with extra flags; it expects them to fail and returns the run's
+// output and evidence.
+func defectRun(t *testing.T, dir, defect string, extra ...string) (string, evidence.Run) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, fghBinary(t), args...)
-	cmd.Env = withoutFGHEnv()
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		return ee.ExitCode(), string(out)
-	case err != nil:
-		t.Fatalf("fgh %s: %v", strings.Join(args, " "), err)
+	args := append([]string{"contract", "--out", dir, "--test-defect", defect, "--label-filter", framework.LabelFunctions, "--extension-port", "0"}, extra...)
+	code, out := fghRun(t, args...)
+	if code != 1 {
+		t.Fatalf("defect run exited %d, want 1\n%s", code, out)
 	}
-	return 0, string(out)
+	run, err := evidence.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, run
 }
 
 // TestDefectRunLeavesReplayableEvidence: a run against an emulator whose
@@ -47,15 +41,7 @@ func TestDefectRunLeavesReplayableEvidence(t *testing.T) {
 	}
 	dir := t.TempDir()
 	har := filepath.Join(dir, "run.har")
-	code, out := fghRun(t, "contract", "--out", dir, "--har", har, "--test-defect", "create-201",
-		"--label-filter", framework.LabelFunctions, "--extension-port", "0")
-	if code != 1 {
-		t.Fatalf("defect run exited %d, want 1\n%s", code, out)
-	}
-	run, err := evidence.ReadRun(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, run := defectRun(t, dir, "create-201", "--har", har)
 	var fl evidence.Failure
 	for _, f := range run.Failures {
 		if f.Operation == "createFunction" && f.Expect.Checkable() && f.Response != nil && f.Response.Status == 201 {
@@ -102,7 +88,7 @@ func TestDefectRunLeavesReplayableEvidence(t *testing.T) {
 		t.Error("conformance.html lacks the failure's evidence")
 	}
 
-	code, out = fghRun(t, "contract", "replay", dir, fl.ID, "--test-defect", "create-201")
+	code, out := fghRun(t, "contract", "replay", dir, fl.ID, "--test-defect", "create-201")
 	if code != 1 || !strings.Contains(out, "REPRODUCED") {
 		t.Errorf("replay against the defective emulator exited %d, want 1 and REPRODUCED:\n%s", code, out)
 	}
@@ -142,8 +128,8 @@ func (r contractRun) checkEvidence(t *testing.T) {
 		}
 		ids[f.Source] = append(ids[f.Source], f.ID)
 	}
-	for _, s := range r.specs {
-		if s.State.Is(types.SpecStateFailureStates) && len(ids[s.FullText()]) == 0 {
+	for _, s := range r.failed() {
+		if len(ids[s.FullText()]) == 0 {
 			t.Errorf("failed spec %q has no failure in %s", s.FullText(), evidence.FailuresFile)
 		}
 	}
@@ -217,14 +203,7 @@ func TestBehaviourFailureReplaysWithItsProducers(t *testing.T) {
 	}
 	const defect = "deleted-function-found"
 	dir := t.TempDir()
-	code, out := fghRun(t, "contract", "--out", dir, "--test-defect", defect, "--label-filter", framework.LabelFunctions, "--extension-port", "0")
-	if code != 1 {
-		t.Fatalf("defect run exited %d, want 1\n%s", code, out)
-	}
-	run, err := evidence.ReadRun(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, run := defectRun(t, dir, defect)
 	var fl evidence.Failure
 	for _, f := range run.Failures {
 		if strings.Contains(f.Rule, "still found") {

@@ -145,6 +145,20 @@ func (r *Response) Decode(v any) {
 	Expect(json.Unmarshal(r.Body, v)).To(Succeed(), "%s: body does not decode: %s", r.Operation.ID, r.Snippet())
 }
 
+// Listed sends a list request, expects 200 and decodes the array the
+// answer holds under member (none when the member is absent).
+func Listed[T any](req Request, member string) []T {
+	GinkgoHelper()
+	resp := Call(req).ExpectStatus(http.StatusOK)
+	var page map[string]json.RawMessage
+	resp.Decode(&page)
+	var items []T
+	if raw := page[member]; raw != nil {
+		Expect(json.Unmarshal(raw, &items)).To(Succeed(), "%s: body /%s does not decode: %s", req.Operation, member, resp.Snippet())
+	}
+	return items
+}
+
 // String is a top-level string member of a JSON object body ("" when absent).
 func (r *Response) String(field string) string {
 	GinkgoHelper()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fghtest"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/internal/launch"
 	fw "github.com/fgharness/fgharness/suites/framework"
@@ -15,13 +16,7 @@ import (
 
 // emulator starts the built-in emulator (with defect, when named) for one test.
 func emulator(t *testing.T, defect string) *fw.Framework {
-	t.Helper()
-	f, err := fw.Setup(context.Background(), fw.Config{Launch: launch.Contract, Defect: defect})
-	if err != nil {
-		t.Fatalf("start the emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = f.Close(context.Background()) })
-	return f
+	return fghtest.Framework(t, launch.Contract, defect)
 }
 
 // fuzzRun runs the fuzzer over ops (all when none) and returns its result,

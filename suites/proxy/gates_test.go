@@ -12,24 +12,11 @@ import (
 
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/evidence"
+	"github.com/fgharness/fgharness/internal/fghtest"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/reports"
 	"github.com/fgharness/fgharness/suites/framework"
 )
-
-// writeAccept writes an accept file accepting createFunction's 201 (the
-// create-201 defect) until expires, and an entry that matches nothing.
-func writeAccept(t *testing.T, expires string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "accept.yaml")
-	body := "accept:\n" +
-		"  - {operation: createFunction, check: status, match: {location: status, status: 201}, reason: vendor X answers 201 Created, link: https://tracker.example/FG-1, expires: " + expires + "}\n" +
-		"  - {operation: deleteFunction, check: schema, match: {location: \"body /*\"}, reason: matches nothing through this proxy, expires: 2099-12-31}\n"
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // TestProxyAcceptFile: the SDK's life cycle against an emulator answering
 // createFunction 201, with an accept file for it. In force, the check is
@@ -45,12 +32,9 @@ func TestProxyAcceptFile(t *testing.T) {
 			cfg := emulator.DefaultConfig()
 			em := startEmulator(t, cfg, "create-201")
 			out := t.TempDir()
-			px := startProxy(t, Options{Upstream: em.URL, OutDir: out, AcceptFile: writeAccept(t, c.expires)})
+			px := startProxy(t, Options{Upstream: em.URL, OutDir: out, AcceptFile: fghtest.AcceptCreate201(t, c.expires)})
 			sdkLifeCycle(t, sdkVia(t, px.URL, cfg, cfg.SK, http.DefaultTransport))
-			res, err := px.stop()
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := px.stop(t)
 			applied := c.state == reports.AcceptApplied
 			if res.Summary.Failed() == applied {
 				t.Fatalf("failed=%v with the entry %s", res.Summary.Failed(), c.state)
@@ -117,10 +101,7 @@ func TestProxyAcceptsEveryRepeat(t *testing.T) {
 			t.Fatalf("status %d, want 404", status)
 		}
 	}
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	c := res.Summary.Conformance
 	if res.Summary.Failed() || c.AcceptedCount() != 1 || res.Summary.Failures != maxKeptPerRule {
 		t.Fatalf("failed=%v, %s, %d failures kept; want a pass with one accepted check and %d failures", res.Summary.Failed(), c.CountsLine(), res.Summary.Failures, maxKeptPerRule)
@@ -145,10 +126,7 @@ func TestProxyFailOnUnexercised(t *testing.T) {
 	sent := &sentOps{ops: map[string]bool{}}
 	px := startProxy(t, Options{Upstream: em.URL, OutDir: t.TempDir(), FailOnUnexercised: true})
 	sdkLifeCycle(t, sdkVia(t, px.URL, cfg, cfg.SK, sent))
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	gaps := res.Summary.Unexercised
 	if !res.Summary.Failed() || res.Summary.Conformance.Failed() || len(gaps) == 0 {
 		t.Fatalf("failed=%v with %d gaps, want a run failed by gaps alone", res.Summary.Failed(), len(gaps))
@@ -172,10 +150,7 @@ func TestProxyFailOnUnexercised(t *testing.T) {
 
 	px = startProxy(t, Options{Upstream: em.URL, OutDir: t.TempDir(), FailOnUnexercised: true, AcceptFile: path})
 	sdkLifeCycle(t, sdkVia(t, px.URL, cfg, cfg.SK, http.DefaultTransport))
-	res, err = px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res = px.stop(t)
 	if res.Summary.Failed() || len(res.Summary.Unexercised) != 0 {
 		t.Errorf("every gap waived, still failed=%v with %+v", res.Summary.Failed(), res.Summary.Unexercised)
 	}
@@ -228,10 +203,7 @@ func TestProxyHAR(t *testing.T) {
 	if status := get(t, creds, list, "X-Auth-Token", token, "X-Security-Token", securityToken); status == http.StatusUnauthorized {
 		t.Fatalf("list with a token: status %d", status)
 	}
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	data, err := os.ReadFile(harPath)
 	if err != nil {
 		t.Fatal(err)

@@ -62,9 +62,19 @@ func startEmulator(t *testing.T, cfg emulator.Config, defect string) *testEmulat
 
 // runningProxy is a proxy Run in the background.
 type runningProxy struct {
-	URL  string
-	Log  *syncbuf.Buffer
-	stop func() (Result, error)
+	URL string
+	Log *syncbuf.Buffer
+	end func() (Result, error)
+}
+
+// stop stops the proxy and returns the result of its run.
+func (p *runningProxy) stop(t *testing.T) Result {
+	t.Helper()
+	res, err := p.end()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 // startProxy runs the proxy on a free loopback port with opts (Listen and
@@ -97,7 +107,7 @@ func startProxy(t *testing.T, opts Options) *runningProxy {
 	t.Cleanup(func() { _, _ = stop() })
 	select {
 	case addr := <-ready:
-		return &runningProxy{URL: "http://" + addr, Log: logs, stop: stop}
+		return &runningProxy{URL: "http://" + addr, Log: logs, end: stop}
 	case e := <-done:
 		t.Fatalf("proxy did not start: %v", e.err)
 	case <-time.After(10 * time.Second):

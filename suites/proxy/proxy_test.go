@@ -99,10 +99,7 @@ func TestTokenNeverWritten(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, token) {
 		t.Fatalf("invoke through the proxy: %d %s (the test needs the token echoed back)", status, body)
 	}
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	if !res.Summary.Failed() {
 		t.Fatal("the request-id-number defect was not reported, so no evidence was written to check")
 	}
@@ -153,9 +150,7 @@ func TestResign(t *testing.T) {
 	if err := list(sdkVia(t, resign.URL, cfg, "wrong-secret", http.DefaultTransport)); err != nil {
 		t.Fatalf("re-signed by the proxy: %v", err)
 	}
-	if _, err := resign.stop(); err != nil {
-		t.Fatal(err)
-	}
+	resign.stop(t)
 	if strings.Contains(resign.Log.String(), cfg.SK) {
 		t.Error("the log holds the secret key")
 	}
@@ -230,10 +225,7 @@ func TestHostileClients(t *testing.T) {
 	if n := em.requests(); n != 0 {
 		t.Errorf("%d hostile requests reached the upstream", n)
 	}
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	if res.Summary.Refused < 4 || res.Summary.Failed() {
 		t.Errorf("refused %d, failed %v: want the refusals counted and no verdict against the upstream", res.Summary.Refused, res.Summary.Failed())
 	}
@@ -287,10 +279,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	defer up.Close()
 	px := startProxy(t, Options{Upstream: up.URL, OutDir: t.TempDir()})
 	status := get(t, http.DefaultTransport, px.URL+"/v2/p/fgs/functions", "X-Auth-Token", "some-token")
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	if status != http.StatusFound || followed {
 		t.Errorf("status %d, followed %v: want the 302 passed back, not followed", status, followed)
 	}
@@ -314,10 +303,7 @@ func TestUpstreamDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	if resp.StatusCode != http.StatusBadGateway || res.Summary.UpstreamErrors != 1 || !res.Summary.Failed() {
 		t.Errorf("status %d, upstream errors %d, failed %v", resp.StatusCode, res.Summary.UpstreamErrors, res.Summary.Failed())
 	}
@@ -390,10 +376,7 @@ func TestStopAbandonsSlowExchange(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	if !res.Abandoned {
 		t.Error("stopping with a 3s invocation in flight and a 100ms drain did not abandon it")
 	}

@@ -72,12 +72,7 @@ func ptr[T any](v T) *T { return &v }
 // delete. It fails the test on any SDK error.
 func sdkLifeCycle(t *testing.T, c *functiongraph.FunctionGraphClient) {
 	t.Helper()
-	codeType := model.GetCreateFunctionRequestBodyCodeTypeEnum().INLINE
-	created, err := c.CreateFunction(&model.CreateFunctionRequest{Body: &model.CreateFunctionRequestBody{
-		FuncName: "proxy-life", Package: "default", Runtime: model.GetCreateFunctionRequestBodyRuntimeEnum().PYTHON3_9,
-		Timeout: 30, Handler: "index.handler", MemorySize: 128, CodeType: &codeType,
-		FuncCode: &model.FuncCode{File: ptr("aW1wb3J0IGpzb24K")},
-	}})
+	created, err := c.CreateFunction(sdkref.CreateInlineFunction("proxy-life"))
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -176,10 +171,7 @@ func TestOfficialSDKThroughProxy(t *testing.T) {
 	sent := &sentOps{ops: map[string]bool{}}
 	sdkLifeCycle(t, sdkVia(t, px.URL, cfg, cfg.SK, sent))
 
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	if res.Abandoned || res.Summary.Failed() {
 		t.Errorf("abandoned=%v failed=%v, want a clean run; log:\n%s", res.Abandoned, res.Summary.Failed(), px.Log.String())
 	}
@@ -233,10 +225,7 @@ func TestProxyReportsDefect(t *testing.T) {
 	out := t.TempDir()
 	px := startProxy(t, Options{Upstream: em.URL, OutDir: out})
 	sdkLifeCycle(t, sdkVia(t, px.URL, cfg, cfg.SK, http.DefaultTransport))
-	res, err := px.stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := px.stop(t)
 	if !res.Summary.Failed() {
 		t.Fatal("the run passed although createFunction answered 201")
 	}

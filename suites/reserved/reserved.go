@@ -28,14 +28,11 @@ func setReserved(fn fw.Function, count int) {
 // function's URN, or -1 when it does not list it.
 func listedCount(fn fw.Function) int {
 	GinkgoHelper()
-	var page struct {
-		Reserved []struct {
-			FuncURN string `json:"func_urn"`
-			Count   int    `json:"count"`
-		} `json:"reservedinstances"`
-	}
-	fw.Call(fw.Request{Operation: fgs.OpListFunctionReservedInstances, Query: url.Values{"urn": {fn.URN}}}).ExpectStatus(http.StatusOK).Decode(&page)
-	for _, r := range page.Reserved {
+	listed := fw.Listed[struct {
+		FuncURN string `json:"func_urn"`
+		Count   int    `json:"count"`
+	}](fw.Request{Operation: fgs.OpListFunctionReservedInstances, Query: url.Values{"urn": {fn.URN}}}, "reservedinstances")
+	for _, r := range listed {
 		if fw.UnqualifiedURN(r.FuncURN) == fn.Unqualified() {
 			return r.Count
 		}
@@ -47,15 +44,12 @@ func listedCount(fn fw.Function) int {
 // listReservedInstanceConfigs, or -1 when it is not listed.
 func configuredCount(fn fw.Function) int {
 	GinkgoHelper()
-	var page struct {
-		Reserved []struct {
-			FunctionURN   string `json:"function_urn"`
-			QualifierName string `json:"qualifier_name"`
-			MinCount      int    `json:"min_count"`
-		} `json:"reserved_instances"`
-	}
-	fw.Call(fw.Request{Operation: fgs.OpListReservedInstanceConfigs, Query: url.Values{"function_urn": {fn.URN}}}).ExpectStatus(http.StatusOK).Decode(&page)
-	for _, r := range page.Reserved {
+	configs := fw.Listed[struct {
+		FunctionURN   string `json:"function_urn"`
+		QualifierName string `json:"qualifier_name"`
+		MinCount      int    `json:"min_count"`
+	}](fw.Request{Operation: fgs.OpListReservedInstanceConfigs, Query: url.Values{"function_urn": {fn.URN}}}, "reserved_instances")
+	for _, r := range configs {
 		if fw.UnqualifiedURN(r.FunctionURN) == fn.Unqualified() && r.QualifierName == "latest" {
 			return r.MinCount
 		}

@@ -62,6 +62,7 @@ func createFlow(def map[string]any) workflow {
 	resp := fw.Call(fw.Request{Operation: fgs.OpCreateWorkflow, Body: def}).ExpectStatus(http.StatusOK)
 	resp.Decode(&w)
 	Expect(w.ID).NotTo(BeEmpty(), "createWorkflow answer: id: expected the workflow's ID: %s", resp.Snippet())
+	Expect(w.WorkflowURN).NotTo(BeEmpty(), "createWorkflow answer: workflow_urn: expected the new workflow's URN: %s", resp.Snippet())
 	DeferCleanup(deleteWorkflows, w.WorkflowURN)
 	return w
 }

@@ -59,12 +59,7 @@ func createWorkflow(name, mode, functionURN string) workflow {
 	fns, _ := body["functions"].([]any)
 	Expect(fns).NotTo(BeEmpty(), "the spec's createWorkflow example has no functions")
 	fns[0].(map[string]any)["operation"] = functionURN
-	var w workflow
-	resp := fw.Call(fw.Request{Operation: fgs.OpCreateWorkflow, Body: body}).ExpectStatus(http.StatusOK)
-	resp.Decode(&w)
-	Expect(w.WorkflowURN).NotTo(BeEmpty(), "createWorkflow answer: workflow_urn: expected the new workflow's URN: %s", resp.Snippet())
-	DeferCleanup(deleteWorkflows, w.WorkflowURN)
-	return w
+	return createFlow(body)
 }
 
 // deleteWorkflows removes workflows of this run; one already gone counts as done.
