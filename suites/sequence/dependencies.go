@@ -53,7 +53,7 @@ func (s *seq) createDependencyVersion(t *rapid.T) {
 	known, pkg := len(s.deps.live) > 0, s.deps.pkg
 	resp := s.sendCreate(fw.Request{Operation: fgs.OpCreateDependencyVersion, Body: map[string]any{
 		"depend_type": "zip", "runtime": "Python3.9", "name": name, "description": "fgh sequence",
-		"depend_file": base64.StdEncoding.EncodeToString(packageZip(rapid.IntRange(0, 99).Draw(t, "content"))),
+		"depend_file": base64.StdEncoding.EncodeToString(packageZip(pick(s, t, rapid.IntRange(0, 99), "content"))),
 	}}, func(resp *fw.Response) {
 		if path := s.tryFollow(resp, fgs.OpCreateDependencyVersion, fgs.OpShowDependencyVersion); path != nil {
 			s.deps.made++

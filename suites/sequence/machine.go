@@ -37,6 +37,9 @@ type seq struct {
 	t    *rapid.T
 	name string // fgh-<run>-seq-<index>-<attempt>: what the sequence creates is named after it
 	area string
+	// script is the current life-cycle step's values (nil in a random
+	// sequence): pick takes them instead of drawing.
+	script values
 
 	created   *fw.Response      // the createFunction answer
 	fnPath    map[string]string // createFunction → consumers
@@ -80,7 +83,7 @@ var areas = []string{areaFunction, areaTriggers, areaDependencies, areaWorkflows
 // start draws the sequence's area and makes what the area's actions need:
 // a function (dependency packages are the project's, not a function's).
 func (s *seq) start() {
-	s.area = rapid.SampledFrom(areas).Draw(s.t, "area")
+	s.area = pickFrom(s, s.t, areas, "area")
 	if s.area != areaDependencies {
 		s.create()
 	}
@@ -177,7 +180,7 @@ func (s *seq) actions() map[string]func(*rapid.T) {
 }
 
 func (s *seq) publishVersion(t *rapid.T) {
-	v := rapid.SampledFrom(versions).Draw(t, "version")
+	v := pickFrom(s, t, versions, "version")
 	if s.published[v] != nil {
 		t.Skip("published already")
 	}
@@ -212,11 +215,11 @@ func (s *seq) listVersions(*rapid.T) {
 // createAlias points a new alias at latest or at a published version, the
 // version carried by the spec's link from createFunctionVersion.
 func (s *seq) createAlias(t *rapid.T) {
-	name := rapid.SampledFrom(aliasNames).Draw(t, "alias")
+	name := pickFrom(s, t, aliasNames, "alias")
 	if _, ok := s.aliases[name]; ok {
 		t.Skip("exists")
 	}
-	version := rapid.SampledFrom(s.versionChoices()).Draw(t, "version")
+	version := pickFrom(s, t, s.versionChoices(), "version")
 	path, body := s.fnPath, map[string]any{"version": version}
 	if p := s.published[version]; p != nil {
 		path, body = s.followBody(p, s.fnPath, fgs.OpCreateFunctionVersion, fgs.OpCreateVersionAlias)
@@ -231,7 +234,7 @@ func (s *seq) createAlias(t *rapid.T) {
 
 func (s *seq) updateAlias(t *rapid.T) {
 	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.aliases)), "alias")
-	version := rapid.SampledFrom(s.versionChoices()).Draw(t, "version")
+	version := pickFrom(s, t, s.versionChoices(), "version")
 	resp := s.send(fw.Request{Operation: fgs.OpUpdateVersionAlias, Path: s.aliasPath(name), Body: map[string]any{"version": version, "description": "fgh sequence"}})
 	s.expectStatus(resp, http.StatusOK, "an update of an existing alias is answered 200")
 	s.aliases[name] = version
@@ -275,11 +278,11 @@ func (s *seq) listAliases(*rapid.T) {
 }
 
 func (s *seq) createEvent(t *rapid.T) {
-	name := rapid.SampledFrom(eventNames).Draw(t, "event")
+	name := pickFrom(s, t, eventNames, "event")
 	if s.events[name] != nil {
 		t.Skip("exists")
 	}
-	content := drawContent(t)
+	content := s.drawContent(t)
 	resp := s.send(fw.Request{Operation: fgs.OpCreateEvent, Path: s.fnPath, Body: map[string]any{"name": name, "content": content}})
 	s.expectStatus(resp, http.StatusOK, "a new test event is answered 200")
 	s.expectMember(resp, "name", name, "the created event has the name it was given")
@@ -291,7 +294,7 @@ func (s *seq) createEvent(t *rapid.T) {
 
 func (s *seq) updateEvent(t *rapid.T) {
 	name := s.drawExisting(t, slices.Sorted(maps.Keys(s.events)), "event")
-	content := drawContent(t)
+	content := s.drawContent(t)
 	resp := s.send(fw.Request{Operation: fgs.OpUpdateEvent, Path: s.eventPath(name), Body: map[string]any{"content": content}})
 	s.expectStatus(resp, http.StatusOK, "an update of an existing test event is answered 200")
 	s.events[name].content = content
@@ -349,7 +352,7 @@ func (s *seq) drawExisting(t *rapid.T, names []string, label string) string {
 	if len(names) == 0 {
 		t.Skip("none yet")
 	}
-	return rapid.SampledFrom(names).Draw(t, label)
+	return pickFrom(s, t, names, label)
 }
 
 func (s *seq) aliasPath(name string) map[string]string {
@@ -364,8 +367,8 @@ func (s *seq) eventPath(name string) map[string]string {
 }
 
 // drawContent is a test event's content: base64 of a small JSON object.
-func drawContent(t *rapid.T) string {
-	n := rapid.IntRange(0, 99).Draw(t, "content")
+func (s *seq) drawContent(t *rapid.T) string {
+	n := pick(s, t, rapid.IntRange(0, 99), "content")
 	return base64.StdEncoding.EncodeToString(fmt.Appendf(nil, `{"n":%d}`, n))
 }
 

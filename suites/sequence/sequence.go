@@ -49,6 +49,10 @@ type Options struct {
 	// Rate caps requests per second over all workers (0: no cap); a 429
 	// answer is waited out as its Retry-After says and sent again.
 	Rate float64
+
+	// randomOnly leaves the life-cycles out (for the tests of shrinking
+	// random sequences).
+	randomOnly bool
 }
 
 // Defaults of a sequence run: small enough for CI, long enough to reach
@@ -118,6 +122,9 @@ type Result struct {
 	// (operation and body, the run's prefix cut out), for the tests of
 	// determinism.
 	sent [][]string
+	// lifeCycleDone is, by sequence index, how many steps of its
+	// life-cycle the first run finished.
+	lifeCycleDone []int
 }
 
 // Source is the evidence source of sequence failures.
@@ -175,6 +182,7 @@ func Run(ctx context.Context, f *fw.Framework, opts Options, rec *evidence.Recor
 			continue
 		}
 		res.sent = append(res.sent, sl.sent)
+		res.lifeCycleDone = append(res.lifeCycleDone, sl.lifeCycleDone)
 		if failing == nil && sl.tb.Failed() && sl.shortest != nil {
 			failing = sl
 		}
@@ -221,6 +229,9 @@ type slot struct {
 	// shrinkSent counts the requests of shrink candidates (ShrinkRequests).
 	shrinkSent int
 	sent       []string
+	// lifeCycleDone counts the steps of the slot's life-cycle that its
+	// first run finished.
+	lifeCycleDone int
 }
 
 // check runs sequence i as a rapid property with its own seed.
@@ -237,6 +248,10 @@ func (r *runner) check(ctx context.Context, i int) *slot {
 		r.sequences.Add(1)
 		s := r.newSeq(ctx, t, sl)
 		defer s.end()
+		if lc, ok := r.lifeCycle(i); ok {
+			s.runLifeCycle(lc)
+			return
+		}
 		s.start()
 		t.Repeat(s.actions())
 	})
@@ -248,6 +263,15 @@ func (r *runner) check(ctx context.Context, i int) *slot {
 		r.mu.Unlock()
 	}
 	return sl
+}
+
+// lifeCycle is sequence i's life-cycle: the first sequences of a run are
+// the life-cycles, in order, as many as the run has sequences for.
+func (r *runner) lifeCycle(i int) (lifeCycle, bool) {
+	if r.opts.randomOnly || i >= len(lifeCycles) {
+		return lifeCycle{}, false
+	}
+	return lifeCycles[i], true
 }
 
 // sequenceSeed is sequence i's seed: splitmix64 of the run's seed and i,

@@ -2,6 +2,7 @@ package sequence
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -51,6 +52,11 @@ func TestHealthyEmulatorKeepsEveryPromiseDeterministically(t *testing.T) {
 		for _, fl := range f.Evidence.Failures() {
 			t.Errorf("unexpected failure %s: %s", fl.ID, fl.Rule)
 		}
+		for i, lc := range lifeCycles {
+			if res.lifeCycleDone[i] != len(lc.steps) {
+				t.Errorf("life-cycle %s ran %d of its %d steps: an action skipped, leaving its promises unchecked", lc.name, res.lifeCycleDone[i], len(lc.steps))
+			}
+		}
 		sent = append(sent, res.sent)
 	}
 	for run := 1; run < len(sent); run++ {
@@ -83,66 +89,105 @@ func collapsePolls(lines []string) []string {
 	return slices.Compact(slices.Clone(lines))
 }
 
-// Each sequence defect is caught, shrunk to the shortest sequence that
-// shows it, and replay reproduces it against the broken emulator but not
-// against a healthy one.
-func TestSequencesCatchEveryDefect(t *testing.T) {
-	// Each defect runs with a seed whose first failing sequence is short,
-	// so that rapid reaches the shortest within its shrink time even
-	// under -race on two cores.
-	type proof struct {
-		seed uint64
-		want []string
-	}
-	cases := map[string]proof{
-		"deleted-alias-listed":        {2, []string{fgs.OpCreateFunction, fgs.OpCreateVersionAlias, fgs.OpDeleteVersionAlias, fgs.OpListVersionAliases}},
-		"event-update-lost":           {43, []string{fgs.OpCreateFunction, fgs.OpCreateEvent, fgs.OpUpdateEvent, fgs.OpShowEvent}},
-		"deleted-trigger-listed":      {15, []string{fgs.OpCreateFunction, fgs.OpCreateFunctionTrigger, fgs.OpDeleteFunctionTrigger, fgs.OpListFunctionTriggers}},
-		"dependency-version-readable": {1, []string{fgs.OpCreateDependencyVersion, fgs.OpDeleteDependencyVersion, fgs.OpShowDependencyVersion}},
-		"workflow-update-lost":        {5, []string{fgs.OpCreateFunction, fgs.OpCreateWorkflow, fgs.OpUpdateWorkFlow, fgs.OpShowWorkFlow}},
-		"execution-stop-ignored": {9, []string{fgs.OpCreateFunction, fgs.OpCreateWorkflow, fgs.OpStartWorkflowExecution, fgs.OpShowWorkflowExecution,
-			fgs.OpStopWorkFlow, fgs.OpShowWorkflowExecution}},
-	}
+// sequenceDefects are the defects left to the sequences, each with the
+// shortest sequence that shows it: the one its life-cycle reports, and the
+// one rapid shrinks a random sequence that finds it to.
+var sequenceDefects = map[string][]string{
+	"deleted-alias-listed":        {fgs.OpCreateFunction, fgs.OpCreateVersionAlias, fgs.OpDeleteVersionAlias, fgs.OpListVersionAliases},
+	"event-update-lost":           {fgs.OpCreateFunction, fgs.OpCreateEvent, fgs.OpUpdateEvent, fgs.OpShowEvent},
+	"deleted-trigger-listed":      {fgs.OpCreateFunction, fgs.OpCreateFunctionTrigger, fgs.OpDeleteFunctionTrigger, fgs.OpListFunctionTriggers},
+	"dependency-version-readable": {fgs.OpCreateDependencyVersion, fgs.OpDeleteDependencyVersion, fgs.OpShowDependencyVersion},
+	"workflow-update-lost":        {fgs.OpCreateFunction, fgs.OpCreateWorkflow, fgs.OpUpdateWorkFlow, fgs.OpShowWorkFlow},
+	"execution-stop-ignored": {fgs.OpCreateFunction, fgs.OpCreateWorkflow, fgs.OpStartWorkflowExecution, fgs.OpShowWorkflowExecution,
+		fgs.OpStopWorkFlow, fgs.OpShowWorkflowExecution},
+}
+
+// Every sequence defect is found by a run of the default budget at every
+// seed (the life-cycles find it before any random sequence runs), at its
+// shortest sequence, and replay reproduces it against the broken emulator
+// but not against a healthy one.
+func TestLifeCyclesCatchEveryDefectAtAnySeed(t *testing.T) {
 	for _, d := range fw.Defects() {
-		if _, ok := cases[d.Name]; d.CaughtBy == fw.CaughtBySequences && !ok {
+		if _, ok := sequenceDefects[d.Name]; d.CaughtBy == fw.CaughtBySequences && !ok {
 			t.Errorf("defect %s is left to the sequences but no test proves they catch it", d.Name)
 		}
 	}
-	for name, p := range cases {
+	for name, want := range sequenceDefects {
+		for _, seed := range []uint64{1, 2, 7, 42} {
+			t.Run(fmt.Sprintf("%s/seed=%d", name, seed), func(t *testing.T) {
+				f := emulator(t, name)
+				// the default budget; only the waits are short (a healthy
+				// emulator settles at once, and a stop it ignores never does)
+				o := DefaultOptions(seed)
+				o.Settle, o.Execution = 0, 2*time.Second
+				res, err := Run(context.Background(), f, o, f.Evidence)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Failure == nil {
+					t.Fatalf("%d sequences (%d requests) did not catch %s", res.Sequences, res.Requests, name)
+				}
+				if !slices.Equal(res.Sequence, want) {
+					t.Errorf("reported %v, want the shortest %v (rule: %s)", res.Sequence, want, res.Failure.Rule)
+				}
+				checkEvidence(t, f, res, name, seed, want, seed == 1)
+			})
+		}
+	}
+}
+
+// Random sequences alone find a defect too, and rapid shrinks the failing
+// one to the shortest sequence that shows it. (Seeds whose first failing
+// random sequence is short, so that rapid reaches the shortest within its
+// shrink time even under -race on two cores.)
+func TestRandomSequencesShrinkToTheShortest(t *testing.T) {
+	for name, seed := range map[string]uint64{"deleted-alias-listed": 2, "deleted-trigger-listed": 15, "dependency-version-readable": 1} {
 		t.Run(name, func(t *testing.T) {
 			f := emulator(t, name)
-			want := p.want
-			res, err := Run(context.Background(), f, testOptions(p.seed, 40), f.Evidence)
+			o := testOptions(seed, 40)
+			o.randomOnly = true
+			res, err := Run(context.Background(), f, o, f.Evidence)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Failure == nil {
 				t.Fatalf("%d sequences (%d requests) did not catch %s", res.Sequences, res.Requests, name)
 			}
-			fl := res.Failure
-			if !slices.Equal(res.Sequence, want) {
-				t.Errorf("shrunk to %v, want the shortest %v (rule: %s)", res.Sequence, want, fl.Rule)
+			if want := sequenceDefects[name]; !slices.Equal(res.Sequence, want) {
+				t.Errorf("shrunk to %v, want the shortest %v (rule: %s)", res.Sequence, want, res.Failure.Rule)
 			}
-			if !fl.Shrunk || fl.Seed == nil || *fl.Seed != int64(p.seed) || fl.ID == "" || fl.Source != Source || (len(fl.Cleanup) == 0 && want[0] == fgs.OpCreateFunction) {
-				t.Errorf("failure evidence incomplete: id %q shrunk %v seed %v source %q cleanup %d", fl.ID, fl.Shrunk, fl.Seed, fl.Source, len(fl.Cleanup))
-			}
-			if d, _ := defectMention(name); !strings.Contains(fl.Rule+" "+fl.Violation.String(), d) {
-				t.Errorf("failure %q does not mention %q", fl.Rule+" "+fl.Violation.String(), d)
-			}
-			dir := t.TempDir()
-			if err := f.Evidence.WriteFailures(dir); err != nil {
-				t.Fatal(err)
-			}
-			for defect, reproduces := range map[string]bool{name: true, "": false} {
-				rr, err := replay.Run(context.Background(), replay.Options{RunDir: dir, FailureID: fl.ID, Launch: launch.Contract, Defect: defect, Timeout: 10 * time.Second})
-				if err != nil {
-					t.Fatalf("replay against %q: %v", defect, err)
-				}
-				if rr.Reproduced() != reproduces {
-					t.Errorf("replay against defect %q: reproduced %v, want %v (broken %v, answer %+v)", defect, rr.Reproduced(), reproduces, rr.Broken, rr.Answer)
-				}
-			}
+			checkEvidence(t, f, res, name, seed, sequenceDefects[name], true)
 		})
+	}
+}
+
+// checkEvidence checks what res recorded of the failure found with
+// defect name; with replay, that the failure replays against the broken
+// emulator and not against a healthy one.
+func checkEvidence(t *testing.T, f *fw.Framework, res Result, name string, seed uint64, want []string, withReplay bool) {
+	t.Helper()
+	fl := res.Failure
+	if !fl.Shrunk || fl.Seed == nil || *fl.Seed != int64(seed) || fl.ID == "" || fl.Source != Source || (len(fl.Cleanup) == 0 && want[0] == fgs.OpCreateFunction) {
+		t.Errorf("failure evidence incomplete: id %q shrunk %v seed %v source %q cleanup %d", fl.ID, fl.Shrunk, fl.Seed, fl.Source, len(fl.Cleanup))
+	}
+	if d, _ := defectMention(name); !strings.Contains(fl.Rule+" "+fl.Violation.String(), d) {
+		t.Errorf("failure %q does not mention %q", fl.Rule+" "+fl.Violation.String(), d)
+	}
+	if !withReplay {
+		return
+	}
+	dir := t.TempDir()
+	if err := f.Evidence.WriteFailures(dir); err != nil {
+		t.Fatal(err)
+	}
+	for defect, reproduces := range map[string]bool{name: true, "": false} {
+		rr, err := replay.Run(context.Background(), replay.Options{RunDir: dir, FailureID: fl.ID, Launch: launch.Contract, Defect: defect, Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatalf("replay against %q: %v", defect, err)
+		}
+		if rr.Reproduced() != reproduces {
+			t.Errorf("replay against defect %q: reproduced %v, want %v (broken %v, answer %+v)", defect, rr.Reproduced(), reproduces, rr.Broken, rr.Answer)
+		}
 	}
 }
 
@@ -161,7 +206,7 @@ func TestShrinkBudgetAndWorkersKeepTheReportBounded(t *testing.T) {
 	run := func(workers, budget int) Result {
 		f := emulator(t, "deleted-alias-listed")
 		o := testOptions(2, 40)
-		o.Workers, o.ShrinkRequests = workers, budget
+		o.Workers, o.ShrinkRequests, o.randomOnly = workers, budget, true
 		res, err := Run(context.Background(), f, o, f.Evidence)
 		if err != nil {
 			t.Fatal(err)

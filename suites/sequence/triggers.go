@@ -46,11 +46,11 @@ func (s *seq) triggerActions() map[string]func(*rapid.T) {
 // createTrigger makes a timer of the function that fires once a day at
 // most (and not at all while DISABLED): it never fires during a sequence.
 func (s *seq) createTrigger(t *rapid.T) {
-	label := rapid.SampledFrom(triggerLabels).Draw(t, "trigger")
+	label := pickFrom(s, t, triggerLabels, "trigger")
 	if s.triggers.live[label] != nil {
 		t.Skip("exists")
 	}
-	status := rapid.SampledFrom(triggerStatuses).Draw(t, "status")
+	status := pickFrom(s, t, triggerStatuses, "status")
 	path := s.follow(s.created, nil, fgs.OpCreateFunction, fgs.OpCreateFunctionTrigger)
 	resp := s.send(fw.Request{Operation: fgs.OpCreateFunctionTrigger, Path: path, Body: map[string]any{
 		"trigger_type_code": "TIMER", "event_type_code": "MessageCreated", "trigger_status": status,
@@ -76,7 +76,7 @@ func (s *seq) showTrigger(t *rapid.T) {
 // documents for every trigger type.
 func (s *seq) updateTrigger(t *rapid.T) {
 	label := s.drawExisting(t, slices.Sorted(maps.Keys(s.triggers.live)), "trigger")
-	status := rapid.SampledFrom(triggerStatuses).Draw(t, "status")
+	status := pickFrom(s, t, triggerStatuses, "status")
 	tr := s.triggers.live[label]
 	resp := s.send(fw.Request{Operation: fgs.OpUpdateTrigger, Path: tr.path, Body: map[string]any{"trigger_status": status}})
 	s.expectStatus(resp, http.StatusOK, "an update of an existing trigger is answered 200")

@@ -66,7 +66,7 @@ func (s *seq) workflowActions() map[string]func(*rapid.T) {
 
 // createWorkflow makes the sequence's workflow, held or not as drawn.
 func (s *seq) createWorkflow() {
-	s.flow.held = rapid.Bool().Draw(s.t, "held")
+	s.flow.held = pick(s, s.t, rapid.Bool(), "held")
 	s.flow.description = "fgh sequence"
 	s.flow.runs = map[string]*execution{}
 	resp := s.sendCreate(fw.Request{Operation: fgs.OpCreateWorkflow, Body: s.definition()}, func(resp *fw.Response) {
@@ -127,7 +127,7 @@ func (s *seq) showWorkflow(*rapid.T) {
 // updateWorkFlow takes it.
 func (s *seq) updateWorkflow(t *rapid.T) {
 	s.liveFlow(t)
-	s.flow.description = fmt.Sprintf("fgh sequence %d", rapid.IntRange(0, 9).Draw(t, "description"))
+	s.flow.description = fmt.Sprintf("fgh sequence %d", pick(s, t, rapid.IntRange(0, 9), "description"))
 	resp := s.send(fw.Request{Operation: fgs.OpUpdateWorkFlow, Path: s.flow.path, Body: s.definition()})
 	s.expectStatus(resp, http.StatusOK, "an update of an existing workflow is answered 200")
 }
@@ -156,7 +156,7 @@ func (s *seq) startExecution(t *rapid.T) {
 		t.Skip("enough executions")
 	}
 	resp := s.send(fw.Request{Operation: fgs.OpStartWorkflowExecution, Path: s.flow.path,
-		Body: map[string]any{"input": map[string]any{"n": rapid.IntRange(0, 9).Draw(t, "input")}}})
+		Body: map[string]any{"input": map[string]any{"n": pick(s, t, rapid.IntRange(0, 9), "input")}}})
 	s.expectStatus(resp, http.StatusOK, "starting an execution of an existing workflow is answered 200")
 	x := &execution{path: s.follow(resp, s.flow.path, fgs.OpStartWorkflowExecution, fgs.OpShowWorkflowExecution), status: runRunning}
 	s.flow.runs[fmt.Sprintf("x%d", len(s.flow.runs)+1)] = x
