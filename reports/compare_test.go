@@ -40,39 +40,6 @@ func TestCompareSameServerIsClean(t *testing.T) {
 	}
 }
 
-func TestCompareThreeTimesSlowerFails(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		base, cur []*Report
-	}{
-		{"one run per side", runs(10, 1, 12), runs(20, 1, 36)},
-		{"five runs per side", runs(30, 5, 12), runs(40, 5, 36)},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			opts := CompareOptions{MaxRegression: map[string]float64{"p99": 0.10, "p50": 0.10, "throughput": 0.05}}
-			c, err := Compare(tc.base, tc.cur, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var b strings.Builder
-			if err := c.RenderText(&b); err != nil {
-				t.Fatal(err)
-			}
-			if !c.Regressed() {
-				t.Fatalf("3x slower server passed:\n%s", b.String())
-			}
-			for _, m := range c.Metrics {
-				if want := m.Metric != "throughput"; m.Regressed != want {
-					t.Errorf("%s regressed = %v, want %v\n%s", m.Metric, m.Regressed, want, b.String())
-				}
-			}
-			if !strings.Contains(b.String(), "REGRESSED") {
-				t.Errorf("text rendering does not say REGRESSED:\n%s", b.String())
-			}
-		})
-	}
-}
-
 func TestCompareFasterIsNotARegression(t *testing.T) {
 	c, err := Compare(runs(10, 1, 36), runs(20, 1, 12), CompareOptions{})
 	if err != nil {
@@ -94,17 +61,26 @@ func TestCompareWithinToleranceIsClean(t *testing.T) {
 	}
 }
 
-func TestCompareTooFewSamplesIsInconclusive(t *testing.T) {
+// A 3x slower current side is a regression when both sides have enough
+// samples, and inconclusive (never a regression) when they have too few.
+func TestCompareThreeTimesSlower(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		base, cur []*Report
+		name       string
+		base, cur  []*Report
+		conclusive bool
 	}{
-		{"3 vs 3 runs", runs(10, 3, 12), runs(20, 3, 36)},
-		{"2 vs 2 runs", runs(10, 2, 12), runs(20, 2, 36)},
-		{"one 3-second run per side", []*Report{synthReport(10, 12, 3)}, []*Report{synthReport(20, 36, 3)}},
+		{"one run per side", runs(10, 1, 12), runs(20, 1, 36), true},
+		{"five runs per side", runs(30, 5, 12), runs(40, 5, 36), true},
+		{"3 vs 3 runs", runs(10, 3, 12), runs(20, 3, 36), false},
+		{"2 vs 2 runs", runs(10, 2, 12), runs(20, 2, 36), false},
+		{"one 3-second run per side", []*Report{synthReport(10, 12, 3)}, []*Report{synthReport(20, 36, 3)}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Compare(tc.base, tc.cur, CompareOptions{MaxRegression: map[string]float64{"p99": 0.1}})
+			opts := CompareOptions{MaxRegression: map[string]float64{"p99": 0.1}}
+			if tc.conclusive {
+				opts.MaxRegression["p50"], opts.MaxRegression["throughput"] = 0.10, 0.05
+			}
+			c, err := Compare(tc.base, tc.cur, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,23 +88,50 @@ func TestCompareTooFewSamplesIsInconclusive(t *testing.T) {
 			if err := c.RenderText(&b); err != nil {
 				t.Fatal(err)
 			}
-			if c.Regressed() {
-				t.Errorf("%s cannot be significant at 0.05, yet regressed:\n%s", tc.name, b.String())
-			}
-			if !c.Underpowered() || !c.Metrics[0].Underpowered {
-				t.Errorf("underpowered = %v, want true:\n%s", c.Underpowered(), b.String())
-			}
-			for _, want := range []string{"INCONCLUSIVE", "p99 +", "worse, too few samples to judge", "at least 4 per side"} {
-				if !strings.Contains(b.String(), want) {
-					t.Errorf("text does not say %q:\n%s", want, b.String())
-				}
-			}
-			var md strings.Builder
-			if err := c.RenderMarkdown(&md); err != nil || !strings.Contains(md.String(), "INCONCLUSIVE") {
-				t.Errorf("markdown does not say INCONCLUSIVE (%v):\n%s", err, md.String())
+			if tc.conclusive {
+				expectRegressed(t, c, b.String())
+			} else {
+				expectInconclusive(t, c, b.String())
 			}
 		})
 	}
+}
+
+func expectRegressed(t *testing.T, c *Comparison, text string) {
+	t.Helper()
+	if !c.Regressed() {
+		t.Fatalf("3x slower server passed:\n%s", text)
+	}
+	for _, m := range c.Metrics {
+		if want := m.Metric != "throughput"; m.Regressed != want {
+			t.Errorf("%s regressed = %v, want %v\n%s", m.Metric, m.Regressed, want, text)
+		}
+	}
+	if !strings.Contains(text, "REGRESSED") {
+		t.Errorf("text rendering does not say REGRESSED:\n%s", text)
+	}
+}
+
+func expectInconclusive(t *testing.T, c *Comparison, text string) {
+	t.Helper()
+	if c.Regressed() {
+		t.Errorf("too few samples cannot be significant at 0.05, yet regressed:\n%s", text)
+	}
+	if !c.Underpowered() || !c.Metrics[0].Underpowered {
+		t.Errorf("underpowered = %v, want true:\n%s", c.Underpowered(), text)
+	}
+	for _, want := range []string{"INCONCLUSIVE", "p99 +", "worse, too few samples to judge", "at least 4 per side"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text does not say %q:\n%s", want, text)
+		}
+	}
+	var md strings.Builder
+	if err := c.RenderMarkdown(&md); err != nil || !strings.Contains(md.String(), "INCONCLUSIVE") {
+		t.Errorf("markdown does not say INCONCLUSIVE (%v):\n%s", err, md.String())
+	}
+}
+
+func TestCompareFourRunsPerSideCanRegress(t *testing.T) {
 	c, err := Compare(runs(10, 4, 12), runs(20, 4, 36), CompareOptions{MaxRegression: map[string]float64{"p99": 0.1}})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
@@ -42,22 +43,19 @@ type Defect struct {
 
 // defectEnv holds what a defect started (proxies), closed with the emulator.
 type defectEnv struct {
+	token   atomic.Pointer[string] // the emulator's token, for the defect that serves anonymous calls
 	mu      sync.Mutex
-	token   string // the emulator's token, for the defect that serves anonymous calls
 	closers []func()
 }
 
 // setToken is called once the endpoint, and so its token, exists.
-func (e *defectEnv) setToken(token string) {
-	e.mu.Lock()
-	e.token = token
-	e.mu.Unlock()
-}
+func (e *defectEnv) setToken(token string) { e.token.Store(&token) }
 
 func (e *defectEnv) adminToken() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.token
+	if t := e.token.Load(); t != nil {
+		return *t
+	}
+	return ""
 }
 
 func (e *defectEnv) onClose(fn func()) {
@@ -458,7 +456,8 @@ func WrapDefect(name, adminToken string) (wrap func(http.Handler) http.Handler, 
 	if !ok {
 		return nil, nil, false
 	}
-	env := &defectEnv{token: adminToken}
+	env := &defectEnv{}
+	env.setToken(adminToken)
 	return func(h http.Handler) http.Handler { return d.wrap(h, env) }, env.close, true
 }
 
