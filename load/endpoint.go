@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/fgharness/fgharness/internal/client"
 )
@@ -44,6 +45,21 @@ func (e *apiEndpoint) CreateFunction(ctx context.Context, name string) (string, 
 
 func (e *apiEndpoint) DeleteFunction(ctx context.Context, urn string) error {
 	return e.c.DeleteFunction(ctx, urn)
+}
+
+// RegisterExtension registers through the client, the one request path
+// (the Extension API takes no credentials).
+func (e *apiEndpoint) RegisterExtension(ctx context.Context, extensionAPI, name, address string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ans, err := e.c.RegisterExtension(ctx, extensionAPI, name, address)
+	if err != nil {
+		return fmt.Errorf("register %s at the Extension API %s: %w", name, extensionAPI, err)
+	}
+	if ans.ErrorInfo.ErrorType != "" || ans.ErrorInfo.ErrorMessage != "" {
+		return fmt.Errorf("register %s: %s: %s", name, ans.ErrorInfo.ErrorType, ans.ErrorInfo.ErrorMessage)
+	}
+	return nil
 }
 
 // ExtensionAPI asks the emulator's admin endpoint for the function's

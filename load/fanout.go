@@ -236,13 +236,13 @@ func (r *fanoutRig) grow(ctx context.Context, o *Options, env *environment, k in
 	if k <= len(r.sinks) {
 		return nil
 	}
+	api, err := env.api()
+	if err != nil {
+		return fmt.Errorf("register extensions: %w", err)
+	}
 	extAPI := o.ExtensionAPI
 	if extAPI == "" {
-		api, err := env.api()
-		if err == nil {
-			extAPI, err = api.ExtensionAPI(ctx, env.function)
-		}
-		if err != nil {
+		if extAPI, err = api.ExtensionAPI(ctx, env.function); err != nil {
 			return fmt.Errorf("%w: %v", errNoExtensionAPI, err)
 		}
 	}
@@ -254,12 +254,10 @@ func (r *fanoutRig) grow(ctx context.Context, o *Options, env *environment, k in
 	if err != nil {
 		return err
 	}
-	hc := NewHTTPClient(2)
-	defer hc.CloseIdleConnections()
 	for i, s := range more {
 		s.Index = len(r.sinks) + i
 		s.Name = fmt.Sprintf("fgh-sink-%d", s.Index+1)
-		if err := RegisterExtension(ctx, hc, extAPI, s); err != nil {
+		if err := api.RegisterExtension(ctx, extAPI, s.Name, s.Address); err != nil {
 			CloseExtensionSinks(more)
 			return err
 		}

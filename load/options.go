@@ -94,6 +94,9 @@ type Endpoint interface {
 	DeleteFunction(ctx context.Context, urn string) error
 	// ExtensionAPI is the address of the function's Extension API (EXTENSION_API_ADDR).
 	ExtensionAPI(ctx context.Context, urn string) (string, error)
+	// RegisterExtension registers an extension's server (address, host:port)
+	// under name at the Extension API extensionAPI.
+	RegisterExtension(ctx context.Context, extensionAPI, name, address string) error
 }
 
 // ThresholdSpec is one SLO expression, optionally aborting the run once it

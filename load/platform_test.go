@@ -59,7 +59,7 @@ func baseOptions(p *fakePlatform, dir string) Options {
 		Pacing:   Pacing{Rate: perSecond(200)},
 		Duration: 2 * time.Second,
 		OutDir:   dir,
-		Endpoint: &fakeEndpoint{extAPI: p.extAPI.URL},
+		Endpoint: p.endpoint(),
 	}
 }
 
@@ -84,6 +84,14 @@ func fakeFanoutRun(t testing.TB, d time.Duration, extensions ...int) (*fakePlatf
 	o.FanoutGrace = 200 * time.Millisecond
 	o.Pacing.Rate = perSecond(50)
 	return p, o
+}
+
+func (p *fakePlatform) endpoint() *fakeEndpoint {
+	api, err := newAPIEndpoint(p.target())
+	if err != nil {
+		panic(err) // the fake's own target is always complete
+	}
+	return &fakeEndpoint{apiEndpoint: api.(*apiEndpoint), extAPI: p.extAPI.URL}
 }
 
 func (p *fakePlatform) target() client.Target {
@@ -136,8 +144,10 @@ func (p *fakePlatform) invoke(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"request_id":%q,"result":"ok","status":200}`, id)
 }
 
-// fakeEndpoint prepares nothing: the fake platform needs no function.
+// fakeEndpoint prepares nothing: the fake platform needs no function. It
+// registers extensions through the client, as a run against the API does.
 type fakeEndpoint struct {
+	*apiEndpoint
 	extAPI  string
 	created atomic.Int64
 	deleted atomic.Int64

@@ -2,18 +2,13 @@ package load
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fgharness/fgharness/internal/extsink"
-	"github.com/fgharness/fgharness/internal/fgs"
 )
 
 // ExtensionSink is one extension's HTTP server (internal/extsink): it
@@ -59,37 +54,6 @@ func CloseExtensionSinks(sinks []*ExtensionSink) {
 	for _, s := range sinks {
 		_ = s.srv.Close(ctx)
 	}
-}
-
-// RegisterExtension registers sink s at the Extension API address extAPI
-// (POST /extension/register with the documented headers).
-func RegisterExtension(ctx context.Context, hc *http.Client, extAPI string, s *ExtensionSink) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	u := extAPI
-	if !strings.Contains(u, "://") {
-		u = "http://" + u
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(u, "/")+fgs.ExtensionRegisterPath, nil)
-	if err != nil {
-		return fmt.Errorf("register %s: %w", s.Name, err)
-	}
-	req.Header.Set(fgs.HeaderExtensionName, s.Name)
-	req.Header.Set(fgs.HeaderExtensionAddress, s.Address)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("register %s at the Extension API %s: %w", s.Name, extAPI, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("register %s at the Extension API %s: %s: %s", s.Name, extAPI, resp.Status, strings.TrimSpace(string(body)))
-	}
-	var ans fgs.ExtensionRegistration
-	if json.Unmarshal(body, &ans) == nil && (ans.ErrorInfo.ErrorType != "" || ans.ErrorInfo.ErrorMessage != "") {
-		return fmt.Errorf("register %s: %s: %s", s.Name, ans.ErrorInfo.ErrorType, ans.ErrorInfo.ErrorMessage)
-	}
-	return nil
 }
 
 var errNoExtensionAPI = errors.New("no Extension API address: pass --extension-api host:port (the function's EXTENSION_API_ADDR)")
