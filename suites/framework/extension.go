@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -16,6 +15,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/fgharness/fgharness/internal/client"
 	"github.com/fgharness/fgharness/internal/extsink"
 	"github.com/fgharness/fgharness/internal/fgs"
 	"github.com/fgharness/fgharness/spec"
@@ -128,21 +128,17 @@ func (f *Framework) servesAdminAPI(ctx context.Context) bool {
 	if adminProbe.f == f {
 		return adminProbe.served
 	}
-	adminProbe.f, adminProbe.served = f, probeEmulatorHealth(ctx, f.Target.BaseURL)
+	adminProbe.f, adminProbe.served = f, probeEmulatorHealth(ctx, f.Target)
 	return adminProbe.served
 }
 
-func probeEmulatorHealth(ctx context.Context, baseURL string) bool {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return false
-	}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+func probeEmulatorHealth(ctx context.Context, target client.Target) bool {
+	if !target.IsLoopback() {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/_fgh/v1/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.BaseURL+"/_fgh/v1/healthz", nil)
 	if err != nil {
 		return false
 	}
