@@ -50,9 +50,10 @@ type Options struct {
 	// answer is waited out as its Retry-After says and sent again.
 	Rate float64
 
-	// randomOnly leaves the life-cycles out (for the tests of shrinking
-	// random sequences).
+	// randomOnly leaves the life-cycles out, and lifeCycles (when set)
+	// replaces them: for the tests of shrinking.
 	randomOnly bool
+	lifeCycles []lifeCycle
 }
 
 // Defaults of a sequence run: small enough for CI, long enough to reach
@@ -268,10 +269,14 @@ func (r *runner) check(ctx context.Context, i int) *slot {
 // lifeCycle is sequence i's life-cycle: the first sequences of a run are
 // the life-cycles, in order, as many as the run has sequences for.
 func (r *runner) lifeCycle(i int) (lifeCycle, bool) {
-	if r.opts.randomOnly || i >= len(lifeCycles) {
+	lcs := lifeCycles
+	if r.opts.lifeCycles != nil {
+		lcs = r.opts.lifeCycles
+	}
+	if r.opts.randomOnly || i >= len(lcs) {
 		return lifeCycle{}, false
 	}
-	return lifeCycles[i], true
+	return lcs[i], true
 }
 
 // sequenceSeed is sequence i's seed: splitmix64 of the run's seed and i,

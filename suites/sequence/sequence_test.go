@@ -161,6 +161,39 @@ func TestRandomSequencesShrinkToTheShortest(t *testing.T) {
 	}
 }
 
+// A life-cycle that fails at a later step is shrunk by rapid to the steps
+// the failure needs: here the alias promises come after a version's.
+func TestLifeCycleShrinksToTheStepsTheFailureNeeds(t *testing.T) {
+	long := lifeCycle{name: "long", start: values{"area": areaFunction}, steps: []step{
+		{(*seq).publishVersion, values{"version": versions[0]}},
+		{(*seq).listVersions, nil},
+		{(*seq).createAlias, values{"alias": aliasNames[0], "version": versions[0]}},
+		{(*seq).showAlias, values{"alias": aliasNames[0]}},
+		{(*seq).createEvent, values{"event": eventNames[0], "content": 1}},
+		{(*seq).deleteAlias, values{"alias": aliasNames[0]}},
+		{(*seq).listEvents, nil},
+		{(*seq).listAliases, nil},
+		{(*seq).showAlias, values{"alias": aliasNames[0]}},
+	}}
+	for _, seed := range []uint64{1, 42} {
+		f := emulator(t, "deleted-alias-listed")
+		o := testOptions(seed, 3)
+		o.lifeCycles = []lifeCycle{long}
+		res, err := Run(context.Background(), f, o, f.Evidence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Failure == nil {
+			t.Fatalf("seed %d: the long life-cycle did not catch the defect", seed)
+		}
+		// the alias points at v1 through the spec's link: publishing it stays
+		want := []string{fgs.OpCreateFunction, fgs.OpCreateFunctionVersion, fgs.OpCreateVersionAlias, fgs.OpDeleteVersionAlias, fgs.OpListVersionAliases}
+		if !slices.Equal(res.Sequence, want) {
+			t.Errorf("seed %d: shrunk to %v, want %v", seed, res.Sequence, want)
+		}
+	}
+}
+
 // checkEvidence checks what res recorded of the failure found with
 // defect name; with replay, that the failure replays against the broken
 // emulator and not against a healthy one.
