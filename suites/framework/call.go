@@ -76,22 +76,31 @@ func (f *Framework) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	exp := r.Tolerate
-	res, err := f.client.Send(WithTolerate(ctx, &exp), client.Request{
+	res, ex, err := SendValidated(ctx, f.client, client.Request{
 		Operation: op.ID, Method: op.Method, Path: path, Query: r.Query, Header: header, Body: r.Body,
 		NoAuth: r.NoCredentials || op.Document == spec.Extension, BaseURL: r.BaseURL,
-	})
-	var apiErr *client.APIError
-	if err != nil && !(errors.As(err, &apiErr) && res != nil) {
+	}, r.Tolerate)
+	if err != nil {
 		f.health.failed(err)
 		return nil, fmt.Errorf("%s %s: %w", op.ID, f.Target.Redacted(), describeTransportError(err, timeout))
 	}
 	f.health.answered()
-	out := &Response{Operation: op, Status: res.Status, Header: res.Header, Body: res.Body}
-	if ex, ok := exp.Exchange(); ok {
-		out.Violations, out.Exchange = ex.Violations, ex
+	return &Response{Operation: op, Status: res.Status, Header: res.Header, Body: res.Body, Violations: ex.Violations, Exchange: ex}, nil
+}
+
+// SendValidated sends req through c, whose HTTP client runs a
+// ValidatingTransport, and returns the answer of any status with the
+// exchange the transport saw (its violations less those tol accepts). It
+// is the contract side's one way to a target: Do and replay both use it,
+// so the client builds, authenticates, signs and redacts for each.
+func SendValidated(ctx context.Context, c *client.Client, req client.Request, tol Tolerate) (*client.Response, Exchange, error) {
+	res, err := c.Send(WithTolerate(ctx, &tol), req)
+	var apiErr *client.APIError
+	if err != nil && !(errors.As(err, &apiErr) && res != nil) {
+		return nil, Exchange{}, err
 	}
-	return out, nil
+	ex, _ := tol.Exchange()
+	return res, ex, nil
 }
 
 // Call sends r from a spec: a transport error or any spec violation of the

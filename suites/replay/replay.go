@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -100,16 +99,21 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if timeout == 0 {
 		timeout = framework.DefaultRequestTimeout
 	}
+	// The client refuses redirects, caps the answer and applies the one
+	// credential rule; the validating transport judges each exchange.
+	c, err := client.New(target, client.WithTransport(&framework.ValidatingTransport{Spec: sp}), client.WithTimeout(timeout))
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
 	s := &sender{
-		spec: sp, target: target, creds: target.Credentials(), recordedOrigin: run.Target, recordedProject: run.ProjectID,
-		http:   &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		spec: sp, client: c, target: target, recordedOrigin: run.Target, recordedProject: run.ProjectID,
 		redact: evidence.NewRedactor(target.Token, target.SK),
 	}
 	res := Result{Failure: fl, Target: target.Redacted(), Checkable: fl.Expect.Checkable()}
 	for _, ex := range fl.Steps {
 		res.Steps = append(res.Steps, s.step(ctx, ex))
 	}
-	answer, vs, err := s.send(ctx, fl.Request)
+	answer, vs, err := s.send(ctx, fl.Operation, fl.Request)
 	for _, ex := range fl.Cleanup {
 		res.Cleanup = append(res.Cleanup, s.step(context.WithoutCancel(ctx), ex))
 	}
@@ -159,11 +163,10 @@ func knownIDs(run evidence.Run) string {
 // sender re-sends recorded requests to the replay target.
 type sender struct {
 	spec            *spec.Spec
+	client          *client.Client // over a framework.ValidatingTransport
 	target          client.Target
-	creds           client.Credentials
 	recordedOrigin  string // scheme://host:port of the recorded run
 	recordedProject string
-	http            *http.Client
 	redact          *evidence.Redactor
 	// renamed maps ids the recorded steps' answers named to the ones the
 	// replayed answers name, along the spec's links (a test event's id
@@ -174,7 +177,7 @@ type sender struct {
 
 func (s *sender) step(ctx context.Context, ex evidence.Exchange) Step {
 	st := Step{Operation: ex.Operation}
-	answer, _, err := s.send(ctx, ex.Request)
+	answer, _, err := s.send(ctx, ex.Operation, ex.Request)
 	if err != nil {
 		st.Error = s.redact.Text(err.Error())
 	} else {
@@ -227,10 +230,11 @@ func (s *sender) learnIDs(ex evidence.Exchange, answer *evidence.Response) {
 	}
 }
 
-// send re-sends q: to the replay target when q went to the recorded
-// target (another origin, such as an Extension API, is kept), with the
-// project id of the replay target, and authenticated now when q was.
-func (s *sender) send(ctx context.Context, q evidence.Request) (*evidence.Response, []evidence.Violation, error) {
+// send re-sends q through the client: to the replay target when q went to
+// the recorded target (another origin, such as an Extension API, is kept),
+// with the project id of the replay target, and authenticated now when q
+// was and goes to the target (credentials never leave its origin).
+func (s *sender) send(ctx context.Context, operation string, q evidence.Request) (*evidence.Response, []evidence.Violation, error) {
 	u, err := url.Parse(q.URL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("recorded URL %q: %w", q.URL, err)
@@ -257,10 +261,7 @@ func (s *sender) send(ctx context.Context, q evidence.Request) (*evidence.Respon
 		u.RawPath = ""
 		body = bytes.ReplaceAll(body, []byte(old), []byte(now))
 	}
-	req, err := http.NewRequestWithContext(ctx, q.Method, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, err
-	}
+	header := http.Header{}
 	authenticated := false
 	for k, vs := range q.Header {
 		switch {
@@ -274,28 +275,31 @@ func (s *sender) send(ctx context.Context, q evidence.Request) (*evidence.Respon
 			if swap {
 				v = strings.ReplaceAll(v, s.recordedProject, s.target.ProjectID)
 			}
-			req.Header.Add(k, v)
+			header.Add(k, v)
 		}
 	}
-	if authenticated {
-		if err := s.creds.Apply(req, body, time.Now()); err != nil {
-			return nil, nil, err
-		}
+	if header.Get("Content-Type") == "" {
+		header["Content-Type"] = nil // sent without one: an empty entry drops the client's default
 	}
-	resp, err := s.http.Do(req)
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/" // what goes over the wire for an origin alone
+	}
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery // as recorded, not re-encoded
+	}
+	res, ex, err := framework.SendValidated(ctx, s.client, client.Request{
+		Operation: operation, Method: q.Method, BaseURL: u.Scheme + "://" + u.Host, Path: path, Header: header, Body: body,
+		NoAuth: !authenticated || origin(u) != s.target.Redacted(),
+	}, framework.Tolerate{})
 	if err != nil {
 		return nil, nil, err
 	}
-	defer resp.Body.Close()
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, client.MaxResponseBody))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read the answer: %w", err)
-	}
 	var vs []evidence.Violation
-	for _, v := range s.spec.ValidateExchange(req, body, resp, respBody) {
+	for _, v := range ex.Violations {
 		vs = append(vs, v.Evidence())
 	}
-	return &evidence.Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: evidence.NewBody(respBody)}, vs, nil
+	return &evidence.Response{Status: res.Status, Header: res.Header.Clone(), Body: evidence.NewBody(res.Body)}, vs, nil
 }
 
 func origin(u *url.URL) string {
