@@ -38,7 +38,8 @@ type http1Client struct {
 
 type http1Conn struct {
 	c      net.Conn
-	w      io.Writer // c, or its raw socket (see rawSocket)
+	r      io.Reader // c, or its raw socket (see rawSocket)
+	w      io.Writer
 	br     *bufio.Reader
 	rc     syscall.RawConn // for peerClosed; nil where it cannot probe
 	buf    []byte          // request bytes when they are built per request (AK/SK)
@@ -122,7 +123,7 @@ func (c *http1Client) dial(ctx context.Context, deadline time.Time, dt *dialTime
 	}
 	dt.connect += time.Since(began)
 	dt.opened++
-	r, w, rc := socketIO(conn)
+	r, w, rc := socketIO(conn, c.tls == nil)
 	if c.tls != nil {
 		began = time.Now()
 		// TLS reads and writes through the raw socket too (see rawSocket).
@@ -134,7 +135,7 @@ func (c *http1Client) dial(ctx context.Context, deadline time.Time, dt *dialTime
 		dt.handshake += time.Since(began)
 		conn, r, w = tc, tc, tc
 	}
-	return &http1Conn{c: conn, w: w, rc: rc, br: bufio.NewReaderSize(r, 16<<10)}, nil
+	return &http1Conn{c: conn, r: r, w: w, rc: rc, br: bufio.NewReaderSize(r, 16<<10)}, nil
 }
 
 // rawNetConn is a connection whose reads and writes go through r and w.
@@ -190,6 +191,9 @@ type http1Response struct {
 	body      []byte // only for failed answers (error_code), at most 4 KB
 	// invalidJSON: a 2xx whose body is neither JSON nor declared text.
 	invalidJSON bool
+	// received: the wall-clock time (ns) the kernel received the
+	// answer's last bytes, 0 when unknown (see answerTicks).
+	received int64
 }
 
 // Errors of a request on a kept-alive connection. Only errNotSent is
@@ -264,6 +268,7 @@ func (c *http1Client) roundTrip(hc *http1Conn, deadline time.Time, req []byte, b
 		return res, fmt.Errorf("connection broken after %d of %d request bytes were written, no answer (not re-sent): %w", n, len(req), werr)
 	}
 	res, keep, err = readAnswer(hc.br, &hc.body, wantID)
+	res.received = arrival(hc.r)
 	return res, err
 }
 

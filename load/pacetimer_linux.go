@@ -67,6 +67,7 @@ func newPreciseWaiter(atk *Attack) (waiter, error) {
 	}
 	w := &preciseWaiter{f: f, rc: rc, fd: fd, mono0: ts.Nano(), elapsed0: time.Since(atk.Start), done: make(chan struct{})}
 	w.readFn = w.readExpiry
+	answerTicks.start()
 	// A stop sets a read deadline in the past: a parked pacer returns at
 	// once, and so does every later wait (the deadline stays).
 	go func() {
@@ -84,12 +85,14 @@ func newPreciseWaiter(atk *Attack) (waiter, error) {
 // idle machine, a low rate) the spin removes it for a fraction of one
 // CPU; at high rates there is nothing to spin.
 func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {
+	answerTicks.interval(intended - w.prev)
 	early := min(w.wakeDelay, max(0, intended-w.prev)/spinShare)
 	w.prev = intended
 	aim := intended - early
 	for {
 		now := time.Since(atk.Start)
 		if now >= aim {
+			answerTicks.fire(true)
 			for now < intended {
 				now = time.Since(atk.Start)
 			}
@@ -102,9 +105,13 @@ func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {
 		_, _, e := syscall.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(w.fd), unix.TFD_TIMER_ABSTIME,
 			uintptr(unsafe.Pointer(&w.spec)), 0, 0, 0)
 		if e != 0 {
+			answerTicks.fire(false)
 			return newGoWaiter().wait(atk, intended) // not expected: EINVAL, EBADF
 		}
-		if err := w.rc.Read(w.readFn); err != nil {
+		answerTicks.sleeping(aim-now <= tickSoon)
+		err := w.rc.Read(w.readFn)
+		answerTicks.fire(err == nil)
+		if err != nil {
 			return false // stopped: the deadline set by Stop
 		}
 		if late := time.Since(atk.Start) - aim; late >= 0 {
@@ -123,6 +130,7 @@ func (w *preciseWaiter) readExpiry(fd uintptr) bool {
 }
 
 func (w *preciseWaiter) close() {
+	answerTicks.stop()
 	close(w.done)
 	w.f.Close()
 }

@@ -6,7 +6,15 @@ import (
 	"os"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
+
+// rideLowat is the receive low-water mark while a worker waits for the
+// pacer's tick: below it an arriving answer does not make the socket
+// readable, so it does not wake the process (see answerTicks). A larger
+// answer wakes it as before.
+const rideLowat = 32 << 10
 
 // rawSocket reads and writes a TCP connection with raw system calls inside
 // the runtime's poller (syscall.RawConn): the socket is non-blocking, so a
@@ -27,11 +35,27 @@ type rawSocket struct {
 	rn, wn         int
 	rerrno, werrno syscall.Errno
 	readFn, wrtFn  func(fd uintptr) bool
+	tryFn          func(fd uintptr) bool
+
+	// Kernel receive timestamps (SO_TIMESTAMPNS): stamps when enabled,
+	// rxWall the wall-clock arrival (ns) of the last bytes read since the
+	// last write, 0 when unknown.
+	stamps bool
+	rxWall int64
+	msg    unix.Msghdr
+	iov    unix.Iovec
+	oob    [64]byte
+	// ride: plain HTTP with timestamps, so an answer may be read at the
+	// pacer's next tick; lowat: the low-water mark is rideLowat now;
+	// awaiting: a request was written and its answer not read yet.
+	ride, lowat, awaiting bool
 }
 
 // socketIO returns the reader and writer of the hot path for conn, and
-// the raw connection peerClosed probes (nil when conn has none).
-func socketIO(conn net.Conn) (io.Reader, io.Writer, syscall.RawConn) {
+// the raw connection peerClosed probes (nil when conn has none). ride: the
+// caller reads whole answers itself (plain HTTP), so a first read may wait
+// for the pacer's tick.
+func socketIO(conn net.Conn, ride bool) (io.Reader, io.Writer, syscall.RawConn) {
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
 		return conn, conn, nil
@@ -41,8 +65,31 @@ func socketIO(conn net.Conn) (io.Reader, io.Writer, syscall.RawConn) {
 		return conn, conn, nil
 	}
 	s := &rawSocket{rc: rc}
-	s.readFn, s.wrtFn = s.readOnce, s.writeAll
+	s.readFn, s.wrtFn, s.tryFn = s.readOnce, s.writeAll, s.readTry
+	rc.Control(func(fd uintptr) {
+		s.stamps = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1) == nil
+	})
+	s.ride = ride && s.stamps
 	return s, s, rc
+}
+
+// arrival is the wall-clock time (ns) at which the kernel received the
+// last bytes read from r since its last write; 0 when unknown.
+func arrival(r io.Reader) int64 {
+	if s, ok := r.(*rawSocket); ok {
+		return s.rxWall
+	}
+	return 0
+}
+
+// setLowat sets the socket's receive low-water mark.
+func (s *rawSocket) setLowat(n int) {
+	v := int32(n)
+	// Raw: through the scheduler it would wake the monitor thread (see above).
+	s.rc.Control(func(fd uintptr) {
+		syscall.RawSyscall6(syscall.SYS_SETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_RCVLOWAT,
+			uintptr(unsafe.Pointer(&v)), 4, 0)
+	})
 }
 
 // peerClosed tells, without blocking, whether an idle kept-alive
@@ -76,6 +123,30 @@ func (s *rawSocket) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	s.rbuf, s.rn, s.rerrno = p, 0, 0
+	if s.lowat {
+		// The first read of an answer waits for the pacer's next tick
+		// and takes what is there; with nothing there (or no tick soon),
+		// or for any later read, the low-water mark goes back to one
+		// byte and the read parks in the poller as always.
+		if s.awaiting && answerTicks.wait() {
+			s.awaiting = false
+			if err := s.rc.Read(s.tryFn); err == nil && s.rerrno != syscall.EAGAIN {
+				n, errno := s.rn, s.rerrno
+				s.rbuf = nil
+				switch {
+				case errno != 0:
+					return 0, os.NewSyscallError("read", errno)
+				case n == 0:
+					return 0, io.EOF
+				}
+				return n, nil
+			}
+			s.rn, s.rerrno = 0, 0
+		}
+		s.awaiting = false
+		s.lowat = false
+		s.setLowat(1)
+	}
 	err := s.rc.Read(s.readFn)
 	n, errno := s.rn, s.rerrno
 	s.rbuf = nil
@@ -92,12 +163,57 @@ func (s *rawSocket) Read(p []byte) (int, error) {
 
 // readOnce reads what is there; false asks the poller to wait for more.
 func (s *rawSocket) readOnce(fd uintptr) bool {
-	n, e := rawRead(fd, s.rbuf)
+	n, e := s.recv(fd, s.rbuf)
 	if e == syscall.EAGAIN {
 		return false
 	}
 	s.rn, s.rerrno = n, e
 	return true
+}
+
+// readTry reads what is there, never waiting (EAGAIN when nothing is).
+func (s *rawSocket) readTry(fd uintptr) bool {
+	s.rn, s.rerrno = s.recv(fd, s.rbuf)
+	return true
+}
+
+// recv reads p with the kernel's receive timestamp when it is enabled.
+func (s *rawSocket) recv(fd uintptr, p []byte) (int, syscall.Errno) {
+	if !s.stamps {
+		return rawRead(fd, p)
+	}
+	s.iov.Base = &p[0]
+	s.iov.SetLen(len(p))
+	s.msg.Iov = &s.iov
+	s.msg.Iovlen = 1
+	s.msg.Control = &s.oob[0]
+	s.msg.SetControllen(len(s.oob))
+	s.msg.Flags = 0
+	for {
+		r, _, e := syscall.RawSyscall(syscall.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&s.msg)), unix.MSG_DONTWAIT)
+		if e == syscall.EINTR {
+			continue
+		}
+		s.iov.Base = nil // keep no reference to the caller's buffer
+		if e == 0 && r > 0 {
+			s.stamp()
+		}
+		return int(r), e
+	}
+}
+
+// stamp keeps the receive timestamp of the control message, if any.
+func (s *rawSocket) stamp() {
+	hdr := unix.CmsgLen(0)
+	if int(s.msg.Controllen) < unix.CmsgLen(16) {
+		return
+	}
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&s.oob[0]))
+	if h.Level != unix.SOL_SOCKET || h.Type != unix.SCM_TIMESTAMPNS {
+		return
+	}
+	ts := (*unix.Timespec)(unsafe.Pointer(&s.oob[hdr]))
+	s.rxWall = ts.Nano()
 }
 
 // rawRead is read(2) without the scheduler's system-call bookkeeping,
@@ -116,6 +232,14 @@ func (s *rawSocket) Write(p []byte) (int, error) {
 		return 0, nil
 	}
 	s.wbuf, s.wn, s.werrno = p, 0, 0
+	s.rxWall = 0
+	if s.ride && answerTicks.worth.Load() {
+		if !s.lowat {
+			s.lowat = true
+			s.setLowat(rideLowat)
+		}
+		s.awaiting = true
+	}
 	err := s.rc.Write(s.wrtFn)
 	n, errno := s.wn, s.werrno
 	s.wbuf = nil

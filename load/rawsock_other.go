@@ -10,7 +10,12 @@ import (
 
 // socketIO returns the reader and writer of the hot path for conn: the
 // connection itself outside Linux (see rawsock_linux.go).
-func socketIO(conn net.Conn) (io.Reader, io.Writer, syscall.RawConn) { return conn, conn, nil }
+func socketIO(conn net.Conn, _ bool) (io.Reader, io.Writer, syscall.RawConn) {
+	return conn, conn, nil
+}
+
+// arrival: no kernel receive timestamps here.
+func arrival(io.Reader) int64 { return 0 }
 
 // peerClosed cannot probe a connection here: a reused connection is
 // trusted, and a request it fails after being written is not re-sent.

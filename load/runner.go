@@ -411,6 +411,8 @@ func (r *Runner) pace(atk *Attack, wait waiter, p vegeta.Pacer, d time.Duration,
 				*workers++
 				spawn()
 			}
+			// Workers waiting for a tick may be the ones this request needs.
+			answerTicks.fire(true)
 			// Wait for a worker no longer than the backlog allows, nor past the run's cutoff.
 			until, why := intended+r.maxBacklog, tooLate
 			if d > 0 && d+r.timeout < until {

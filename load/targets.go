@@ -146,7 +146,7 @@ func (h *InvokeHitter) hitFast(ctx context.Context, start time.Time, res *Result
 	res.Sent = time.Since(start)
 	var dt dialTimes
 	ans, err := h.fast.do(ctx, h.wire, build, h.inv.RequestIDs, &dt)
-	res.Done = time.Since(start)
+	res.Done = doneAt(start, res.Sent, ans.received)
 	dt.fill(res)
 	res.Code = uint16(ans.status)
 	res.BytesIn = uint64(ans.bytesIn)
@@ -365,4 +365,16 @@ func ParseSize(s string) (int, error) {
 		return 0, fmt.Errorf("size %q: want bytes like 512, 1KB or 2MB (at most 64MB)", s)
 	}
 	return n * mult, nil
+}
+
+// doneAt is when an answer was received, relative to start: the kernel's
+// receive time when known (the answer may have been read later, at the
+// pacer's next tick), never before sent nor after now.
+func doneAt(start time.Time, sent time.Duration, received int64) time.Duration {
+	now := time.Now()
+	done := now.Sub(start)
+	if received == 0 {
+		return done
+	}
+	return max(sent, done-max(0, time.Duration(now.UnixNano()-received)))
 }

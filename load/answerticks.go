@@ -1,0 +1,105 @@
+package load
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// answerTicks lets a worker that has written a request wait for the
+// pacer's next wake-up instead of parking on its connection: at a few
+// thousand requests per second the answer is usually there by then, so the
+// process wakes once per request (the pacer's timer) instead of twice (the
+// timer's and the answer's), and on this VM a wake-up is most of a
+// request's CPU. The answer's arrival time comes from the kernel's receive
+// timestamp, so reading it late does not make it look late (see rawSocket).
+var answerTicks tickBoard
+
+// tickBoard is where workers wait for a pacer's wake-up. A worker may wait
+// only while some pacer is awake or asleep until a tick that is soon; a
+// pacer releases every waiter whenever it wakes, before it sleeps longer
+// than soon, before it blocks waiting for a free worker, and when it
+// stops, so a waiter is never held longer than the pacer's next tick.
+type tickBoard struct {
+	mu     sync.Mutex
+	pacers int  // precise pacers running
+	soon   bool // every running pacer is awake or will wake soon
+	ch     chan struct{}
+	// worth: the pacer's interval is one at which riding pays: long
+	// enough for most answers to be there at the next tick, short enough
+	// that the tick is soon. Below it (tens of thousands per second) a
+	// missed answer costs two more system calls and the process rarely
+	// sleeps anyway.
+	worth atomic.Bool
+}
+
+// Intervals at which workers wait for the pacer's tick.
+const (
+	minRideInterval = 100 * time.Microsecond
+	maxRideInterval = time.Millisecond
+)
+
+// interval tells the board the pacer's current request interval.
+func (b *tickBoard) interval(d time.Duration) {
+	worth := d >= minRideInterval && d <= maxRideInterval
+	if b.worth.Load() != worth {
+		b.worth.Store(worth)
+	}
+}
+
+// tickSoon: a worker waits for a tick only when it is due within this.
+const tickSoon = maxRideInterval
+
+func (b *tickBoard) start() {
+	b.mu.Lock()
+	b.pacers++
+	b.soon = true
+	b.mu.Unlock()
+}
+
+func (b *tickBoard) stop() {
+	b.mu.Lock()
+	b.pacers--
+	b.mu.Unlock()
+	b.fire(false)
+}
+
+// sleeping tells the board the pacer goes to sleep, soon or not.
+func (b *tickBoard) sleeping(soon bool) {
+	if !soon {
+		b.fire(false)
+		return
+	}
+	b.mu.Lock()
+	b.soon = b.pacers > 0
+	b.mu.Unlock()
+}
+
+// fire releases every waiter; awake tells whether the pacer keeps running.
+func (b *tickBoard) fire(awake bool) {
+	b.mu.Lock()
+	ch := b.ch
+	b.ch = nil
+	b.soon = awake && b.pacers > 0
+	b.mu.Unlock()
+	if ch != nil {
+		close(ch)
+	}
+}
+
+// wait parks the caller until the next tick; false, at once, when no tick
+// is due soon.
+func (b *tickBoard) wait() bool {
+	b.mu.Lock()
+	if !b.soon || b.pacers == 0 {
+		b.mu.Unlock()
+		return false
+	}
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	ch := b.ch
+	b.mu.Unlock()
+	<-ch
+	return true
+}

@@ -1,0 +1,99 @@
+package load
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// ridingPair is a loopback connection whose client end reads through a
+// riding rawSocket, and the server end.
+func ridingPair(t *testing.T) (*rawSocket, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r, _, _ := socketIO(c, true)
+	rs := r.(*rawSocket)
+	if !rs.ride {
+		t.Skip("no kernel receive timestamps here")
+	}
+	return rs, s
+}
+
+// An answer read at the pacer's tick, long after it arrived, is timed by
+// its arrival, not by the read; a large answer (above the low-water mark,
+// several reads) arrives whole.
+func TestRideTimesArrival(t *testing.T) {
+	for _, size := range []int{2, 200 << 10} {
+		rs, srv := ridingPair(t)
+		answerTicks.start()
+		answerTicks.interval(500 * time.Microsecond)
+		if _, err := rs.Write([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
+		want := bytes.Repeat([]byte{'x'}, size)
+		sent := make(chan time.Time, 1)
+		go func() {
+			io.ReadFull(srv, make([]byte, 4))
+			sent <- time.Now()
+			srv.Write(want)
+		}()
+		got := make(chan []byte)
+		go func() {
+			b, _ := io.ReadAll(io.LimitReader(rs, int64(size)))
+			got <- b
+		}()
+		time.Sleep(30 * time.Millisecond) // the answer arrives meanwhile
+		readAt := time.Now()
+		answerTicks.fire(true)
+		answerTicks.stop()
+		b := <-got
+		sentAt := <-sent
+		if !bytes.Equal(b, want) {
+			t.Fatalf("size %d: read %d bytes", size, len(b))
+		}
+		arrived := time.Unix(0, arrival(rs))
+		if size == 2 && (arrived.Before(sentAt) || !arrived.Before(readAt)) {
+			t.Errorf("arrival %v not between the answer's write %v and its read at the tick %v", arrived, sentAt, readAt)
+		}
+		if d := doneAt(sentAt, 0, arrival(rs)); size == 2 && (d < 0 || d >= readAt.Sub(sentAt)) {
+			t.Errorf("done %v after the answer was written, want before the read (%v)", d, readAt.Sub(sentAt))
+		}
+	}
+}
+
+// With no pacer running, a read parks on the connection as always.
+func TestRideWithoutPacer(t *testing.T) {
+	rs, srv := ridingPair(t)
+	answerTicks.interval(500 * time.Microsecond)
+	if _, err := rs.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		io.ReadFull(srv, make([]byte, 4))
+		time.Sleep(10 * time.Millisecond)
+		srv.Write([]byte("pong"))
+	}()
+	b := make([]byte, 4)
+	if _, err := io.ReadFull(rs, b); err != nil || string(b) != "pong" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	if arrival(rs) == 0 {
+		t.Error("no receive timestamp")
+	}
+}
