@@ -37,6 +37,39 @@ func TestKnownDelay(t *testing.T) {
 	}
 }
 
+// TestKnownDelayWhileAnswersWaitForTheTick: at a rate where a worker reads
+// its answer at the pacer's next tick (answerTicks), a whole run still
+// reports every request the server counted, and an answer read late is
+// timed by its arrival: the service time is never below the server's
+// delay (a lower bound, so no scheduling noise can fail it) and stays far
+// from the tick-late reading the kernel timestamp replaces (the margin is
+// as wide as TestKnownDelay's).
+func TestKnownDelayWhileAnswersWaitForTheTick(t *testing.T) {
+	const delay = 200 * time.Microsecond // under the interval: the answer is usually there at the next tick
+	rate := perSecond(1250)              // an 800 µs interval: inside [minRideInterval, maxRideInterval]
+	if iv := rate.Per / time.Duration(rate.Freq); iv < minRideInterval || iv > maxRideInterval {
+		t.Fatalf("interval %v is outside the riding range", iv)
+	}
+	srv, served := countingServer(t, delay)
+	atk, err := NewRunner(testHitter(t, srv.URL, 20)).Run(context.Background(), rate, time.Second, "ride")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := atk.Report(Pacing{Rate: rate}, time.Second)
+	if rep.Requests != served.Load() || rep.Requests != 1250 {
+		t.Fatalf("requests %d, served %d; want 1250 each", rep.Requests, served.Load())
+	}
+	if rep.SuccessRatio < 1 {
+		t.Fatalf("success ratio %.4f, want every request answered", rep.SuccessRatio)
+	}
+	if p50 := rep.ServiceTime.P50; p50 < 0.2 || p50 > 20.2 {
+		t.Errorf("service p50 = %.3f ms, want the 0.2 ms delay (+ up to 20 ms of noise), never less", p50)
+	}
+	if rep.Latency.P50+0.01 < rep.ServiceTime.P50 {
+		t.Errorf("latency p50 %.3f < service p50 %.3f: the answer is timed before the request was due", rep.Latency.P50, rep.ServiceTime.P50)
+	}
+}
+
 // BenchmarkAccuracy reports how close the reported p50 is to a known server
 // delay (goal: within 3%) and whether requests == the server's count. The
 // server sleeps most of the delay and spins the last 500 µs, so its own timer
