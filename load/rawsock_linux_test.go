@@ -32,6 +32,24 @@ func ridingPair(t *testing.T) (*rawSocket, net.Conn) {
 	if !rs.ride {
 		t.Skip("no kernel receive timestamps here")
 	}
+	// The kernel turns receive timestamps on for the whole machine from a
+	// work queue, after the first socket asks: answers that arrive before
+	// that carry none. Exchange bytes until one is stamped.
+	b := make([]byte, 1)
+	for i := 0; arrival(rs) == 0; i++ {
+		if i == 200 {
+			t.Fatal("no receive timestamp after 200 exchanges")
+		}
+		if _, err := s.Write([]byte{'w'}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(rs, b); err != nil {
+			t.Fatal(err)
+		}
+		if arrival(rs) == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 	return rs, s
 }
 
