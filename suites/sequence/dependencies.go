@@ -126,19 +126,11 @@ func (s *seq) listDependencyVersions(t *rapid.T) {
 		}
 	}
 	s.settleList(fw.Request{Operation: fgs.OpListDependencyVersions, Path: map[string]string{"depend_id": s.deps.pkg}},
-		"the package's version list holds exactly the versions not deleted", func(body []byte) map[string]string {
-			var page struct {
-				Dependencies []struct {
-					Version json.Number `json:"version"`
-				} `json:"dependencies"`
-			}
-			_ = json.Unmarshal(body, &page)
-			got := map[string]string{}
-			for _, d := range page.Dependencies {
-				got[d.Version.String()] = d.Version.String()
-			}
-			return got
-		}, want, gone, listOpts{emptyMay404: true, mention: func(v string) string { return `"version":` + v }})
+		"the package's version list holds exactly the versions not deleted", keyed("dependencies", func(d struct {
+			Version json.Number `json:"version"`
+		}) (string, string) {
+			return d.Version.String(), d.Version.String()
+		}), want, gone, listOpts{emptyMay404: true, mention: func(v string) string { return `"version":` + v }})
 }
 
 // cleanup deletes the versions the model holds, in label order.

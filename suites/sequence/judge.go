@@ -2,6 +2,7 @@ package sequence
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -201,6 +202,30 @@ type listOpts struct {
 	// mention is how a key appears in the list's body, for replay's
 	// check of it; quoted, when nil.
 	mention func(key string) string
+}
+
+// keyed decodes a list answer for settleList: each item, found under the
+// answer's member field ("" when the answer is the list itself), keyed and
+// valued by kv. An answer that does not decode lists nothing; the schema
+// check reports it.
+func keyed[T any](field string, kv func(T) (string, string)) func([]byte) map[string]string {
+	return func(body []byte) map[string]string {
+		var items []T
+		if field == "" {
+			_ = json.Unmarshal(body, &items)
+		} else {
+			var page map[string]json.RawMessage
+			if json.Unmarshal(body, &page) == nil {
+				_ = json.Unmarshal(page[field], &items)
+			}
+		}
+		got := map[string]string{}
+		for _, it := range items {
+			k, v := kv(it)
+			got[k] = v
+		}
+		return got
+	}
 }
 
 // settleList reads a list until it holds exactly want (name → version

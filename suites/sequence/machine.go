@@ -266,15 +266,8 @@ func (s *seq) deleteAlias(t *rapid.T) {
 // created alias is listed with its version, a deleted one is not.
 func (s *seq) listAliases(*rapid.T) {
 	s.settleList(fw.Request{Operation: fgs.OpListVersionAliases, Path: s.fnPath}, "the alias list holds exactly the aliases not deleted, at their versions",
-		func(body []byte) map[string]string {
-			var list []struct{ Name, Version string }
-			_ = json.Unmarshal(body, &list)
-			got := map[string]string{}
-			for _, a := range list {
-				got[a.Name] = a.Version
-			}
-			return got
-		}, s.aliases, s.gone, listOpts{})
+		keyed("", func(a struct{ Name, Version string }) (string, string) { return a.Name, a.Version }),
+		s.aliases, s.gone, listOpts{})
 }
 
 func (s *seq) createEvent(t *rapid.T) {
@@ -331,17 +324,8 @@ func (s *seq) listEvents(*rapid.T) {
 		gone[name] = true
 	}
 	s.settleList(fw.Request{Operation: fgs.OpListEvents, Path: s.fnPath}, "the test event list holds exactly the events not deleted",
-		func(body []byte) map[string]string {
-			var page struct {
-				Events []struct{ ID, Name string } `json:"events"`
-			}
-			_ = json.Unmarshal(body, &page)
-			got := map[string]string{}
-			for _, e := range page.Events {
-				got[e.Name] = e.ID
-			}
-			return got
-		}, ids, gone, listOpts{})
+		keyed("events", func(e struct{ ID, Name string }) (string, string) { return e.Name, e.ID }),
+		ids, gone, listOpts{})
 }
 
 func (s *seq) versionChoices() []string {

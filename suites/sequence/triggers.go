@@ -1,7 +1,6 @@
 package sequence
 
 import (
-	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -107,20 +106,14 @@ func (s *seq) listTriggers(*rapid.T) {
 	}
 	path := s.follow(s.created, nil, fgs.OpCreateFunction, fgs.OpListFunctionTriggers)
 	s.settleList(fw.Request{Operation: fgs.OpListFunctionTriggers, Path: path}, "the trigger list holds exactly the triggers not deleted, at their statuses",
-		func(body []byte) map[string]string {
-			var list []struct {
-				Status string `json:"trigger_status"`
-				Data   struct {
-					Name string `json:"name"`
-				} `json:"event_data"`
-			}
-			_ = json.Unmarshal(body, &list)
-			got := map[string]string{}
-			for _, tr := range list {
-				got[tr.Data.Name] = tr.Status
-			}
-			return got
-		}, want, gone, listOpts{})
+		keyed("", func(tr struct {
+			Status string `json:"trigger_status"`
+			Data   struct {
+				Name string `json:"name"`
+			} `json:"event_data"`
+		}) (string, string) {
+			return tr.Data.Name, tr.Status
+		}), want, gone, listOpts{})
 }
 
 func (s *seq) triggerName(label string) string { return s.name + "-" + label }

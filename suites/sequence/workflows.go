@@ -207,20 +207,12 @@ func (s *seq) listExecutions(t *rapid.T) {
 		want[x.path["execution_id"]] = x.status
 	}
 	s.settleList(fw.Request{Operation: fgs.OpListWorkflowExecutions, Path: s.flow.path}, "the execution list holds every execution started, at its status",
-		func(body []byte) map[string]string {
-			var page struct {
-				Executions []struct {
-					ID     string `json:"execution_id"`
-					Status string `json:"status"`
-				} `json:"executions"`
-			}
-			_ = json.Unmarshal(body, &page)
-			got := map[string]string{}
-			for _, x := range page.Executions {
-				got[x.ID] = x.Status
-			}
-			return got
-		}, want, nil, listOpts{})
+		keyed("executions", func(x struct {
+			ID     string `json:"execution_id"`
+			Status string `json:"status"`
+		}) (string, string) {
+			return x.ID, x.Status
+		}), want, nil, listOpts{})
 }
 
 // stopExecution: a running execution stops (200) and becomes cancel; one
