@@ -183,8 +183,9 @@ func vegetaRun(url string, rate int, d time.Duration, opts ...func(*vegeta.Attac
 }
 
 // BenchmarkGeneratorCPU is the generator's CPU per paced request (user+system
-// time of this process, the server running in a child) at 5,000 and 20,000
-// req/s, for fgharness and for Vegeta's library on the same server. System
+// time of this process, the server running in a child) at 2,000, 5,000 and
+// 20,000 req/s, for fgharness, for Vegeta's library and for the kernel's
+// floor (see kernelFloor) on the same server, in the same minute. System
 // time includes the kernel's loopback TCP work done on the sender's behalf,
 // and at low rates the per-request goroutine wake-ups dominate; both make the
 // figure depend on how idle the machine is. csw/req counts the process's
@@ -192,7 +193,7 @@ func vegetaRun(url string, rate int, d time.Duration, opts ...func(*vegeta.Attac
 func BenchmarkGeneratorCPU(b *testing.B) {
 	srv := startBareServer(b)
 	const d = 3 * time.Second
-	for _, rate := range []int{5000, 20000} {
+	for _, rate := range []int{2000, 5000, 20000} {
 		b.Run(fmt.Sprintf("fgharness-%d", rate), func(b *testing.B) {
 			// As fgh load does against a --target: scheduler threads sized to the rate.
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(load.GeneratorProcs(float64(rate), runtime.GOMAXPROCS(0))))
@@ -217,6 +218,7 @@ func BenchmarkGeneratorCPU(b *testing.B) {
 				b.ReportMetric(m.Rate, "achieved-rps")
 			}
 		})
+		b.Run(fmt.Sprintf("floor-%d", rate), func(b *testing.B) { kernelFloor(b, srv.URL, rate, d) })
 	}
 }
 
