@@ -11,8 +11,6 @@ import (
 
 //go:generate go run . gen-cli-doc ../../docs/cli.md
 
-func init() { register(newCLIDocCmd) }
-
 // newCLIDocCmd writes docs/cli.md; it is hidden because only `go generate`
 // (make docs) runs it, and a test fails when the file is stale.
 func newCLIDocCmd() *cobra.Command {

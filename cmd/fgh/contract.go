@@ -18,8 +18,6 @@ import (
 	"github.com/fgharness/fgharness/suites/fuzz"
 )
 
-func init() { register(newContractCmd) }
-
 func newContractCmd() *cobra.Command {
 	var opts contract.Options
 	cmd := &cobra.Command{

@@ -2,9 +2,6 @@ package main
 
 import (
 	"errors"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -12,8 +9,6 @@ import (
 	"github.com/fgharness/fgharness/load"
 	"github.com/fgharness/fgharness/suites/contract"
 )
-
-func init() { register(newDemoCmd) }
 
 func newDemoCmd() *cobra.Command {
 	opts := demo.DefaultOptions()
@@ -38,7 +33,7 @@ failed, 130 when interrupted (the reports of what ran are still written).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Out, opts.Log = cmd.OutOrStdout(), cmd.ErrOrStderr()
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := untilSignal(cmd.Context())
 			defer stop()
 			_, err := demo.Run(ctx, opts)
 			switch {

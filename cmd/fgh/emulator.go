@@ -4,21 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fgharness/fgharness/internal/emulator"
 )
-
-func init() { register(newEmulatorCmd) }
 
 func newEmulatorCmd() *cobra.Command {
 	d := emulator.DefaultConfig()
@@ -55,11 +49,9 @@ function's extensions. Stop it with Ctrl-C: in-flight invocations drain first.`,
 				}
 				cfg.Faults = f
 			}
-			var level slog.Level
-			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-				return withExitCode(exitUsage, fmt.Errorf("--log-level %q: %w", logLevel, err))
+			if cfg.Logger, err = stderrLogger(cmd, logLevel); err != nil {
+				return err
 			}
-			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			return runEmulator(cmd, cfg, listen, drain)
 		},
 	}
@@ -128,7 +120,7 @@ func runEmulator(cmd *cobra.Command, cfg emulator.Config, listen string, drain t
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "fgh emulator listening on http://%s\n", ln.Addr())
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := untilSignal(cmd.Context())
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- em.Serve(ln) }()

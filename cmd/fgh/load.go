@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,8 +21,6 @@ import (
 	"github.com/fgharness/fgharness/load"
 	"github.com/fgharness/fgharness/reports"
 )
-
-func init() { register(newLoadCmd) }
 
 type loadFlags struct {
 	target                                   client.Target
@@ -143,7 +139,7 @@ func runLoad(cmd *cobra.Command, scenario string, f *loadFlags) error {
 		return withExitCode(exitUsage, err)
 	}
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := untilSignal(cmd.Context())
 	defer stop()
 	stderr := cmd.ErrOrStderr()
 	o.Log = stderr

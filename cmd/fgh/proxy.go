@@ -3,11 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -15,8 +11,6 @@ import (
 	"github.com/fgharness/fgharness/suites/framework"
 	"github.com/fgharness/fgharness/suites/proxy"
 )
-
-func init() { register(newProxyCmd) }
 
 func newProxyCmd() *cobra.Command {
 	var opts proxy.Options
@@ -80,12 +74,11 @@ lack them).`,
   fgh proxy --upstream URL --accept vendor-x-accepted.yaml --fail-on-unexercised --har /tmp/proxy.har`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var level slog.Level
-			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-				return withExitCode(exitUsage, fmt.Errorf("--log-level %q: %w", logLevel, err))
+			var err error
+			if opts.Log, err = stderrLogger(cmd, logLevel); err != nil {
+				return err
 			}
-			opts.Log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := untilSignal(cmd.Context())
 			defer stop()
 			out := cmd.OutOrStdout()
 			res, err := proxy.Run(ctx, opts, func(addr string) {

@@ -12,8 +12,6 @@ import (
 	"github.com/fgharness/fgharness/reports"
 )
 
-func init() { register(newReportCmd) }
-
 func newReportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report",

@@ -62,3 +62,24 @@ func TestVersionCommand(t *testing.T) {
 		t.Fatalf("version printed %q", out)
 	}
 }
+
+// --log-level of fgh emulator and fgh proxy: a known level filters the
+// stderr log, an unknown one is a usage error naming the flag.
+func TestStderrLoggerLevel(t *testing.T) {
+	var stderr strings.Builder
+	cmd := &cobra.Command{Use: "x"}
+	cmd.SetErr(&stderr)
+	log, err := stderrLogger(cmd, "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("quiet")
+	log.Warn("loud")
+	if got := stderr.String(); strings.Contains(got, "quiet") || !strings.Contains(got, "msg=loud") {
+		t.Fatalf("stderr at warn = %q, want only the warning", got)
+	}
+	_, err = stderrLogger(cmd, "chatty")
+	if exitCodeOf(err) != exitUsage || !strings.Contains(err.Error(), `--log-level "chatty"`) {
+		t.Fatalf("unknown level: exit %d, %v; want exit %d naming --log-level", exitCodeOf(err), err, exitUsage)
+	}
+}

@@ -16,8 +16,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newSpecCmd) }
-
 func newSpecCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "spec",
