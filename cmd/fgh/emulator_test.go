@@ -22,6 +22,7 @@ import (
 	"github.com/fgharness/fgharness/internal/emulator"
 	"github.com/fgharness/fgharness/internal/fghtest"
 	"github.com/fgharness/fgharness/internal/syncbuf"
+	"github.com/fgharness/fgharness/internal/urn"
 )
 
 // TestEmulatorCommand runs the real `fgh emulator` binary, built once into a
@@ -159,7 +160,7 @@ func emuFunctionBody(name, userData string) []byte {
 }
 
 func emuFunctionURN(region, project, name string) string {
-	return url.PathEscape(fmt.Sprintf("urn:fss:%s:%s:function:default:%s:latest", region, project, name))
+	return url.PathEscape(urn.Function(region, project, "default", name, urn.Latest).String())
 }
 
 func emuTokenRequest(user, password, project string) []byte {
