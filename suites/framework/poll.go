@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/fgharness/fgharness/internal/fgs"
@@ -44,4 +46,25 @@ func FunctionMetric(ctx context.Context, g Gomega, metric, functionURN string) i
 		}
 	}
 	return -1
+}
+
+// Bounds of a wait for a workflow execution. The suites' flows are a few
+// echo states and pauses of seconds, so a run reaches any state a spec
+// waits for well within executionTimeout.
+const (
+	executionTimeout = 30 * time.Second
+	executionPoll    = 20 * time.Millisecond
+)
+
+// AwaitExecution polls showWorkflowExecution at path (workflow_id,
+// execution_id) until reached, judging through g, passes on an answer, and
+// returns that answer.
+func AwaitExecution(ctx context.Context, path map[string]string, reached func(g Gomega, resp *Response)) *Response {
+	GinkgoHelper()
+	var resp *Response
+	Eventually(ctx, func(g Gomega) {
+		resp = Poll(ctx, g, Request{Operation: fgs.OpShowWorkflowExecution, Path: path}, http.StatusOK)
+		reached(g, resp)
+	}).WithTimeout(executionTimeout).WithPolling(executionPoll).Should(Succeed())
+	return resp
 }

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -195,17 +194,10 @@ func (k *kit) makeExecution() {
 	k.execution = resp.ExpectStatus(http.StatusOK).String("execution_id")
 	Expect(k.execution).NotTo(BeEmpty(), "startWorkflowExecution: body /execution_id: expected the execution's ID: %s", resp.Snippet())
 	path["execution_id"] = k.execution
-	Eventually(func(g Gomega) string {
-		return fw.Poll(context.Background(), g, fw.Request{Operation: fgs.OpShowWorkflowExecution, Path: path}, http.StatusOK).String("status")
-	}).WithTimeout(executionTimeout).WithPolling(executionPoll).ShouldNot(Equal("running"),
-		"showWorkflowExecution %s: expected the kit's run to end", k.execution)
+	fw.AwaitExecution(context.Background(), path, func(g Gomega, resp *fw.Response) {
+		g.Expect(resp.String("status")).NotTo(Equal("running"), "showWorkflowExecution %s: expected the kit's run to end", k.execution)
+	})
 }
-
-// How long the kit waits for its workflow run (one echo state) to end.
-const (
-	executionTimeout = 30 * time.Second
-	executionPoll    = 20 * time.Millisecond
-)
 
 // headerNeedsExecution are operations that name an execution in a header
 // rather than in the path.

@@ -13,12 +13,6 @@ import (
 	fw "github.com/fgharness/fgharness/suites/framework"
 )
 
-// How long the specs wait for an execution to reach a status.
-const (
-	executionTimeout = 30 * time.Second
-	executionPoll    = 20 * time.Millisecond
-)
-
 // flowState is one state of a definition the specs build: an Operation
 // calling the flow's function, a Sleep of pause seconds, or the End.
 type flowState struct {
@@ -108,10 +102,13 @@ func start(w workflow, input map[string]any) string {
 	return id
 }
 
+func executionPath(w workflow, id string) map[string]string {
+	return map[string]string{"workflow_id": w.ID, "execution_id": id}
+}
+
 func show(ctx context.Context, g Gomega, w workflow, id string) execution {
 	var x execution
-	fw.Poll(ctx, g, fw.Request{Operation: fgs.OpShowWorkflowExecution,
-		Path: map[string]string{"workflow_id": w.ID, "execution_id": id}}, http.StatusOK).Decode(&x)
+	fw.Poll(ctx, g, fw.Request{Operation: fgs.OpShowWorkflowExecution, Path: executionPath(w, id)}, http.StatusOK).Decode(&x)
 	return x
 }
 
@@ -119,10 +116,11 @@ func show(ctx context.Context, g Gomega, w workflow, id string) execution {
 func await(ctx context.Context, w workflow, id, what string, until func(execution) bool) execution {
 	GinkgoHelper()
 	var x execution
-	Eventually(ctx, func(g Gomega) {
-		x = show(ctx, g, w, id)
+	fw.AwaitExecution(ctx, executionPath(w, id), func(g Gomega, resp *fw.Response) {
+		x = execution{}
+		resp.Decode(&x)
 		g.Expect(until(x)).To(BeTrue(), "showWorkflowExecution %s: expected %s; status %s, history %v", id, what, x.Status, x.history())
-	}).WithTimeout(executionTimeout).WithPolling(executionPoll).Should(Succeed())
+	})
 	return x
 }
 
@@ -132,7 +130,7 @@ func hasStatus(status string) func(execution) bool {
 
 func post(op string, w workflow, id string, status int) {
 	GinkgoHelper()
-	fw.Call(fw.Request{Operation: op, Path: map[string]string{"workflow_id": w.ID, "execution_id": id}}).ExpectStatus(status)
+	fw.Call(fw.Request{Operation: op, Path: executionPath(w, id)}).ExpectStatus(status)
 }
 
 var _ = area.Describe("Workflow executions", Ordered, Label(fw.LabelWorkflows, fw.LabelDestructive, fw.LabelBehaviour), func() {
