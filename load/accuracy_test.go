@@ -38,7 +38,7 @@ func TestKnownDelay(t *testing.T) {
 }
 
 // TestKnownDelayWhileAnswersWaitForTheTick: at a rate where a worker reads
-// its answer at the pacer's next tick (answerTicks), a whole run still
+// its answer at the pacer's next tick (tickBoard), a whole run still
 // reports every request the server counted, and an answer read late is
 // timed by its arrival: the service time is never below the server's
 // delay (a lower bound, so no scheduling noise can fail it) and stays far

@@ -1,36 +1,58 @@
 package load
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// answerTicks lets a worker that has written a request wait for the
-// pacer's next wake-up instead of parking on its connection: at a few
+// tickBoard lets a worker that has written a request wait for its run's
+// pacer to wake next instead of parking on its connection: at a few
 // thousand requests per second the answer is usually there by then, so the
 // process wakes once per request (the pacer's timer) instead of twice (the
 // timer's and the answer's), and on this VM a wake-up is most of a
 // request's CPU. The answer's arrival time comes from the kernel's receive
 // timestamp, so reading it late does not make it look late (see rawSocket).
-var answerTicks tickBoard
-
-// tickBoard is where workers wait for a pacer's wake-up. A worker may wait
-// only while some pacer is awake or asleep until a tick that is soon; a
-// pacer releases every waiter whenever it wakes, before it sleeps longer
-// than soon, before it blocks waiting for a free worker, and when it
-// stops, so a waiter is never held longer than the pacer's next tick.
+//
+// Each run has its own board, fired by its own pacer only (see
+// preciseWaiter), and its requests carry it in their context (withTicks):
+// two runs in one process never release, hold or steer each other's
+// workers. The pacer's state alone says whether a waiter will be released
+// soon; a worker that waited on another run's pacer could be held while
+// that pacer blocks on its own busy workers.
+//
+// A worker may wait only while the pacer is awake or asleep until a tick
+// that is soon; the pacer releases every waiter whenever it wakes, before
+// it sleeps longer than soon, before it blocks waiting for a free worker,
+// and when it stops, so a waiter is never held longer than the pacer's
+// next tick.
 type tickBoard struct {
-	mu     sync.Mutex
-	pacers int  // precise pacers running
-	soon   bool // every running pacer is awake or will wake soon
-	ch     chan struct{}
+	mu      sync.Mutex
+	running bool // the run's precise pacer has started and not stopped
+	soon    bool // it is awake or will wake soon
+	ch      chan struct{}
 	// worth: the pacer's interval is one at which riding pays: long
 	// enough for most answers to be there at the next tick, short enough
 	// that the tick is soon. Below it (tens of thousands per second) a
 	// missed answer costs two more system calls and the process rarely
 	// sleeps anyway.
 	worth atomic.Bool
+}
+
+// ticksKey is the request-context key of a run's tick board.
+type ticksKey struct{}
+
+// withTicks makes requests under ctx wait on b for their answers.
+func withTicks(ctx context.Context, b *tickBoard) context.Context {
+	return context.WithValue(ctx, ticksKey{}, b)
+}
+
+// ticksOf is the tick board requests under ctx wait on; nil outside a run
+// (a hitter called directly): then they never wait for a tick.
+func ticksOf(ctx context.Context) *tickBoard {
+	b, _ := ctx.Value(ticksKey{}).(*tickBoard)
+	return b
 }
 
 // Intervals at which workers wait for the pacer's tick.
@@ -52,14 +74,14 @@ const tickSoon = maxRideInterval
 
 func (b *tickBoard) start() {
 	b.mu.Lock()
-	b.pacers++
+	b.running = true
 	b.soon = true
 	b.mu.Unlock()
 }
 
 func (b *tickBoard) stop() {
 	b.mu.Lock()
-	b.pacers--
+	b.running = false
 	b.mu.Unlock()
 	b.fire(false)
 }
@@ -71,7 +93,7 @@ func (b *tickBoard) sleeping(soon bool) {
 		return
 	}
 	b.mu.Lock()
-	b.soon = b.pacers > 0
+	b.soon = b.running
 	b.mu.Unlock()
 }
 
@@ -80,7 +102,7 @@ func (b *tickBoard) fire(awake bool) {
 	b.mu.Lock()
 	ch := b.ch
 	b.ch = nil
-	b.soon = awake && b.pacers > 0
+	b.soon = awake && b.running
 	b.mu.Unlock()
 	if ch != nil {
 		close(ch)
@@ -91,7 +113,7 @@ func (b *tickBoard) fire(awake bool) {
 // is due soon.
 func (b *tickBoard) wait() bool {
 	b.mu.Lock()
-	if !b.soon || b.pacers == 0 {
+	if !b.soon || !b.running {
 		b.mu.Unlock()
 		return false
 	}

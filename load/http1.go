@@ -192,7 +192,7 @@ type http1Response struct {
 	// invalidJSON: a 2xx whose body is neither JSON nor declared text.
 	invalidJSON bool
 	// received: the wall-clock time (ns) the kernel received the
-	// answer's last bytes, 0 when unknown (see answerTicks).
+	// answer's last bytes, 0 when unknown (see tickBoard).
 	received int64
 }
 
@@ -211,6 +211,7 @@ var (
 // the first byte was written is final.
 func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte) []byte, wantID bool, dt *dialTimes) (http1Response, error) {
 	deadline := time.Now().Add(c.timeout) // waiting for a connection counts against the timeout too
+	ticks := ticksOf(ctx)
 	for attempt := 0; ; attempt++ {
 		hc, err := c.get(ctx, deadline, dt)
 		if err != nil {
@@ -219,7 +220,7 @@ func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte)
 			}
 			return http1Response{}, err
 		}
-		res, err := c.roundTrip(hc, deadline, req, build, wantID)
+		res, err := c.roundTrip(hc, ticks, deadline, req, build, wantID)
 		switch {
 		case err == nil:
 			return res, nil
@@ -234,7 +235,8 @@ func (c *http1Client) do(ctx context.Context, req []byte, build func(dst []byte)
 	}
 }
 
-func (c *http1Client) roundTrip(hc *http1Conn, deadline time.Time, req []byte, build func(dst []byte) []byte, wantID bool) (res http1Response, err error) {
+// roundTrip sends req on hc; the answer waits for ticks (see tickBoard).
+func (c *http1Client) roundTrip(hc *http1Conn, ticks *tickBoard, deadline time.Time, req []byte, build func(dst []byte) []byte, wantID bool) (res http1Response, err error) {
 	keep := false
 	defer func() {
 		if keep {
@@ -253,6 +255,7 @@ func (c *http1Client) roundTrip(hc *http1Conn, deadline time.Time, req []byte, b
 		hc.buf = build(hc.buf[:0])
 		req = hc.buf
 	}
+	rideOn(hc.r, ticks)
 	if n, werr := hc.w.Write(req); werr != nil {
 		if n == 0 && hc.reused && !isTimeout(werr) {
 			return res, errNotSent

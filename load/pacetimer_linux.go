@@ -57,6 +57,7 @@ type preciseWaiter struct {
 	prev      time.Duration // the previous request's intended time
 	wakeDelay time.Duration // how late the timer wakes the pacer, on average
 	done      chan struct{}
+	ticks     *tickBoard // the run's: fired at every wake-up
 }
 
 func newPreciseWaiter(atk *Attack) (waiter, error) {
@@ -77,9 +78,9 @@ func newPreciseWaiter(atk *Attack) (waiter, error) {
 		f.Close()
 		return nil, err
 	}
-	w := &preciseWaiter{f: f, rc: rc, fd: fd, mono0: ts.Nano(), elapsed0: time.Since(atk.Start), done: make(chan struct{})}
+	w := &preciseWaiter{f: f, rc: rc, fd: fd, mono0: ts.Nano(), elapsed0: time.Since(atk.Start), done: make(chan struct{}), ticks: atk.ticks}
 	w.readFn = w.readExpiry
-	answerTicks.start()
+	w.ticks.start()
 	// A stop sets a read deadline in the past: a parked pacer returns at
 	// once, and so does every later wait (the deadline stays).
 	go func() {
@@ -98,7 +99,7 @@ func newPreciseWaiter(atk *Attack) (waiter, error) {
 // CPU. At a thousand requests a second and more it does not spin.
 func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {
 	ival := intended - w.prev
-	answerTicks.interval(ival)
+	w.ticks.interval(ival)
 	early := time.Duration(0)
 	if ival >= minSpinInterval {
 		early = min(w.wakeDelay, ival/spinShare)
@@ -108,7 +109,7 @@ func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {
 	for {
 		now := time.Since(atk.Start)
 		if now >= aim {
-			answerTicks.fire(true)
+			w.ticks.fire(true)
 			for now < intended {
 				now = time.Since(atk.Start)
 			}
@@ -121,13 +122,13 @@ func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {
 		_, _, e := syscall.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(w.fd), unix.TFD_TIMER_ABSTIME,
 			uintptr(unsafe.Pointer(&w.spec)), 0, 0, 0)
 		if e != 0 {
-			answerTicks.fire(false)
+			w.ticks.fire(false)
 			return newGoWaiter().wait(atk, intended) // not expected: EINVAL, EBADF
 		}
-		answerTicks.sleeping(aim-now <= tickSoon)
+		w.ticks.sleeping(aim-now <= tickSoon)
 		w.atk, w.aim, w.first = atk, aim, true
 		err := w.rc.Read(w.readFn)
-		answerTicks.fire(err == nil)
+		w.ticks.fire(err == nil)
 		if err != nil {
 			return false // stopped: the deadline set by Stop
 		}
@@ -158,7 +159,7 @@ func (w *preciseWaiter) readExpiry(fd uintptr) bool {
 }
 
 func (w *preciseWaiter) close() {
-	answerTicks.stop()
+	w.ticks.stop()
 	close(w.done)
 	w.f.Close()
 }

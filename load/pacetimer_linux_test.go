@@ -9,7 +9,7 @@ import (
 
 // newTestWaiter is a precise waiter of a fresh attack, closed with the test.
 func newTestWaiter(t *testing.T) (*Attack, waiter) {
-	atk := &Attack{Start: time.Now(), stop: make(chan struct{})}
+	atk := newAttack("", time.Now())
 	w, err := newPreciseWaiter(atk)
 	if err != nil {
 		t.Fatal(err)

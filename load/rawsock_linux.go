@@ -12,7 +12,7 @@ import (
 
 // rideLowat is the receive low-water mark while a worker waits for the
 // pacer's tick: below it an arriving answer does not make the socket
-// readable, so it does not wake the process (see answerTicks). A larger
+// readable, so it does not wake the process (see tickBoard). A larger
 // answer wakes it as before.
 const rideLowat = 32 << 10
 
@@ -49,6 +49,9 @@ type rawSocket struct {
 	// pacer's next tick; lowat: the low-water mark is rideLowat now;
 	// awaiting: a request was written and its answer not read yet.
 	ride, lowat, awaiting bool
+	// ticks: the board of the run whose request the socket carries now
+	// (set per request by rideOn; nil: never wait for a tick).
+	ticks *tickBoard
 }
 
 // socketIO returns the reader and writer of the hot path for conn, and
@@ -71,6 +74,15 @@ func socketIO(conn net.Conn, ride bool) (io.Reader, io.Writer, syscall.RawConn) 
 	})
 	s.ride = ride && s.stamps
 	return s, s, rc
+}
+
+// rideOn makes the next request written to r, when r is a riding raw
+// socket, wait for b's ticks for its answer (see tickBoard). A connection
+// may outlive a run, so its run is set with each request.
+func rideOn(r io.Reader, b *tickBoard) {
+	if s, ok := r.(*rawSocket); ok {
+		s.ticks = b
+	}
 }
 
 // arrival is the wall-clock time (ns) at which the kernel received the
@@ -128,7 +140,7 @@ func (s *rawSocket) Read(p []byte) (int, error) {
 		// and takes what is there; with nothing there (or no tick soon),
 		// or for any later read, the low-water mark goes back to one
 		// byte and the read parks in the poller as always.
-		if s.awaiting && answerTicks.wait() {
+		if s.awaiting && s.ticks.wait() {
 			s.awaiting = false
 			if err := s.rc.Read(s.tryFn); err == nil && s.rerrno != syscall.EAGAIN {
 				n, errno := s.rn, s.rerrno
@@ -233,7 +245,7 @@ func (s *rawSocket) Write(p []byte) (int, error) {
 	}
 	s.wbuf, s.wn, s.werrno = p, 0, 0
 	s.rxWall = 0
-	if s.ride && answerTicks.worth.Load() {
+	if s.ride && s.ticks != nil && s.ticks.worth.Load() {
 		if !s.lowat {
 			s.lowat = true
 			s.setLowat(rideLowat)

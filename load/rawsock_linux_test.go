@@ -59,8 +59,10 @@ func ridingPair(t *testing.T) (*rawSocket, net.Conn) {
 func TestRideTimesArrival(t *testing.T) {
 	for _, size := range []int{2, 200 << 10} {
 		rs, srv := ridingPair(t)
-		answerTicks.start()
-		answerTicks.interval(500 * time.Microsecond)
+		ticks := new(tickBoard)
+		ticks.start()
+		ticks.interval(500 * time.Microsecond)
+		rideOn(rs, ticks)
 		if _, err := rs.Write([]byte("ping")); err != nil {
 			t.Fatal(err)
 		}
@@ -78,8 +80,8 @@ func TestRideTimesArrival(t *testing.T) {
 		}()
 		time.Sleep(30 * time.Millisecond) // the answer arrives meanwhile
 		readAt := time.Now()
-		answerTicks.fire(true)
-		answerTicks.stop()
+		ticks.fire(true)
+		ticks.stop()
 		b := <-got
 		sentAt := <-sent
 		if !bytes.Equal(b, want) {
@@ -98,7 +100,9 @@ func TestRideTimesArrival(t *testing.T) {
 // With no pacer running, a read parks on the connection as always.
 func TestRideWithoutPacer(t *testing.T) {
 	rs, srv := ridingPair(t)
-	answerTicks.interval(500 * time.Microsecond)
+	ticks := new(tickBoard)
+	ticks.interval(500 * time.Microsecond)
+	rideOn(rs, ticks)
 	if _, err := rs.Write([]byte("ping")); err != nil {
 		t.Fatal(err)
 	}

@@ -160,8 +160,14 @@ type Attack struct {
 	rec   *recorder
 	stop  chan struct{}
 	once  sync.Once
+	// ticks: this run's workers wait on it for its pacer's next wake-up.
+	ticks *tickBoard
 	// Aborted is set by Stop with a reason (a failed threshold).
 	abortReason atomic.Value
+}
+
+func newAttack(name string, start time.Time) *Attack {
+	return &Attack{Name: name, Start: start, stop: make(chan struct{}), ticks: new(tickBoard)}
 }
 
 // Stop ends the attack: nothing more is scheduled; in-flight requests finish.
@@ -229,13 +235,14 @@ func (r *Runner) Run(ctx context.Context, p vegeta.Pacer, d time.Duration, name 
 		// Keep the monotonic reading but line up with the shared wall-clock start.
 		start = start.Add(r.startAt.Sub(start))
 	}
-	atk := &Attack{Name: name, Start: start, stop: make(chan struct{})}
+	atk := newAttack(name, start)
 	atk.rec = newRecorder(name, start, r.results, r.histograms)
 	atk.rec.onResult = r.onResult
 
 	// Requests run under their own context: an interrupt stops the schedule at
-	// once but lets in-flight requests finish for DrainGrace.
-	reqCtx, cancelCause := context.WithCancelCause(context.WithoutCancel(ctx))
+	// once but lets in-flight requests finish for DrainGrace. They wait for
+	// this run's pacer only (see tickBoard).
+	reqCtx, cancelCause := context.WithCancelCause(withTicks(context.WithoutCancel(ctx), atk.ticks))
 	cancelReqs := func(cause error) {
 		cancelCause(cause)
 		if ab, ok := r.hitter.(interface{ Abort() }); ok {
@@ -412,7 +419,7 @@ func (r *Runner) pace(atk *Attack, wait waiter, p vegeta.Pacer, d time.Duration,
 				spawn()
 			}
 			// Workers waiting for a tick may be the ones this request needs.
-			answerTicks.fire(true)
+			atk.ticks.fire(true)
 			// Wait for a worker no longer than the backlog allows, nor past the run's cutoff.
 			until, why := intended+r.maxBacklog, tooLate
 			if d > 0 && d+r.timeout < until {
