@@ -1,10 +1,8 @@
 package demo
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -60,34 +58,25 @@ func newContractSummary(dir string, res contract.Result) *ContractSummary {
 	if res.Conformance != nil {
 		c.Checks.Passed, c.Checks.Failed, c.Checks.Skipped = res.Conformance.Counts()
 	}
-	c.Specs, _ = readSpecCounts(filepath.Join(dir, contract.GinkgoJSONFile))
+	c.Specs, _ = readSpecCounts(dir)
 	return c
 }
 
-// readSpecCounts counts the It specs of a Ginkgo JSON report by outcome.
-func readSpecCounts(path string) (*Counts, error) {
-	data, err := os.ReadFile(path)
+// readSpecCounts counts the It specs of the contract run in dir by outcome.
+func readSpecCounts(dir string) (*Counts, error) {
+	specs, err := contract.ReadItSpecs(dir)
 	if err != nil {
 		return nil, err
 	}
-	var runs []types.Report
-	if err := json.Unmarshal(data, &runs); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
 	c := &Counts{}
-	for _, run := range runs {
-		for _, sr := range run.SpecReports {
-			if sr.LeafNodeType != types.NodeTypeIt {
-				continue
-			}
-			switch {
-			case sr.State.Is(types.SpecStatePassed):
-				c.Passed++
-			case sr.State.Is(types.SpecStateFailureStates):
-				c.Failed++
-			default:
-				c.Skipped++
-			}
+	for _, sr := range specs {
+		switch {
+		case sr.State.Is(types.SpecStatePassed):
+			c.Passed++
+		case sr.State.Is(types.SpecStateFailureStates):
+			c.Failed++
+		default:
+			c.Skipped++
 		}
 	}
 	return c, nil

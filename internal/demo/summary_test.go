@@ -96,11 +96,11 @@ func TestReadSpecCountsCountsOnlyIts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), contract.GinkgoJSONFile)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, contract.GinkgoJSONFile), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := readSpecCounts(path)
+	got, err := readSpecCounts(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

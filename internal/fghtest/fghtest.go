@@ -3,7 +3,6 @@ package fghtest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -109,23 +108,11 @@ func Main(m *testing.M) {
 // ItSpecs are the It nodes of the Ginkgo JSON report a contract run wrote into dir.
 func ItSpecs(t testing.TB, dir string) []types.SpecReport {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, fw.GinkgoJSONFile))
+	specs, err := fw.ReadItSpecs(dir)
 	if err != nil {
 		t.Fatalf("no Ginkgo report: %v", err)
 	}
-	var reports []types.Report
-	if err := json.Unmarshal(data, &reports); err != nil {
-		t.Fatalf("%s: %v", fw.GinkgoJSONFile, err)
-	}
-	var out []types.SpecReport
-	for _, rep := range reports {
-		for _, s := range rep.SpecReports {
-			if s.LeafNodeType == types.NodeTypeIt {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
+	return specs
 }
 
 // RanSpecs are the It nodes of the report in dir that ran: neither skipped

@@ -55,6 +55,9 @@ const (
 	GinkgoJSONFile    = framework.GinkgoJSONFile
 )
 
+// ReadItSpecs are the It nodes of the Ginkgo JSON report a run wrote into dir.
+func ReadItSpecs(dir string) ([]types.SpecReport, error) { return framework.ReadItSpecs(dir) }
+
 // Options configure one contract run.
 type Options struct {
 	Config

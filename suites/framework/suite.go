@@ -1,8 +1,11 @@
 package framework
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -142,4 +145,28 @@ func LastReport() types.Report {
 	lastRun.Lock()
 	defer lastRun.Unlock()
 	return lastRun.report
+}
+
+// ReadItSpecs are the It nodes of the Ginkgo JSON report (GinkgoJSONFile)
+// a run wrote into dir: the specs as a reader of a finished run counts them,
+// without the suite-level nodes.
+func ReadItSpecs(dir string) ([]types.SpecReport, error) {
+	path := filepath.Join(dir, GinkgoJSONFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var runs []types.Report
+	if err := json.Unmarshal(data, &runs); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var out []types.SpecReport
+	for _, run := range runs {
+		for _, sr := range run.SpecReports {
+			if sr.LeafNodeType == types.NodeTypeIt {
+				out = append(out, sr)
+			}
+		}
+	}
+	return out, nil
 }
