@@ -24,9 +24,10 @@ import (
 //
 // A worker may wait only while the pacer is awake or asleep until a tick
 // that is soon; the pacer releases every waiter whenever it wakes, before
-// it sleeps longer than soon, before it blocks waiting for a free worker,
-// and when it stops, so a waiter is never held longer than the pacer's
-// next tick.
+// it sleeps longer than soon, and when it stops, so a waiter is never held
+// longer than the pacer's next tick. Blocked on busy workers (at the cap),
+// the pacer releases every waiter and no tick is soon until it has a
+// worker: a worker waiting meanwhile might be the one it waits for.
 type tickBoard struct {
 	mu      sync.Mutex
 	running bool // the run's precise pacer has started and not stopped

@@ -52,3 +52,33 @@ func TestRunsWaitOnlyForTheirOwnPacer(t *testing.T) {
 		t.Fatalf("requests %d, successes %d, served %d; want 20 each", rep.Requests, rep.Successes, served.Load())
 	}
 }
+
+// tickRider is a hitter whose requests take longer than the interval and
+// then wait for the run's tick, as a riding socket does after its write.
+type tickRider struct{ took time.Duration }
+
+func (h tickRider) Hit(ctx context.Context, start time.Time, res *Result) {
+	res.Sent = time.Since(start)
+	time.Sleep(h.took)
+	ticksOf(ctx).wait()
+	res.Code = 200
+	res.Done = time.Since(start)
+}
+
+// TestNoWorkerWaitsForAPacerWaitingForWorkers: with every worker busy, the
+// pacer blocks until one is free; a worker that waits for its tick
+// meanwhile would wait for itself (before, until the backlog ran out and
+// the request was dropped).
+func TestNoWorkerWaitsForAPacerWaitingForWorkers(t *testing.T) {
+	if !preciseTimers {
+		t.Skip("no precise pacer here: no worker ever waits for a tick")
+	}
+	rep, err := runReport(t, context.Background(), tickRider{took: 2 * time.Millisecond}, 2000, 0, // 500 µs: riding
+		Workers(1), MaxWorkers(1), MaxRequests(10), MaxBacklog(time.Second), Timeout(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 10 || rep.DroppedRequests != 0 {
+		t.Fatalf("sent %d, dropped %d; want 10 sent", rep.Requests, rep.DroppedRequests)
+	}
+}

@@ -414,12 +414,16 @@ func (r *Runner) pace(atk *Attack, wait waiter, p vegeta.Pacer, d time.Duration,
 			// Let the worker send before the pacer sets its next timer.
 			runtime.Gosched()
 		default:
-			if *workers < maxW {
+			spawned := *workers < maxW
+			if spawned {
 				*workers++
 				spawn()
 			}
-			// Workers waiting for a tick may be the ones this request needs.
-			atk.ticks.fire(true)
+			// Workers waiting for a tick may be the ones this request
+			// needs. At the cap the pacer's next tick waits for one of
+			// them, so it is not soon: a worker that writes meanwhile
+			// must not wait for it.
+			atk.ticks.fire(spawned)
 			// Wait for a worker no longer than the backlog allows, nor past the run's cutoff.
 			until, why := intended+r.maxBacklog, tooLate
 			if d > 0 && d+r.timeout < until {
