@@ -2,7 +2,6 @@
 package dependencies
 
 import (
-	"archive/zip"
 	"bytes"
 	"crypto/md5"
 	"crypto/rand"
@@ -50,15 +49,7 @@ type versionList struct {
 
 // packageZip is a small zip holding one module, unique to the run.
 func packageZip(name string) []byte {
-	GinkgoHelper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.Create("node_modules/" + name + "/index.js")
-	Expect(err).NotTo(HaveOccurred())
-	_, err = fmt.Fprintf(w, "module.exports = %q;\n", name)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(zw.Close()).To(Succeed())
-	return buf.Bytes()
+	return fw.PackageZip("node_modules/"+name+"/index.js", fmt.Sprintf("module.exports = %q;\n", name))
 }
 
 func versionPath(depID string, v int64) map[string]string {

@@ -1,6 +1,8 @@
 package framework
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -197,4 +199,22 @@ func ComponentSchema(name string) *openapi3.Schema {
 	ref := doc.Components.Schemas[name]
 	Expect(ref).NotTo(BeNil(), "the spec has no schema %s", name)
 	return ref.Value
+}
+
+// PackageZip is a code or dependency package holding one file, built in
+// memory. Writing to memory does not fail, so an error is a bug: it panics.
+func PackageZip(name, content string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create(name)
+	if err == nil {
+		_, err = io.WriteString(w, content)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		panic(fmt.Sprintf("framework: build a zip in memory: %v", err))
+	}
+	return buf.Bytes()
 }

@@ -1,8 +1,6 @@
 package sequence
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -53,7 +51,7 @@ func (s *seq) createDependencyVersion(t *rapid.T) {
 	known, pkg := len(s.deps.live) > 0, s.deps.pkg
 	resp := s.sendCreate(fw.Request{Operation: fgs.OpCreateDependencyVersion, Body: map[string]any{
 		"depend_type": "zip", "runtime": "Python3.9", "name": name, "description": "fgh sequence",
-		"depend_file": base64.StdEncoding.EncodeToString(packageZip(pick(s, t, rapid.IntRange(0, 99), "content"))),
+		"depend_file": base64.StdEncoding.EncodeToString(fw.PackageZip("fgh/module.py", fmt.Sprintf("N = %d\n", pick(s, t, rapid.IntRange(0, 99), "content")))),
 	}}, func(resp *fw.Response) {
 		if path := s.tryFollow(resp, fgs.OpCreateDependencyVersion, fgs.OpShowDependencyVersion); path != nil {
 			s.deps.made++
@@ -72,20 +70,6 @@ func (s *seq) createDependencyVersion(t *rapid.T) {
 	if known {
 		s.expectMember(resp, "dep_id", pkg, "an upload under a known package name adds a version to that package")
 	}
-}
-
-// packageZip is a zip holding one small module; n varies the content.
-func packageZip(n int) []byte {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.Create("fgh/module.py")
-	if err == nil {
-		_, err = fmt.Fprintf(w, "N = %d\n", n)
-	}
-	if err != nil || zw.Close() != nil {
-		panic(fmt.Sprintf("sequence: build a zip in memory: %v", err))
-	}
-	return buf.Bytes()
 }
 
 func (s *seq) showDependencyVersion(t *rapid.T) {
