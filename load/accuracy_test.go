@@ -169,3 +169,28 @@ func BenchmarkSignRequest(b *testing.B) {
 		buf = appendRequest(buf[:0], req, h.inv.Body)
 	}
 }
+
+// TestOneConnectionAtARidingRate: with a single connection at a rate where
+// answers wait for the pacer's tick, the next request needs the connection
+// the answer is still holding. A rider would keep it until the tick, so the
+// connection could carry only one request per tick: exactly the rate, and
+// every hiccup would queue for good (before: a service p50 of 25 ms after
+// 15 s at 2,000/s). The service time must stay that of the server.
+func TestOneConnectionAtARidingRate(t *testing.T) {
+	rate := perSecond(2000) // 500 µs: inside the riding range
+	srv, served := countingServer(t, 0)
+	atk, err := NewRunner(testHitter(t, srv.URL, 1)).Run(context.Background(), rate, 3*time.Second, "one-conn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := atk.Report(Pacing{Rate: rate}, 3*time.Second)
+	if rep.Requests != served.Load() || rep.Requests != 6000 {
+		t.Fatalf("requests %d, served %d; want 6000 each", rep.Requests, served.Load())
+	}
+	// Against an instant loopback server the service p50 is tens of
+	// microseconds; a queue that grows by every hiccup is past 10 ms by the
+	// end of the run. Five intervals leave room for a loaded machine.
+	if p50 := rep.ServiceTime.P50; p50 > 2.5 {
+		t.Fatalf("service p50 %.3f ms (p99 %.3f): requests queue for the one connection", p50, rep.ServiceTime.P99)
+	}
+}

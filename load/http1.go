@@ -255,6 +255,14 @@ func (c *http1Client) roundTrip(hc *http1Conn, ticks *tickBoard, deadline time.T
 		hc.buf = build(hc.buf[:0])
 		req = hc.buf
 	}
+	// Ride only while another connection is free or may be opened: when
+	// this is the last one, the next request (due at the very tick the
+	// rider waits for) needs it, and a rider holds it until that tick, so
+	// the connections would carry one request a tick — no more than the
+	// rate — and every hiccup would queue for good.
+	if ticks != nil && len(c.idle) == 0 && len(c.slots) == cap(c.slots) {
+		ticks = nil
+	}
 	rideOn(hc.r, ticks)
 	if n, werr := hc.w.Write(req); werr != nil {
 		if n == 0 && hc.reused && !isTimeout(werr) {
