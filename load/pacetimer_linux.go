@@ -50,14 +50,13 @@ type preciseWaiter struct {
 	elapsed0  time.Duration // attack offset when mono0 was read
 	spec      unix.ItimerSpec
 	expiry    [8]byte
-	atk       *Attack
+	atk       *Attack       // the attack it paces: its clock and tick board
 	aim       time.Duration // the deadline readExpiry waits for
 	first     bool          // readExpiry's first call of a wait
 	readFn    func(fd uintptr) bool
 	prev      time.Duration // the previous request's intended time
 	wakeDelay time.Duration // how late the timer wakes the pacer, on average
 	done      chan struct{}
-	ticks     *tickBoard // the run's: fired at every wake-up
 }
 
 func newPreciseWaiter(atk *Attack) (waiter, error) {
@@ -78,9 +77,9 @@ func newPreciseWaiter(atk *Attack) (waiter, error) {
 		f.Close()
 		return nil, err
 	}
-	w := &preciseWaiter{f: f, rc: rc, fd: fd, mono0: ts.Nano(), elapsed0: time.Since(atk.Start), done: make(chan struct{}), ticks: atk.ticks}
+	w := &preciseWaiter{f: f, rc: rc, fd: fd, mono0: ts.Nano(), elapsed0: time.Since(atk.Start), done: make(chan struct{}), atk: atk}
 	w.readFn = w.readExpiry
-	w.ticks.start()
+	w.atk.ticks.start()
 	// A stop sets a read deadline in the past: a parked pacer returns at
 	// once, and so does every later wait (the deadline stays).
 	go func() {
@@ -99,7 +98,7 @@ func newPreciseWaiter(atk *Attack) (waiter, error) {
 // CPU. At a thousand requests a second and more it does not spin.
 func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {
 	ival := intended - w.prev
-	w.ticks.interval(ival)
+	w.atk.ticks.interval(ival)
 	early := time.Duration(0)
 	if ival >= minSpinInterval {
 		early = min(w.wakeDelay, ival/spinShare)
@@ -109,7 +108,7 @@ func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {
 	for {
 		now := time.Since(atk.Start)
 		if now >= aim {
-			w.ticks.fire(true)
+			w.atk.ticks.fire(true)
 			for now < intended {
 				now = time.Since(atk.Start)
 			}
@@ -122,13 +121,13 @@ func (w *preciseWaiter) wait(atk *Attack, intended time.Duration) bool {
 		_, _, e := syscall.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(w.fd), unix.TFD_TIMER_ABSTIME,
 			uintptr(unsafe.Pointer(&w.spec)), 0, 0, 0)
 		if e != 0 {
-			w.ticks.fire(false)
+			w.atk.ticks.fire(false)
 			return newGoWaiter().wait(atk, intended) // not expected: EINVAL, EBADF
 		}
-		w.ticks.sleeping(aim-now <= tickSoon)
-		w.atk, w.aim, w.first = atk, aim, true
+		w.atk.ticks.sleeping(aim-now <= tickSoon)
+		w.aim, w.first = aim, true
 		err := w.rc.Read(w.readFn)
-		w.ticks.fire(err == nil)
+		w.atk.ticks.fire(err == nil)
 		if err != nil {
 			return false // stopped: the deadline set by Stop
 		}
@@ -159,7 +158,7 @@ func (w *preciseWaiter) readExpiry(fd uintptr) bool {
 }
 
 func (w *preciseWaiter) close() {
-	w.ticks.stop()
+	w.atk.ticks.stop()
 	close(w.done)
 	w.f.Close()
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"net"
+	neturl "net/url"
 	"runtime"
 	"strings"
 	"syscall"
@@ -56,9 +57,11 @@ func floorRun(b *testing.B, url string, rate int, d time.Duration) (time.Duratio
 	defer f.Close()
 	fd := uintptr(f.Fd())
 	body := load.Payload(64)
-	u := load.InvocationURL(url, "p", urn)
-	path := u[strings.Index(u[len("http://"):], "/")+len("http://"):]
-	req := []byte(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-Auth-Token: t\r\nContent-Length: %d\r\n\r\n%s", path, addr, len(body), body))
+	u, err := neturl.Parse(load.InvocationURL(url, "p", urn))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := []byte(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-Auth-Token: t\r\nContent-Length: %d\r\n\r\n%s", u.RequestURI(), addr, len(body), body))
 	tfd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_CLOEXEC)
 	if err != nil {
 		b.Fatal(err)
